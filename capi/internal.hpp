@@ -1,0 +1,70 @@
+// The C ABI's plumbing: handle structs, the exception wall, conversions.
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+
+#include "dbsafe/call.hpp"
+#include "dbsafe/dbsafe.h"
+#include "dbsafe/error.hpp"
+
+struct dbsafe_error {
+  int code = DBSAFE_ERROR;
+  std::string message;
+  std::string sqlstate;
+  std::string file;
+  uint32_t line = 0;
+  uint32_t column = 0;
+  int http_status = 0;
+  std::string detail_json = "{}";
+  std::string json;
+};
+
+struct dbsafe_cancel {
+  std::shared_ptr<dbsafe::CancelToken> token = std::make_shared<dbsafe::CancelToken>();
+};
+
+namespace dbsafe::capi {
+
+// Stores `e` in *out_err (when the caller asked for it) and returns its code.
+int set_error(dbsafe_error **out_err, const dbsafe::Error &e) noexcept;
+int set_error(dbsafe_error **out_err, int code, const std::string &message) noexcept;
+
+// Copies `text` into `buf` (which must be empty); throws std::bad_alloc.
+void fill_buf(dbsafe_buf *buf, const std::string &text);
+
+// Throws Error(Invalid) when `buf` is NULL or not empty.
+void require_empty_buf(const dbsafe_buf *buf, const char *argument);
+
+// Checks a versioned options struct: NULL is fine (defaults), version 0 or
+// a version newer than this library knows is DBSAFE_EVERSION.
+void require_version(unsigned int version, unsigned int newest, const char *struct_name);
+
+// Builds C++ call options from the C struct; the C struct must outlive them.
+dbsafe::CallOptions to_call_options(const dbsafe_call_options *opts);
+
+}  // namespace dbsafe::capi
+
+// Every entry point that can fail is wrapped in these: no exception crosses
+// the C ABI, whatever its type.
+#define DBSAFE_CAPI_BEGIN try {
+#define DBSAFE_CAPI_END(out_err)                                                       \
+  }                                                                                    \
+  catch (const dbsafe::Error &e) {                                                     \
+    return dbsafe::capi::set_error(out_err, e);                                        \
+  }                                                                                    \
+  catch (const std::bad_alloc &) {                                                     \
+    return dbsafe::capi::set_error(out_err, DBSAFE_ERROR, "out of memory");            \
+  }                                                                                    \
+  catch (const std::exception &e) {                                                    \
+    return dbsafe::capi::set_error(out_err, DBSAFE_ERROR,                              \
+                                   std::string("internal error: ") + e.what() +        \
+                                       "; please report it to the dbsafe developers"); \
+  }                                                                                    \
+  catch (...) {                                                                        \
+    return dbsafe::capi::set_error(out_err, DBSAFE_ERROR,                              \
+                                   "internal error: unknown exception; please report " \
+                                   "it to the dbsafe developers");                     \
+  }

@@ -1,0 +1,61 @@
+// dbsafe_cli_main: the whole command line, behind the C ABI, so the native
+// binary, the npm bin and `python3 -m dbsafe` are one program.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <vector>
+
+#include "cli/exit_codes.hpp"
+#include "cli/list_command.hpp"
+#include "dbsafe/dbsafe.h"
+#include "dbsafe/error.hpp"
+#include "dbsafe/version.hpp"
+
+namespace dbsafe::cli {
+namespace {
+
+int run(int argc, const char *const *argv) {
+  CLI::App app{"dbsafe: safe PostgreSQL schema deploys", "dbsafe"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(dbsafe::version()));
+  int exit_code = kExitOk;
+  add_list_command(app, std::cout, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    std::cout << app.help();
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp &e) {
+    std::cout << app.help("", CLI::AppFormatMode::All);
+    return kExitOk;
+  } catch (const CLI::CallForVersion &e) {
+    std::cout << "dbsafe " << dbsafe::version() << "\n";
+    return kExitOk;
+  } catch (const CLI::ParseError &e) {
+    std::cerr << "dbsafe: " << e.what() << "\nRun 'dbsafe --help' for usage.\n";
+    return kExitUsage;
+  }
+  return exit_code;
+}
+
+}  // namespace
+}  // namespace dbsafe::cli
+
+extern "C" int dbsafe_cli_main(int argc, const char *const *argv) {
+  int code;
+  try {
+    code = dbsafe::cli::run(argc, argv);
+  } catch (const dbsafe::Error &e) {
+    std::cerr << "dbsafe: error: " << e.message() << "\n";
+    code = dbsafe::cli::exit_code_for(e.code());
+  } catch (const std::exception &e) {
+    std::cerr << "dbsafe: internal error: " << e.what()
+              << "\nPlease report this to the dbsafe developers.\n";
+    code = dbsafe::cli::kExitFailedPartway;
+  } catch (...) {
+    std::cerr << "dbsafe: internal error\n";
+    code = dbsafe::cli::kExitFailedPartway;
+  }
+  std::cout.flush();
+  std::cerr.flush();
+  return code;
+}

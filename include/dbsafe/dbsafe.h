@@ -1,0 +1,12 @@
+/* dbsafe: the stable C ABI. The only header bindings include.
+ * See docs/C_API.md for conventions, ownership and thread safety. */
+#ifndef DBSAFE_H
+#define DBSAFE_H
+
+#include "c/call.h"
+#include "c/cli.h"
+#include "c/common.h"
+#include "c/error.h"
+#include "c/source.h"
+
+#endif /* DBSAFE_H */

@@ -1,0 +1,7 @@
+// dbsafe's C++20 API. Link dbsafe::dbsafe (CMake) or `pkg-config dbsafe`.
+#pragma once
+
+#include "dbsafe/call.hpp"
+#include "dbsafe/error.hpp"
+#include "dbsafe/source.hpp"
+#include "dbsafe/version.hpp"

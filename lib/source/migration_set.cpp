@@ -1,0 +1,717 @@
+#include <toml++/toml.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <system_error>
+
+#include "dbsafe/error.hpp"
+#include "dbsafe/source.hpp"
+#include "source/text_checks.hpp"
+#include "util/failpoint.hpp"
+#include "util/json_writer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dbsafe {
+inline namespace v1 {
+
+std::string_view layout_name(Layout layout) noexcept {
+  switch (layout) {
+    case Layout::Auto:
+      return "auto";
+    case Layout::Prisma:
+      return "prisma";
+    case Layout::Plain:
+      return "plain";
+    case Layout::Flyway:
+      return "flyway";
+    case Layout::Dbmate:
+      return "dbmate";
+    case Layout::GolangMigrate:
+      return "golang-migrate";
+  }
+  return "auto";
+}
+
+std::optional<Layout> layout_from_name(std::string_view name) noexcept {
+  for (auto layout : {Layout::Auto, Layout::Prisma, Layout::Plain, Layout::Flyway, Layout::Dbmate,
+                      Layout::GolangMigrate}) {
+    if (layout_name(layout) == name) return layout;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+constexpr const char *kSourceComponent = "source";
+constexpr int kDiscoveryMaxDepth = 8;
+
+// Compares version strings made of digit runs separated by '.' or '_'
+// numerically, part by part ("1.10" > "1.9"); trailing zero parts do not
+// count, as in Flyway ("1.0" == "1").
+std::vector<std::string> version_parts(std::string_view version) {
+  std::vector<std::string> parts;
+  std::string current;
+  for (char c : version) {
+    if (c == '.' || c == '_') {
+      parts.push_back(current);
+      current.clear();
+    } else {
+      current.push_back(c);
+    }
+  }
+  parts.push_back(current);
+  for (auto &p : parts) {
+    auto nz = p.find_first_not_of('0');
+    p = nz == std::string::npos ? "" : p.substr(nz);
+  }
+  while (!parts.empty() && parts.back().empty()) parts.pop_back();
+  return parts;
+}
+
+int compare_versions(std::string_view a, std::string_view b) {
+  auto pa = version_parts(a), pb = version_parts(b);
+  for (std::size_t i = 0; i < std::max(pa.size(), pb.size()); ++i) {
+    const std::string &x = i < pa.size() ? pa[i] : std::string();
+    const std::string &y = i < pb.size() ? pb[i] : std::string();
+    if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+    if (int c = x.compare(y); c != 0) return c < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+std::string errno_text(const std::error_code &ec) {
+  return ec.message();
+}
+
+bool is_hidden(const fs::path &p) {
+  auto name = p.filename().string();
+  return !name.empty() && name[0] == '.';
+}
+
+// True when `inner` is `outer` or lies below it (both canonical).
+bool is_within(const fs::path &inner, const fs::path &outer) {
+  auto [o, i] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+  return o == outer.end();
+}
+
+struct Entry {
+  std::string name;  // file name
+  fs::path path;     // on disk
+  bool is_dir = false;
+  bool is_file = false;
+};
+
+}  // namespace
+
+// Reads one migration set. A class (friend of MigrationSet) rather than free
+// functions so each layout's reader shares the root, options and context.
+class MigrationSetReader {
+ public:
+  MigrationSetReader(const SourceOptions &options, const CallContext &ctx)
+      : options_(options), ctx_(ctx) {}
+
+  MigrationSet read(const fs::path &given) {
+    util::failpoint("source.open");
+    std::error_code ec;
+    auto status = fs::status(given, ec);
+    std::string display = display_of(given);
+    if (ec || !fs::exists(status)) {
+      if (ec && ec != std::errc::no_such_file_or_directory)
+        throw Error(ErrorCode::Io, display + ": cannot read: " + errno_text(ec)).with_file(display);
+      throw Error(ErrorCode::NotFound,
+                  display +
+                      ": no such directory; pass the directory that holds the migrations (for "
+                      "Prisma, prisma/migrations)")
+          .with_file(display);
+    }
+    if (fs::is_regular_file(status)) return read_single_file(given, display);
+    if (!fs::is_directory(status))
+      throw Error(ErrorCode::Invalid,
+                  display +
+                      ": not a directory or a .sql file; pass the directory that holds the "
+                      "migrations")
+          .with_file(display);
+
+    fs::path dir = given;
+    if (options_.layout == Layout::Auto && !looks_like_migration_dir(dir, display)) {
+      dir = discover(given, display);
+      display = display_of(dir);
+      ctx_.log(LogLevel::Info, kSourceComponent, "found Prisma migrations in " + display);
+    }
+    return read_dir(dir, display);
+  }
+
+ private:
+  static std::string display_of(const fs::path &p) {
+    std::string s = p.generic_string();
+    while (s.size() > 1 && s.back() == '/') s.pop_back();
+    return s.empty() ? "." : s;
+  }
+
+  std::vector<Entry> list_dir(const fs::path &dir, const std::string &display) {
+    std::vector<Entry> entries;
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec);
+    if (ec)
+      throw Error(ErrorCode::Io, display + ": cannot read directory: " + errno_text(ec))
+          .with_file(display);
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+      if (ec)
+        throw Error(ErrorCode::Io, display + ": cannot read directory: " + errno_text(ec))
+            .with_file(display);
+      Entry e;
+      e.path = it->path();
+      e.name = e.path.filename().string();
+      if (is_hidden(e.path)) continue;
+      std::error_code sec;
+      auto st = fs::status(e.path, sec);  // follows symlinks
+      e.is_dir = !sec && fs::is_directory(st);
+      e.is_file = !sec && fs::is_regular_file(st);
+      entries.push_back(std::move(e));
+    }
+    // Prisma and every runner here order by the raw bytes of the name.
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry &a, const Entry &b) { return a.name < b.name; });
+    return entries;
+  }
+
+  bool looks_like_migration_dir(const fs::path &dir, const std::string &display) {
+    for (const auto &e : list_dir(dir, display)) {
+      if (e.name == "migration_lock.toml") return true;
+      if (e.is_file && e.name.size() > 4 && e.name.ends_with(".sql")) return true;
+      if (e.is_dir && fs::exists(e.path / "migration.sql")) return true;
+    }
+    return false;
+  }
+
+  // A project directory: find the one Prisma migration directory below it.
+  fs::path discover(const fs::path &given, const std::string &display) {
+    std::vector<fs::path> found;
+    std::vector<std::pair<fs::path, int>> pending{{given, 0}};
+    while (!pending.empty()) {
+      auto [dir, depth] = pending.back();
+      pending.pop_back();
+      std::error_code ec;
+      fs::directory_iterator it(dir, ec);
+      if (ec) continue;
+      std::vector<fs::path> subdirs;
+      bool is_migrations = false;
+      for (; it != fs::directory_iterator(); it.increment(ec)) {
+        if (ec) break;
+        const auto &p = it->path();
+        auto name = p.filename().string();
+        if (name == "migration_lock.toml") is_migrations = true;
+        if (is_hidden(p) || name == "node_modules" || it->is_symlink()) continue;
+        if (it->is_directory(ec)) {
+          if (fs::exists(p / "migration.sql") && dir.filename() == "migrations")
+            is_migrations = true;
+          subdirs.push_back(p);
+        }
+      }
+      if (is_migrations && dir != given) {
+        found.push_back(dir);
+        continue;
+      }
+      if (depth < kDiscoveryMaxDepth)
+        for (auto &s : subdirs) pending.emplace_back(s, depth + 1);
+    }
+    if (found.empty())
+      throw Error(ErrorCode::NotFound,
+                  display +
+                      ": no migrations found (no migration_lock.toml, no */migration.sql, no .sql "
+                      "files, and no Prisma migrations directory below it); pass the directory "
+                      "that holds the migrations")
+          .with_file(display);
+    if (found.size() > 1) {
+      std::sort(found.begin(), found.end());
+      std::string list;
+      for (const auto &f : found) list += (list.empty() ? "" : ", ") + display_of(f);
+      throw Error(ErrorCode::Invalid, display + ": holds several Prisma migration directories (" +
+                                          list + "); pass the one to use")
+          .with_file(display);
+    }
+    return found.front();
+  }
+
+  // Reads a file of the set after checking where it really lives, its size
+  // and its text.
+  std::string read_file(const fs::path &file, const std::string &display, bool allow_empty) {
+    ctx_.checkpoint();
+    std::error_code ec;
+    if (fs::is_symlink(fs::symlink_status(file, ec))) {
+      auto target = fs::canonical(file, ec);
+      if (ec)
+        throw Error(ErrorCode::Io, display + ": cannot resolve symbolic link: " + errno_text(ec))
+            .with_file(display);
+      if (!is_within(target, canonical_root_))
+        throw Error(ErrorCode::Invalid, display +
+                                            ": symbolic link leads outside the migration "
+                                            "directory (to " +
+                                            target.generic_string() +
+                                            "); copy the file into the directory instead")
+            .with_file(display);
+    }
+    auto size = fs::file_size(file, ec);
+    if (ec)
+      throw Error(ErrorCode::Io, display + ": cannot read: " + errno_text(ec)).with_file(display);
+    if (size > options_.max_file_bytes)
+      throw Error(ErrorCode::Invalid,
+                  display + ": " + std::to_string(size) + " bytes is over the limit of " +
+                      std::to_string(options_.max_file_bytes) +
+                      " bytes; split the migration, or raise the limit (--max-file-size)")
+          .with_file(display);
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+      throw Error(ErrorCode::Io, display + ": cannot open: " + std::strerror(errno))
+          .with_file(display);
+    std::string text(static_cast<std::size_t>(size), '\0');
+    in.read(text.data(), static_cast<std::streamsize>(size));
+    if (static_cast<std::uint64_t>(in.gcount()) != size)
+      throw Error(ErrorCode::Io, display + ": the file changed while it was read; try again")
+          .with_file(display);
+    if (text.empty() && !allow_empty)
+      throw Error(ErrorCode::Invalid,
+                  display +
+                      ": migration file is empty (0 bytes); write the migration's SQL or "
+                      "delete the file")
+          .with_file(display, 1, 1);
+    source::check_migration_text(text, display);
+    return text;
+  }
+
+  // Checks a directory entry reached through a symlink stays inside the set.
+  void check_dir_inside(const Entry &e, const std::string &display) {
+    std::error_code ec;
+    if (!fs::is_symlink(fs::symlink_status(e.path, ec))) return;
+    auto target = fs::canonical(e.path, ec);
+    if (ec)
+      throw Error(ErrorCode::Io, display + ": cannot resolve symbolic link: " + errno_text(ec))
+          .with_file(display);
+    if (!is_within(target, canonical_root_))
+      throw Error(ErrorCode::Invalid, display +
+                                          ": symbolic link leads outside the migration directory "
+                                          "(to " +
+                                          target.generic_string() +
+                                          "); copy the directory into the migration directory "
+                                          "instead")
+          .with_file(display);
+  }
+
+  Migration make_migration(std::string name, std::string version, std::string description,
+                           std::string rel_path, std::string text) {
+    Migration m;
+    m.name = std::move(name);
+    m.version = std::move(version);
+    m.description = std::move(description);
+    m.path = std::move(rel_path);
+    m.bytes = text.size();
+    m.checksum = sha256_hex(text);
+    m.sql = std::move(text);
+    return m;
+  }
+
+  void report_progress(const MigrationSet &set, std::size_t total) {
+    util::JsonWriter w;
+    w.begin_object()
+        .field("event", "migration_read")
+        .field("index", static_cast<std::uint64_t>(set.migrations_.size() - 1))
+        .field("total", static_cast<std::uint64_t>(total))
+        .field("name", set.migrations_.back().name)
+        .end_object();
+    ctx_.progress(w.str());
+  }
+
+  MigrationSet read_dir(const fs::path &dir, const std::string &display) {
+    std::error_code ec;
+    canonical_root_ = fs::canonical(dir, ec);
+    if (ec)
+      throw Error(ErrorCode::Io, display + ": cannot resolve: " + errno_text(ec))
+          .with_file(display);
+    auto entries = list_dir(dir, display);
+    Layout layout = options_.layout;
+    if (layout == Layout::Auto) layout = detect(entries, display);
+    ctx_.log(LogLevel::Debug, kSourceComponent,
+             display + ": reading as " + std::string(layout_name(layout)));
+
+    MigrationSet set;
+    set.root_ = display;
+    set.layout_ = layout;
+    switch (layout) {
+      case Layout::Prisma:
+        read_prisma(set, entries, display);
+        break;
+      case Layout::Flyway:
+        read_flyway(set, entries, display);
+        break;
+      case Layout::GolangMigrate:
+        read_golang_migrate(set, entries, display);
+        break;
+      case Layout::Dbmate:
+        read_dbmate(set, entries, display);
+        break;
+      case Layout::Plain:
+      case Layout::Auto:
+        read_plain(set, entries, display);
+        break;
+    }
+    return set;
+  }
+
+  MigrationSet read_single_file(const fs::path &file, const std::string &display) {
+    fs::path parent = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+    std::error_code ec;
+    canonical_root_ = fs::canonical(parent, ec);
+    MigrationSet set;
+    set.root_ = display_of(parent);
+    set.layout_ = Layout::Plain;
+    auto name = file.filename().string();
+    auto text = read_file(file, display, false);
+    auto stem = name.ends_with(".sql") ? name.substr(0, name.size() - 4) : name;
+    set.migrations_.push_back(make_migration(stem, stem, "", name, std::move(text)));
+    report_progress(set, 1);
+    return set;
+  }
+
+  static bool is_sql_file(const Entry &e) { return e.is_file && e.name.ends_with(".sql"); }
+
+  Layout detect(const std::vector<Entry> &entries, const std::string &display) {
+    static const std::regex flyway(R"((V[0-9][0-9._]*|R|U[0-9][0-9._]*)__.+\.sql)");
+    bool any_sql = false, all_flyway = true, any_updown = false;
+    for (const auto &e : entries) {
+      if (e.name == "migration_lock.toml") return Layout::Prisma;
+      if (e.is_dir && fs::exists(e.path / "migration.sql")) return Layout::Prisma;
+      if (!is_sql_file(e)) continue;
+      any_sql = true;
+      if (!std::regex_match(e.name, flyway)) all_flyway = false;
+      if (e.name.ends_with(".up.sql") || e.name.ends_with(".down.sql")) any_updown = true;
+    }
+    if (!any_sql)
+      throw Error(ErrorCode::NotFound,
+                  display +
+                      ": no migrations found (no migration_lock.toml, no */migration.sql, "
+                      "no .sql files); pass the directory that holds the migrations")
+          .with_file(display);
+    if (all_flyway) return Layout::Flyway;
+    if (any_updown) return Layout::GolangMigrate;
+    for (const auto &e : entries) {
+      if (!is_sql_file(e)) continue;
+      std::ifstream in(e.path, std::ios::binary);
+      std::string line;
+      while (std::getline(in, line)) {
+        if (line.rfind("-- migrate:up", 0) == 0) return Layout::Dbmate;
+        if (line.find_first_not_of(" \t\r") != std::string::npos && line.rfind("--", 0) != 0)
+          break;  // dbmate's marker comes before any SQL
+      }
+    }
+    return Layout::Plain;
+  }
+
+  void read_prisma(MigrationSet &set, const std::vector<Entry> &entries,
+                   const std::string &display) {
+    std::vector<const Entry *> dirs;
+    for (const auto &e : entries) {
+      if (e.name == "migration_lock.toml" && e.is_file) {
+        read_prisma_lock(set, e.path, display + "/" + e.name);
+      } else if (e.is_dir) {
+        dirs.push_back(&e);
+      }
+    }
+    if (!set.provider_)
+      ctx_.log(LogLevel::Warning, kSourceComponent,
+               display + ": no migration_lock.toml; assuming provider postgresql");
+    for (const Entry *e : dirs) {
+      std::string dir_display = display + "/" + e->name;
+      check_dir_inside(*e, dir_display);
+      fs::path sql = e->path / "migration.sql";
+      std::error_code ec;
+      if (!fs::exists(sql, ec))
+        throw Error(ErrorCode::Invalid, dir_display +
+                                            ": migration directory has no migration.sql; add the "
+                                            "migration's SQL or remove the directory")
+            .with_file(dir_display);
+      std::string rel = e->name + "/migration.sql";
+      auto text = read_file(sql, display + "/" + rel, false);
+      auto underscore = e->name.find('_');
+      std::string version = e->name.substr(0, underscore);
+      std::string description =
+          underscore == std::string::npos ? std::string() : e->name.substr(underscore + 1);
+      set.migrations_.push_back(
+          make_migration(e->name, version, description, rel, std::move(text)));
+      report_progress(set, dirs.size());
+    }
+  }
+
+  void read_prisma_lock(MigrationSet &set, const fs::path &path, const std::string &display) {
+    auto text = read_file(path, display, true);
+    toml::table parsed;
+    try {
+      parsed = toml::parse(text, display);
+    } catch (const toml::parse_error &err) {
+      throw Error(ErrorCode::Parse, display + ": " + std::string(err.description()) +
+                                        "; restore the file Prisma wrote")
+          .with_file(display, static_cast<std::uint32_t>(err.source().begin.line),
+                     static_cast<std::uint32_t>(err.source().begin.column));
+    }
+    auto provider = parsed["provider"].value<std::string>();
+    if (!provider)
+      throw Error(ErrorCode::Invalid,
+                  display + ": has no provider; it should say provider = \"postgresql\"")
+          .with_file(display);
+    if (*provider != "postgresql")
+      throw Error(ErrorCode::Invalid, display + ": provider is \"" + *provider +
+                                          "\"; dbsafe reads PostgreSQL migrations only")
+          .with_file(display);
+    set.provider_ = *provider;
+  }
+
+  [[noreturn]] void duplicate_version(const std::string &display, const std::string &version,
+                                      const std::string &a, const std::string &b) {
+    throw Error(ErrorCode::Invalid, display + ": version " + version + " is used by both " + a +
+                                        " and " + b + "; give each migration its own version")
+        .with_file(display + "/" + b);
+  }
+
+  void read_flyway(MigrationSet &set, const std::vector<Entry> &entries,
+                   const std::string &display) {
+    static const std::regex pattern(R"(([VRU])([0-9][0-9._]*)?__(.+)\.sql)");
+    std::vector<Migration> versioned, undo;
+    for (const auto &e : entries) {
+      if (!is_sql_file(e)) continue;
+      std::smatch m;
+      std::string file_display = display + "/" + e.name;
+      bool ok = std::regex_match(e.name, m, pattern) && (m[1] == "R") == !m[2].matched;
+      if (!ok)
+        throw Error(ErrorCode::Invalid,
+                    file_display +
+                        ": not a Flyway migration name (V<version>__<description>.sql "
+                        "or R__<description>.sql); rename it")
+            .with_file(file_display);
+      auto text = read_file(e.path, file_display, false);
+      auto stem = e.name.substr(0, e.name.size() - 4);
+      auto mig = make_migration(stem, m[2].str(), m[3].str(), e.name, std::move(text));
+      if (m[1] == "R") {
+        set.repeatables_.push_back(std::move(mig));
+      } else if (m[1] == "U") {
+        undo.push_back(std::move(mig));
+      } else {
+        versioned.push_back(std::move(mig));
+      }
+    }
+    std::stable_sort(versioned.begin(), versioned.end(),
+                     [](const Migration &a, const Migration &b) {
+                       return compare_versions(a.version, b.version) < 0;
+                     });
+    for (std::size_t i = 1; i < versioned.size(); ++i) {
+      if (compare_versions(versioned[i - 1].version, versioned[i].version) == 0)
+        duplicate_version(display, versioned[i].version, versioned[i - 1].path, versioned[i].path);
+    }
+    for (auto &u : undo) {
+      auto it = std::find_if(versioned.begin(), versioned.end(), [&](const Migration &v) {
+        return compare_versions(v.version, u.version) == 0;
+      });
+      if (it == versioned.end())
+        throw Error(ErrorCode::Invalid,
+                    display + "/" + u.path + ": undo migration for version " + u.version +
+                        ", which has no V migration; remove it or add the V file")
+            .with_file(display + "/" + u.path);
+      it->down_path = u.path;
+      it->down_sql = std::move(u.sql);
+    }
+    std::sort(set.repeatables_.begin(), set.repeatables_.end(),
+              [](const Migration &a, const Migration &b) { return a.description < b.description; });
+    const std::size_t total = versioned.size();
+    for (auto &v : versioned) {
+      set.migrations_.push_back(std::move(v));
+      report_progress(set, total);
+    }
+  }
+
+  void read_golang_migrate(MigrationSet &set, const std::vector<Entry> &entries,
+                           const std::string &display) {
+    static const std::regex pattern(R"(([0-9]+)_(.*)\.(up|down)\.sql)");
+    std::map<std::string, std::pair<std::string, std::string>> seen;  // version -> (up, down) path
+    std::vector<Migration> ups;
+    std::map<std::string, std::pair<std::string, std::string>> downs;  // version -> (path, sql)
+    for (const auto &e : entries) {
+      if (!is_sql_file(e)) continue;
+      std::smatch m;
+      std::string file_display = display + "/" + e.name;
+      if (!std::regex_match(e.name, m, pattern))
+        throw Error(ErrorCode::Invalid,
+                    file_display +
+                        ": not a golang-migrate name (<version>_<name>.up.sql or .down.sql); "
+                        "rename it")
+            .with_file(file_display);
+      auto version = m[1].str();
+      auto normalized =
+          version_parts(version).empty() ? std::string("0") : version_parts(version)[0];
+      auto &slot = m[3] == "up" ? seen[normalized].first : seen[normalized].second;
+      if (!slot.empty()) duplicate_version(display, version, slot, e.name);
+      slot = e.name;
+      auto text = read_file(e.path, file_display, m[3] == "down");
+      if (m[3] == "up") {
+        ups.push_back(make_migration(e.name.substr(0, e.name.size() - 7), version, m[2].str(),
+                                     e.name, std::move(text)));
+      } else {
+        downs[normalized] = {e.name, std::move(text)};
+      }
+    }
+    std::stable_sort(ups.begin(), ups.end(), [](const Migration &a, const Migration &b) {
+      return compare_versions(a.version, b.version) < 0;
+    });
+    for (auto &u : ups) {
+      auto parts = version_parts(u.version);
+      auto it = downs.find(parts.empty() ? std::string("0") : parts[0]);
+      if (it != downs.end()) {
+        u.down_path = it->second.first;
+        u.down_sql = std::move(it->second.second);
+      }
+      set.migrations_.push_back(std::move(u));
+      report_progress(set, ups.size());
+    }
+  }
+
+  void read_dbmate(MigrationSet &set, const std::vector<Entry> &entries,
+                   const std::string &display) {
+    static const std::regex pattern(R"(([0-9]+)_?(.*)\.sql)");
+    std::vector<Migration> found;
+    for (const auto &e : entries) {
+      if (!is_sql_file(e)) continue;
+      std::smatch m;
+      std::string file_display = display + "/" + e.name;
+      if (!std::regex_match(e.name, m, pattern))
+        throw Error(ErrorCode::Invalid, file_display +
+                                            ": not a dbmate migration name "
+                                            "(<version>_<name>.sql); rename it")
+            .with_file(file_display);
+      auto text = read_file(e.path, file_display, false);
+      auto mig =
+          make_migration(e.name.substr(0, e.name.size() - 4), m[1].str(), m[2].str(), e.name, text);
+      split_dbmate_sections(mig, text, file_display);
+      found.push_back(std::move(mig));
+    }
+    std::stable_sort(found.begin(), found.end(), [](const Migration &a, const Migration &b) {
+      return compare_versions(a.version, b.version) < 0;
+    });
+    for (std::size_t i = 1; i < found.size(); ++i) {
+      if (compare_versions(found[i - 1].version, found[i].version) == 0)
+        duplicate_version(display, found[i].version, found[i - 1].path, found[i].path);
+    }
+    for (auto &m : found) {
+      set.migrations_.push_back(std::move(m));
+      report_progress(set, found.size());
+    }
+  }
+
+  // dbmate runs the text between "-- migrate:up" and "-- migrate:down";
+  // options such as transaction:false follow the marker on its line.
+  static void split_dbmate_sections(Migration &mig, const std::string &text,
+                                    const std::string &display) {
+    std::size_t up_line = std::string::npos, up_body = 0, down_line = std::string::npos,
+                down_body = 0;
+    std::string up_options;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      auto end = text.find('\n', pos);
+      auto line_end = end == std::string::npos ? text.size() : end;
+      std::string_view line(text.data() + pos, line_end - pos);
+      auto next = end == std::string::npos ? text.size() : end + 1;
+      if (line.rfind("-- migrate:up", 0) == 0 && up_line == std::string::npos) {
+        up_line = pos;
+        up_body = next;
+        up_options = std::string(line.substr(13));
+      } else if (line.rfind("-- migrate:down", 0) == 0 && down_line == std::string::npos) {
+        down_line = pos;
+        down_body = next;
+      }
+      pos = next;
+    }
+    if (up_line == std::string::npos)
+      throw Error(ErrorCode::Invalid,
+                  display +
+                      ": no \"-- migrate:up\" line; a dbmate migration starts with "
+                      "-- migrate:up (and may end with a -- migrate:down section)")
+          .with_file(display);
+    if (down_line != std::string::npos && down_line < up_line) {
+      auto pos_info = source::position_of(text, down_line);
+      throw Error(ErrorCode::Invalid,
+                  display +
+                      ": \"-- migrate:down\" comes before \"-- migrate:up\"; put the up "
+                      "section first")
+          .with_file(display, pos_info.line, pos_info.column);
+    }
+    auto up_end = down_line == std::string::npos ? text.size() : down_line;
+    mig.sql = text.substr(up_body, up_end - up_body);
+    if (down_line != std::string::npos) mig.down_sql = text.substr(down_body);
+    mig.transactional = up_options.find("transaction:false") == std::string::npos;
+  }
+
+  void read_plain(MigrationSet &set, const std::vector<Entry> &entries,
+                  const std::string &display) {
+    std::size_t total = std::count_if(entries.begin(), entries.end(), is_sql_file);
+    for (const auto &e : entries) {
+      if (!is_sql_file(e)) continue;
+      auto text = read_file(e.path, display + "/" + e.name, false);
+      auto stem = e.name.substr(0, e.name.size() - 4);
+      set.migrations_.push_back(make_migration(stem, stem, "", e.name, std::move(text)));
+      report_progress(set, total);
+    }
+  }
+
+  const SourceOptions &options_;
+  const CallContext &ctx_;
+  fs::path canonical_root_;
+};
+
+MigrationSet MigrationSet::open(const fs::path &path, const SourceOptions &options,
+                                const CallOptions &call) {
+  CallContext ctx(call);
+  SourceOptions effective = options;
+  if (effective.max_file_bytes == 0) effective.max_file_bytes = kDefaultMaxFileBytes;
+  MigrationSetReader reader(effective, ctx);
+  return reader.read(path);
+}
+
+std::string MigrationSet::to_json() const {
+  util::JsonWriter w;
+  std::uint64_t total_bytes = 0;
+  for (const auto &m : migrations_) total_bytes += m.bytes;
+  auto write_list = [&](const std::vector<Migration> &list) {
+    w.begin_array();
+    for (const auto &m : list) {
+      w.begin_object()
+          .field("name", m.name)
+          .field("version", m.version)
+          .field("description", m.description)
+          .field("path", m.path)
+          .field("file", root_ + "/" + m.path)
+          .field("bytes", m.bytes)
+          .field("checksum", m.checksum)
+          .field("transactional", m.transactional)
+          .field("down_path", m.down_path)
+          .end_object();
+    }
+    w.end_array();
+  };
+  w.begin_object()
+      .field("schema_version", 1)
+      .field("root", root_)
+      .field("layout", std::string(layout_name(layout_)))
+      .field("provider", provider_)
+      .field("count", static_cast<std::uint64_t>(migrations_.size()))
+      .field("total_bytes", total_bytes);
+  w.key("migrations");
+  write_list(migrations_);
+  w.key("repeatables");
+  write_list(repeatables_);
+  w.end_object();
+  return w.take();
+}
+
+}  // namespace v1
+}  // namespace dbsafe

@@ -1,0 +1,96 @@
+#include "source/text_checks.hpp"
+
+#include <simdjson.h>
+
+#include <cstring>
+
+#include "dbsafe/error.hpp"
+
+namespace dbsafe::source {
+
+TextPosition position_of(std::string_view text, std::size_t offset) {
+  TextPosition pos;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++pos.line;
+      line_start = i + 1;
+    }
+  }
+  pos.column = static_cast<std::uint32_t>(offset - line_start + 1);
+  return pos;
+}
+
+namespace {
+
+// Offset of the first byte that does not start a valid UTF-8 sequence. Only
+// called after the fast SIMD validator said the text is invalid.
+std::size_t first_invalid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len;
+    std::uint32_t min;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      min = 0x10000;
+    } else {
+      return i;
+    }
+    if (i + len > s.size()) return i;
+    std::uint32_t cp = c & (0x7F >> len);
+    for (std::size_t k = 1; k < len; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return s.size();
+}
+
+[[noreturn]] void fail_at(std::string_view text, const std::string &path, std::size_t offset,
+                          const std::string &what) {
+  auto pos = position_of(text, offset);
+  throw Error(ErrorCode::Invalid, path + ": " + what)
+      .with_file(path, pos.line, pos.column)
+      .with_detail_json("{\"offset\":" + std::to_string(offset) + "}");
+}
+
+}  // namespace
+
+void check_migration_text(std::string_view text, const std::string &display_path) {
+  if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) {
+    fail_at(text, display_path, 0,
+            "starts with a UTF-8 byte order mark (BOM) at byte 0; PostgreSQL rejects it, save the "
+            "file as UTF-8 without BOM");
+  }
+  if (const void *nul = std::memchr(text.data(), '\0', text.size())) {
+    auto offset = static_cast<std::size_t>(static_cast<const char *>(nul) - text.data());
+    auto pos = position_of(text, offset);
+    fail_at(text, display_path, offset,
+            "contains a NUL byte at byte " + std::to_string(offset) + " (line " +
+                std::to_string(pos.line) + ", column " + std::to_string(pos.column) +
+                "); PostgreSQL cannot execute it, remove it");
+  }
+  if (!simdjson::validate_utf8(text.data(), text.size())) {
+    auto offset = first_invalid_utf8(text);
+    auto pos = position_of(text, offset);
+    fail_at(text, display_path, offset,
+            "invalid UTF-8 at byte " + std::to_string(offset) + " (line " +
+                std::to_string(pos.line) + ", column " + std::to_string(pos.column) +
+                "); save the file as UTF-8");
+  }
+}
+
+}  // namespace dbsafe::source
