@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dbsafe/call.hpp"
+#include "dbsafe/error.hpp"
 #include "dbsafe/export.hpp"
 
 namespace dbsafe {

@@ -88,6 +88,13 @@ std::string errno_text(const std::error_code &ec) {
   return ec.message();
 }
 
+// Whether `p` exists as a directory entry (a dangling or looping symlink
+// counts: reading it later reports the precise problem). Never throws.
+bool entry_exists(const fs::path &p) {
+  std::error_code ec;
+  return fs::exists(fs::symlink_status(p, ec));
+}
+
 bool is_hidden(const fs::path &p) {
   auto name = p.filename().string();
   return !name.empty() && name[0] == '.';
@@ -184,7 +191,7 @@ class MigrationSetReader {
     for (const auto &e : list_dir(dir, display)) {
       if (e.name == "migration_lock.toml") return true;
       if (e.is_file && e.name.size() > 4 && e.name.ends_with(".sql")) return true;
-      if (e.is_dir && fs::exists(e.path / "migration.sql")) return true;
+      if (e.is_dir && entry_exists(e.path / "migration.sql")) return true;
     }
     return false;
   }
@@ -208,7 +215,7 @@ class MigrationSetReader {
         if (name == "migration_lock.toml") is_migrations = true;
         if (is_hidden(p) || name == "node_modules" || it->is_symlink()) continue;
         if (it->is_directory(ec)) {
-          if (fs::exists(p / "migration.sql") && dir.filename() == "migrations")
+          if (entry_exists(p / "migration.sql") && dir.filename() == "migrations")
             is_migrations = true;
           subdirs.push_back(p);
         }
@@ -384,7 +391,7 @@ class MigrationSetReader {
     bool any_sql = false, all_flyway = true, any_updown = false;
     for (const auto &e : entries) {
       if (e.name == "migration_lock.toml") return Layout::Prisma;
-      if (e.is_dir && fs::exists(e.path / "migration.sql")) return Layout::Prisma;
+      if (e.is_dir && entry_exists(e.path / "migration.sql")) return Layout::Prisma;
       if (!is_sql_file(e)) continue;
       any_sql = true;
       if (!std::regex_match(e.name, flyway)) all_flyway = false;
@@ -428,8 +435,7 @@ class MigrationSetReader {
       std::string dir_display = display + "/" + e->name;
       check_dir_inside(*e, dir_display);
       fs::path sql = e->path / "migration.sql";
-      std::error_code ec;
-      if (!fs::exists(sql, ec))
+      if (!entry_exists(sql))
         throw Error(ErrorCode::Invalid, dir_display +
                                             ": migration directory has no migration.sql; add the "
                                             "migration's SQL or remove the directory")
