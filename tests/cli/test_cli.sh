@@ -32,5 +32,22 @@ contains "version text" "$out" "dbsafe 0."
 out=$(DBSAFE_FAILPOINTS=source.open "$cli" list "$src/tests/fixtures/prisma" 2>&1); check "internal error" 5 $?
 contains "internal error message" "$out" "dbsafe: internal error: failpoint source.open triggered"
 
+# An unreadable directory: root reads everything, so run as an unprivileged
+# user when there is one (scripts/pg-throwaway creates dbsafe-pg).
+scratch=$(mktemp -d /tmp/dbsafe-cli.XXXXXX)
+chmod 755 "$scratch"
+mkdir "$scratch/locked" && echo 'SELECT 1;' > "$scratch/locked/001.sql" && chmod 000 "$scratch/locked"
+as_user=()
+if [ "$(id -u)" -eq 0 ]; then
+  id dbsafe-pg >/dev/null 2>&1 && as_user=(runuser -u dbsafe-pg --)
+fi
+if [ "$(id -u)" -ne 0 ] || [ ${#as_user[@]} -gt 0 ]; then
+  out=$("${as_user[@]}" "$cli" list "$scratch/locked" 2>&1); check "unreadable dir" 3 $?
+  contains "unreadable dir message" "$out" "dbsafe: error: $scratch/locked: cannot read directory: Permission denied"
+else
+  echo "skipped: unreadable directory (root without the dbsafe-pg user)"
+fi
+chmod 755 "$scratch/locked"; rm -rf "$scratch"
+
 echo "$passed passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,348 @@
+'use strict';
+// dbsafe for Node.js: the idiomatic layer over the native addon (src/addon.cpp),
+// which itself calls only dbsafe's stable C ABI.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { fileURLToPath } = require('node:url');
+
+function loadAddon() {
+  const override = process.env.DBSAFE_NODE_ADDON;
+  const file = override
+    ? path.resolve(override)
+    : path.join(__dirname, 'build', 'Release', 'dbsafe.node');
+  if (!fs.existsSync(file)) {
+    const why = override
+      ? `DBSAFE_NODE_ADDON points to ${file}, which does not exist`
+      : `the native addon ${file} has not been built`;
+    throw new Error(
+      `dbsafe: ${why}. Run \`npm install\` in bindings/node (it builds the addon with CMake), ` +
+        'or build the dbsafe_node CMake target and set DBSAFE_NODE_ADDON to the produced dbsafe.node.',
+    );
+  }
+  try {
+    return require(file);
+  } catch (cause) {
+    throw new Error(
+      `dbsafe: loading the native addon ${file} failed: ${cause.message}. ` +
+        'Rebuild it with `npm install` in bindings/node.',
+      { cause },
+    );
+  }
+}
+
+const addon = loadAddon();
+
+/** The C ABI's status codes (dbsafe_status), by symbolic name. They never change. */
+const Status = Object.freeze({
+  DBSAFE_OK: 0,
+  DBSAFE_ERROR: -1,
+  DBSAFE_EINVALID: -2,
+  DBSAFE_ENOTFOUND: -3,
+  DBSAFE_EPARSE: -4,
+  DBSAFE_EDB: -5,
+  DBSAFE_EHTTP: -6,
+  DBSAFE_EAUTH: -7,
+  DBSAFE_ETIMEOUT: -8,
+  DBSAFE_ECANCELLED: -9,
+  DBSAFE_EUSER: -10,
+  DBSAFE_EVERSION: -11,
+  DBSAFE_EIO: -12,
+});
+
+const LAYOUTS = Object.freeze(['auto', 'prisma', 'plain', 'flyway', 'dbmate', 'golang-migrate']);
+
+function statusName(status) {
+  return addon.statusName(status);
+}
+
+/**
+ * The error every failed dbsafe call throws or rejects with. `code` is the
+ * symbolic name of the C status ('DBSAFE_ENOTFOUND'), `status` its negative
+ * number; the other fields are null when the error does not carry them.
+ */
+class DbsafeError extends Error {
+  constructor(message, fields = {}) {
+    super(message, fields.cause !== undefined ? { cause: fields.cause } : undefined);
+    const status = typeof fields.status === 'number' ? fields.status : Status.DBSAFE_ERROR;
+    this.name = new.target.name;
+    this.code = fields.code ?? statusName(status);
+    this.status = status;
+    this.sqlstate = fields.sqlstate ?? null;
+    this.file = fields.file ?? null;
+    this.line = fields.line || null;
+    this.column = fields.column || null;
+    this.httpStatus = fields.httpStatus || null;
+    this.detail = fields.detail ?? {};
+  }
+}
+
+/** DBSAFE_ERROR: an internal error in dbsafe (please report it). */
+class InternalError extends DbsafeError {}
+/** DBSAFE_EINVALID: an invalid argument or input. */
+class InvalidArgumentError extends DbsafeError {}
+/** DBSAFE_ENOTFOUND: a path or named object does not exist. */
+class NotFoundError extends DbsafeError {}
+/** DBSAFE_EPARSE: SQL or configuration could not be parsed. */
+class ParseError extends DbsafeError {}
+/** DBSAFE_EDB: the database reported an error (see `sqlstate`). */
+class DatabaseError extends DbsafeError {}
+/** DBSAFE_EHTTP: an HTTP API reported an error (see `httpStatus`). */
+class HttpError extends DbsafeError {}
+/** DBSAFE_EAUTH: authentication or authorisation failed. */
+class AuthError extends DbsafeError {}
+/** DBSAFE_ETIMEOUT: the call's timeout expired. */
+class TimeoutError extends DbsafeError {}
+/** DBSAFE_ECANCELLED: the call was cancelled (AbortSignal). */
+class CancelledError extends DbsafeError {}
+/** DBSAFE_EUSER: a callback asked the call to stop. */
+class CallbackError extends DbsafeError {}
+/** DBSAFE_EVERSION: an options struct carried an unknown version. */
+class VersionError extends DbsafeError {}
+/** DBSAFE_EIO: reading or writing a file failed. */
+class IoError extends DbsafeError {}
+
+const ERROR_CLASSES = new Map([
+  [Status.DBSAFE_ERROR, InternalError],
+  [Status.DBSAFE_EINVALID, InvalidArgumentError],
+  [Status.DBSAFE_ENOTFOUND, NotFoundError],
+  [Status.DBSAFE_EPARSE, ParseError],
+  [Status.DBSAFE_EDB, DatabaseError],
+  [Status.DBSAFE_EHTTP, HttpError],
+  [Status.DBSAFE_EAUTH, AuthError],
+  [Status.DBSAFE_ETIMEOUT, TimeoutError],
+  [Status.DBSAFE_ECANCELLED, CancelledError],
+  [Status.DBSAFE_EUSER, CallbackError],
+  [Status.DBSAFE_EVERSION, VersionError],
+  [Status.DBSAFE_EIO, IoError],
+]);
+
+function makeError(status, message, fields = {}) {
+  const ErrorClass = ERROR_CLASSES.get(status) ?? DbsafeError;
+  return new ErrorClass(message, { ...fields, status });
+}
+
+// Turns the addon's Error (with dbsafeStatus / dbsafeErrorJson) into a
+// DbsafeError; any other error (TypeError from argument checks) passes through.
+function fromNative(error) {
+  if (error === null || typeof error !== 'object' || typeof error.dbsafeStatus !== 'number') {
+    return error;
+  }
+  let parsed = {};
+  if (typeof error.dbsafeErrorJson === 'string') {
+    try {
+      parsed = JSON.parse(error.dbsafeErrorJson);
+    } catch {
+      parsed = {};
+    }
+  }
+  const status = typeof parsed.code === 'number' ? parsed.code : error.dbsafeStatus;
+  return makeError(status, typeof parsed.message === 'string' ? parsed.message : error.message, {
+    code: typeof parsed.name === 'string' ? parsed.name : error.dbsafeStatusName,
+    sqlstate: parsed.sqlstate,
+    file: parsed.file,
+    line: parsed.line,
+    column: parsed.column,
+    httpStatus: parsed.http_status,
+    detail: parsed.detail && typeof parsed.detail === 'object' ? parsed.detail : {},
+  });
+}
+
+function cancelledError(signal) {
+  return makeError(Status.DBSAFE_ECANCELLED, 'dbsafe: the operation was cancelled', {
+    cause: signal.reason,
+  });
+}
+
+function invalidArg(message) {
+  const error = new TypeError(message);
+  error.code = 'ERR_INVALID_ARG_TYPE';
+  return error;
+}
+
+function toPath(dir) {
+  if (dir instanceof URL) return fileURLToPath(dir);
+  if (typeof dir !== 'string' || dir.length === 0) {
+    throw invalidArg('dbsafe: the migrations path must be a non-empty string or a file: URL');
+  }
+  return dir;
+}
+
+function isAbortSignal(value) {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof value.aborted === 'boolean' &&
+    typeof value.addEventListener === 'function' &&
+    typeof value.removeEventListener === 'function'
+  );
+}
+
+// Splits the user's options into what the addon takes and what stays in JS.
+function readOptions(options, { allowAsync }) {
+  if (options === undefined || options === null) return { native: {} };
+  if (typeof options !== 'object') throw invalidArg('dbsafe: options must be an object');
+  const { layout, maxFileBytes, timeoutMs, signal, onProgress } = options;
+  if (layout !== undefined && !LAYOUTS.includes(layout)) {
+    const error = new TypeError(
+      `dbsafe: options.layout must be one of ${LAYOUTS.map((l) => `'${l}'`).join(', ')}`,
+    );
+    error.code = 'ERR_INVALID_ARG_VALUE';
+    throw error;
+  }
+  for (const [name, value, max] of [
+    ['maxFileBytes', maxFileBytes, Number.MAX_SAFE_INTEGER],
+    ['timeoutMs', timeoutMs, 0xffffffff],
+  ]) {
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value < 0 || value > max) {
+      const error = new RangeError(`dbsafe: options.${name} must be an integer from 0 to ${max}`);
+      error.code = 'ERR_OUT_OF_RANGE';
+      throw error;
+    }
+  }
+  if (!allowAsync && (signal !== undefined || onProgress !== undefined)) {
+    throw invalidArg('dbsafe: signal and onProgress are only supported by the asynchronous calls');
+  }
+  if (signal !== undefined && signal !== null && !isAbortSignal(signal)) {
+    throw invalidArg('dbsafe: options.signal must be an AbortSignal');
+  }
+  if (onProgress !== undefined && onProgress !== null && typeof onProgress !== 'function') {
+    throw invalidArg('dbsafe: options.onProgress must be a function');
+  }
+  const native = {};
+  if (layout !== undefined) native.layout = layout;
+  if (maxFileBytes !== undefined) native.maxFileBytes = maxFileBytes;
+  if (timeoutMs !== undefined) native.timeoutMs = timeoutMs;
+  return { native, signal: signal ?? undefined, onProgress: onProgress ?? undefined };
+}
+
+function parseListing(text) {
+  const set = JSON.parse(text);
+  Object.defineProperty(set, 'json', { value: text, enumerable: false });
+  return set;
+}
+
+/**
+ * Reads the migration set at `dir` on the libuv thread pool and resolves with
+ * the listing document's exact JSON text.
+ */
+async function migrationsJson(dir, options) {
+  const file = toPath(dir);
+  const { native, signal, onProgress } = readOptions(options, { allowAsync: true });
+  if (signal?.aborted) throw cancelledError(signal);
+
+  const cancel = signal || onProgress ? addon.cancelNew() : null;
+  const onAbort = () => addon.cancelRequest(cancel);
+  let callbackFailed = false;
+  let callbackError;
+  const progress = onProgress
+    ? (eventJson) => {
+        if (callbackFailed) return;
+        try {
+          onProgress(JSON.parse(eventJson));
+        } catch (error) {
+          // The callback's exception ends the call and becomes its rejection.
+          callbackFailed = true;
+          callbackError = error;
+          addon.cancelRequest(cancel);
+        }
+      }
+    : null;
+
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    let text;
+    try {
+      text = await addon.migrationsOpen(file, native, cancel, progress);
+    } catch (error) {
+      if (callbackFailed) throw callbackError;
+      const converted = fromNative(error);
+      if (converted instanceof CancelledError && signal?.aborted && converted.cause === undefined) {
+        converted.cause = signal.reason;
+      }
+      throw converted;
+    }
+    if (callbackFailed) throw callbackError;
+    // Aborted before the call settled, but it finished first: still cancelled.
+    if (signal?.aborted) throw cancelledError(signal);
+    return text;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Like migrationsJson, parsed; the exact text is the non-enumerable `json`. */
+async function migrations(dir, options) {
+  return parseListing(await migrationsJson(dir, options));
+}
+
+/** Synchronous migrationsJson: blocks the event loop; no signal or progress. */
+function migrationsJsonSync(dir, options) {
+  const file = toPath(dir);
+  const { native } = readOptions(options, { allowAsync: false });
+  try {
+    return addon.migrationsOpenSync(file, native);
+  } catch (error) {
+    throw fromNative(error);
+  }
+}
+
+/** Synchronous migrations: blocks the event loop; no signal or progress. */
+function migrationsSync(dir, options) {
+  return parseListing(migrationsJsonSync(dir, options));
+}
+
+/**
+ * Whether `script` matches a checksum stored in Prisma's _prisma_migrations
+ * table, compared the way Prisma compares them (CRLF/LF variants too).
+ */
+function checksumMatches(script, storedChecksum) {
+  if (typeof script !== 'string' && !(script instanceof Uint8Array)) {
+    throw invalidArg('dbsafe: script must be a string, a Buffer or a Uint8Array');
+  }
+  if (typeof storedChecksum !== 'string') {
+    throw invalidArg('dbsafe: storedChecksum must be a string');
+  }
+  return addon.checksumMatches(script, storedChecksum);
+}
+
+/**
+ * Runs the dbsafe command line in this process (argv[0] is the program name)
+ * and returns its exit code. It writes straight to file descriptors 1 and 2
+ * and blocks the event loop until it is done.
+ */
+function cliMain(argv) {
+  if (!Array.isArray(argv) || !argv.every((arg) => typeof arg === 'string')) {
+    throw invalidArg('dbsafe: argv must be an array of strings');
+  }
+  return addon.cliMain(argv);
+}
+
+module.exports = {
+  version: addon.version(),
+  versionInfo: Object.freeze(addon.versionInfo()),
+  abiVersion: addon.abiVersion(),
+  Status,
+  LAYOUTS,
+  statusName,
+  DbsafeError,
+  InternalError,
+  InvalidArgumentError,
+  NotFoundError,
+  ParseError,
+  DatabaseError,
+  HttpError,
+  AuthError,
+  TimeoutError,
+  CancelledError,
+  CallbackError,
+  VersionError,
+  IoError,
+  migrations,
+  migrationsJson,
+  migrationsSync,
+  migrationsJsonSync,
+  checksumMatches,
+  cliMain,
+};

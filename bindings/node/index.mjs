@@ -1,0 +1,32 @@
+// ESM entry point: a thin re-export of the CommonJS module (index.js).
+import dbsafe from './index.js';
+
+export const {
+  version,
+  versionInfo,
+  abiVersion,
+  Status,
+  LAYOUTS,
+  statusName,
+  DbsafeError,
+  InternalError,
+  InvalidArgumentError,
+  NotFoundError,
+  ParseError,
+  DatabaseError,
+  HttpError,
+  AuthError,
+  TimeoutError,
+  CancelledError,
+  CallbackError,
+  VersionError,
+  IoError,
+  migrations,
+  migrationsJson,
+  migrationsSync,
+  migrationsJsonSync,
+  checksumMatches,
+  cliMain,
+} = dbsafe;
+
+export default dbsafe;

@@ -1,0 +1,566 @@
+// The native part of the dbsafe Node.js binding: a thin node-addon-api layer
+// over the stable C ABI (dbsafe.h only). The idiomatic API lives in index.js.
+//
+// Rules this file follows (shared/C_ABI.md, "How each binding uses it"):
+// - Blocking calls run in a Napi::AsyncWorker on the libuv pool, never on the
+//   event loop; the worker holds a reference to every JS object whose native
+//   part the call uses (the cancel token), so GC cannot free it mid-call.
+// - Progress crosses threads through a TypedThreadSafeFunction fed with
+//   NonBlockingCall and a copied payload; it is Unref'd (it never keeps the
+//   process alive) and released in OnOK/OnError, never from a destructor.
+// - Every field of a dbsafe_error is copied out (dbsafe_error_json plus the
+//   code and message) before dbsafe_error_free; index.js builds a DbsafeError
+//   from the `dbsafeStatus` and `dbsafeErrorJson` properties.
+
+#include <napi.h>
+
+#include <dbsafe/dbsafe.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#if !defined(_WIN32)
+#include <fcntl.h>
+#endif
+
+namespace {
+
+// Tags the External that wraps a dbsafe_cancel*, so a foreign External can
+// never be taken for one (napi_type_tag_object, N-API 8).
+constexpr napi_type_tag kCancelTypeTag = {0x6462736166656331ULL, 0x9c2e51d7a04b83f6ULL};
+
+constexpr double kMaxSafeInteger = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
+
+// Everything a failed call reported, copied out of the dbsafe_error.
+struct ErrorInfo {
+  int code = DBSAFE_ERROR;
+  std::string message;
+  std::string json;  // dbsafe_error_json: code, name, message, sqlstate, file, ...
+};
+
+struct ErrorDeleter {
+  void operator()(dbsafe_error *err) const { dbsafe_error_free(err); }
+};
+using ErrorPtr = std::unique_ptr<dbsafe_error, ErrorDeleter>;
+
+// Owns a dbsafe_buf for the duration of one call.
+class OwnedBuf {
+ public:
+  OwnedBuf() = default;
+  OwnedBuf(const OwnedBuf &) = delete;
+  OwnedBuf &operator=(const OwnedBuf &) = delete;
+  ~OwnedBuf() { dbsafe_buf_dispose(&buf_); }
+
+  dbsafe_buf *get() { return &buf_; }
+  std::string str() const { return buf_.ptr ? std::string(buf_.ptr, buf_.size) : std::string(); }
+
+ private:
+  dbsafe_buf buf_ = DBSAFE_BUF_INIT;
+};
+
+// Copies every field of `err` (which may be NULL) and frees it.
+ErrorInfo TakeError(int status, dbsafe_error *raw) {
+  ErrorPtr err(raw);
+  ErrorInfo info;
+  info.code = status;
+  if (err) {
+    info.code = dbsafe_error_code(err.get());
+    if (const char *message = dbsafe_error_message(err.get())) info.message = message;
+    if (const char *json = dbsafe_error_json(err.get())) info.json = json;
+  }
+  if (info.message.empty()) {
+    info.message = std::string(dbsafe_status_name(info.code)) + ": the call failed";
+  }
+  return info;
+}
+
+Napi::Value MakeError(Napi::Env env, const ErrorInfo &info) {
+  Napi::Object error = Napi::Error::New(env, info.message).Value();
+  error.Set("dbsafeStatus", Napi::Number::New(env, info.code));
+  error.Set("dbsafeStatusName", Napi::String::New(env, dbsafe_status_name(info.code)));
+  if (!info.json.empty()) error.Set("dbsafeErrorJson", Napi::String::New(env, info.json));
+  return error;
+}
+
+[[noreturn]] void ThrowType(Napi::Env env, const std::string &message) {
+  throw Napi::TypeError::New(env, message);
+}
+
+[[noreturn]] void ThrowRange(Napi::Env env, const std::string &message) {
+  throw Napi::RangeError::New(env, message);
+}
+
+bool IsMissing(const Napi::Value &value) {
+  return value.IsUndefined() || value.IsNull();
+}
+
+std::string PathArgument(const Napi::CallbackInfo &info, size_t index) {
+  if (info.Length() <= index || !info[index].IsString()) {
+    ThrowType(info.Env(), "path must be a string");
+  }
+  std::string path = info[index].As<Napi::String>().Utf8Value();
+  if (path.empty()) ThrowType(info.Env(), "path must not be empty");
+  if (path.find('\0') != std::string::npos) {
+    ThrowType(info.Env(), "path must not contain a NUL character");
+  }
+  return path;
+}
+
+// The options of one listing, read on the JS thread.
+struct ListOptions {
+  int layout = DBSAFE_LAYOUT_AUTO;
+  uint64_t max_file_bytes = 0;
+  uint32_t timeout_ms = 0;
+};
+
+int ParseLayout(Napi::Env env, const Napi::Value &value) {
+  if (!value.IsString()) ThrowType(env, "options.layout must be a string");
+  const std::string name = value.As<Napi::String>().Utf8Value();
+  static constexpr std::pair<std::string_view, int> kLayouts[] = {
+      {"auto", DBSAFE_LAYOUT_AUTO},     {"prisma", DBSAFE_LAYOUT_PRISMA},
+      {"plain", DBSAFE_LAYOUT_PLAIN},   {"flyway", DBSAFE_LAYOUT_FLYWAY},
+      {"dbmate", DBSAFE_LAYOUT_DBMATE}, {"golang-migrate", DBSAFE_LAYOUT_GOLANG_MIGRATE},
+  };
+  for (const auto &[layout_name, layout] : kLayouts) {
+    if (name == layout_name) return layout;
+  }
+  ThrowRange(env,
+             "options.layout must be one of 'auto', 'prisma', 'plain', 'flyway', "
+             "'dbmate', 'golang-migrate' (got '" +
+                 name + "')");
+}
+
+double NonNegativeInteger(Napi::Env env, const Napi::Value &value, const char *name, double max) {
+  if (!value.IsNumber()) ThrowType(env, std::string("options.") + name + " must be a number");
+  const double number = value.As<Napi::Number>().DoubleValue();
+  if (!(number >= 0 && number <= max) ||
+      number != static_cast<double>(static_cast<int64_t>(number))) {
+    ThrowRange(env, std::string("options.") + name + " must be an integer from 0 to " +
+                        std::to_string(static_cast<uint64_t>(max)));
+  }
+  return number;
+}
+
+ListOptions ParseListOptions(Napi::Env env, const Napi::Value &value) {
+  ListOptions options;
+  if (IsMissing(value)) return options;
+  if (!value.IsObject()) ThrowType(env, "options must be an object");
+  const Napi::Object object = value.As<Napi::Object>();
+  if (Napi::Value layout = object.Get("layout"); !layout.IsUndefined()) {
+    options.layout = ParseLayout(env, layout);
+  }
+  if (Napi::Value max_bytes = object.Get("maxFileBytes"); !max_bytes.IsUndefined()) {
+    options.max_file_bytes =
+        static_cast<uint64_t>(NonNegativeInteger(env, max_bytes, "maxFileBytes", kMaxSafeInteger));
+  }
+  if (Napi::Value timeout = object.Get("timeoutMs"); !timeout.IsUndefined()) {
+    options.timeout_ms =
+        static_cast<uint32_t>(NonNegativeInteger(env, timeout, "timeoutMs", UINT32_MAX));
+  }
+  return options;
+}
+
+dbsafe_cancel *CancelArgument(Napi::Env env, const Napi::Value &value) {
+  if (value.IsExternal() &&
+      value.As<Napi::External<dbsafe_cancel>>().CheckTypeTag(&kCancelTypeTag)) {
+    return value.As<Napi::External<dbsafe_cancel>>().Data();
+  }
+  ThrowType(env, "expected a cancel token made by cancelNew()");
+}
+
+// Runs the listing with the given options and token; fills `out` or `error`.
+bool RunListing(const std::string &path, const ListOptions &options, dbsafe_cancel *cancel,
+                dbsafe_progress_fn progress, void *payload, std::string *out, ErrorInfo *error) {
+  dbsafe_source_options source = DBSAFE_SOURCE_OPTIONS_INIT;
+  source.layout = options.layout;
+  source.max_file_bytes = options.max_file_bytes;
+  dbsafe_call_options call = DBSAFE_CALL_OPTIONS_INIT;
+  call.cancel = cancel;
+  call.timeout_ms = options.timeout_ms;
+  call.progress = progress;
+  call.payload = payload;
+
+  OwnedBuf listing;
+  dbsafe_error *err = nullptr;
+  const int status = dbsafe_migrations_open(listing.get(), path.c_str(), &source, &call, &err);
+  if (status != DBSAFE_OK) {
+    *error = TakeError(status, err);
+    return false;
+  }
+  dbsafe_error_free(err);  // NULL on success; freed anyway in case
+  *out = listing.str();
+  return true;
+}
+
+// The outcome of an asynchronous listing that reports progress. It is settled
+// by the progress TSFN's finalizer, which runs on the JS thread once every
+// queued progress event has been delivered: so no progress event ever arrives
+// after the promise has settled.
+struct PendingListing {
+  explicit PendingListing(Napi::Promise::Deferred promise) : deferred(std::move(promise)) {}
+
+  Napi::Promise::Deferred deferred;
+  bool settled_by_worker = false;  // OnOK/OnError ran and filled the fields below
+  bool ok = false;
+  std::string result;
+  ErrorInfo error;
+};
+
+// Resolves with `result` or rejects with `error`. Never throws: while a worker
+// thread or the process shuts down no JS can run and every napi call fails.
+void Settle(Napi::Env env, const Napi::Promise::Deferred &deferred, bool ok,
+            const std::string &result, const ErrorInfo &error) {
+  try {
+    if (ok) {
+      deferred.Resolve(Napi::String::New(env, result));
+    } else {
+      deferred.Reject(MakeError(env, error));
+    }
+  } catch (const Napi::Error &failure) {
+    // Making the value failed (out of memory, or JS cannot run any more):
+    // reject with that failure when possible, else nobody is left to care.
+    try {
+      if (!failure.IsEmpty()) deferred.Reject(failure.Value());
+    } catch (const Napi::Error &) {
+    }
+  }
+}
+
+void SettlePending(Napi::Env env, PendingListing *pending) {
+  if (!pending->settled_by_worker) return;  // env teardown while the call ran
+  Settle(env, pending->deferred, pending->ok, pending->result, pending->error);
+}
+
+// Runs on the JS thread for each queued event. Plain napi calls, so nothing
+// throws while a worker thread or the process is being torn down (JS cannot
+// run then and every call fails); an exception the callback throws stays
+// pending and Node reports it as uncaught (index.js's wrapper never throws).
+void DeliverProgress(Napi::Env env, Napi::Function callback, PendingListing * /*pending*/,
+                     std::string *event_json) {
+  std::unique_ptr<std::string> event(event_json);
+  if (env == nullptr || callback.IsEmpty()) return;  // draining at env teardown
+  napi_value argument = nullptr;
+  if (napi_create_string_utf8(env, event->data(), event->size(), &argument) != napi_ok) return;
+  napi_value receiver = nullptr;
+  if (napi_get_undefined(env, &receiver) != napi_ok) return;
+  napi_call_function(env, receiver, callback, 1, &argument, nullptr);
+}
+
+void FinalizeProgress(Napi::Env env, void * /*data*/, PendingListing *pending) {
+  std::unique_ptr<PendingListing> owned(pending);
+  SettlePending(env, owned.get());
+}
+
+using ProgressTsfn = Napi::TypedThreadSafeFunction<PendingListing, std::string, DeliverProgress>;
+
+class ListingWorker : public Napi::AsyncWorker {
+ public:
+  ListingWorker(Napi::Env env, std::string path, ListOptions options)
+      : Napi::AsyncWorker(env, "dbsafe.migrationsOpen"),
+        path_(std::move(path)),
+        options_(options),
+        deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  // Keeps the External alive for the whole call.
+  void HoldCancel(const Napi::Value &external, dbsafe_cancel *cancel) {
+    cancel_ref_ = Napi::Persistent(external);
+    cancel_ = cancel;
+  }
+
+  // Settles through `pending` after the last progress event instead of
+  // through `deferred_`. Returns the promise the caller hands to JS.
+  void ForwardProgress(Napi::Env env, Napi::Function callback) {
+    auto pending = std::make_unique<PendingListing>(deferred_);
+    tsfn_ = ProgressTsfn::New(env, callback, "dbsafe.progress", 0, 1, pending.get(),
+                              FinalizeProgress, static_cast<void *>(nullptr));
+    pending_ = pending.release();  // owned by the TSFN's finalizer from now on
+    has_progress_ = true;
+    tsfn_.Unref(env);
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    const bool ok =
+        RunListing(path_, options_, cancel_, has_progress_ ? &ListingWorker::OnProgress : nullptr,
+                   this, &result_, &error_);
+    if (!ok) SetError(error_.message);
+  }
+
+  void OnOK() override {
+    if (pending_ != nullptr && !progress_closed_.load()) {
+      pending_->settled_by_worker = true;
+      pending_->ok = true;
+      pending_->result = std::move(result_);
+      ReleaseProgress();
+      return;
+    }
+    pending_ = nullptr;
+    Settle(Env(), deferred_, true, result_, error_);
+  }
+
+  void OnError(const Napi::Error &error) override {
+    if (error_.message.empty()) {
+      // Execute threw (for example std::bad_alloc) before dbsafe returned.
+      error_.code = DBSAFE_ERROR;
+      error_.message = "dbsafe: the listing failed in the Node binding: " + error.Message();
+    }
+    if (pending_ != nullptr && !progress_closed_.load()) {
+      pending_->settled_by_worker = true;
+      pending_->ok = false;
+      pending_->error = std::move(error_);
+      ReleaseProgress();
+      return;
+    }
+    pending_ = nullptr;
+    Settle(Env(), deferred_, false, result_, error_);
+  }
+
+ private:
+  // Called on the thread running the listing. Never blocks on JS.
+  static int OnProgress(void *payload, const char *event_json) {
+    auto *self = static_cast<ListingWorker *>(payload);
+    if (self->progress_closed_.load()) return 0;
+    auto event = std::make_unique<std::string>(event_json != nullptr ? event_json : "{}");
+    const napi_status status = self->tsfn_.NonBlockingCall(event.get());
+    if (status == napi_ok) {
+      event.release();  // DeliverProgress frees it
+    } else if (status == napi_closing) {
+      // The environment is going away. The TSFN counts this thread as
+      // released and may be freed: never touch it again, not even to
+      // Release() it; its finalizer owns (and frees) the PendingListing.
+      self->progress_closed_.store(true);
+    }
+    return 0;
+  }
+
+  void ReleaseProgress() {
+    pending_ = nullptr;  // the finalizer settles and frees it
+    tsfn_.Release();
+  }
+
+  std::string path_;
+  ListOptions options_;
+  Napi::Promise::Deferred deferred_;
+  Napi::Reference<Napi::Value> cancel_ref_;
+  dbsafe_cancel *cancel_ = nullptr;
+  ProgressTsfn tsfn_;
+  PendingListing *pending_ = nullptr;  // set while progress is forwarded
+  bool has_progress_ = false;          // read by Execute; fixed before Queue()
+  std::atomic<bool> progress_closed_{false};
+  std::string result_;
+  ErrorInfo error_;
+};
+
+// version() -> "0.1.0"
+Napi::Value Version(const Napi::CallbackInfo &info) {
+  return Napi::String::New(info.Env(), dbsafe_version_string());
+}
+
+// versionInfo() -> {major, minor, patch}
+Napi::Value VersionInfo(const Napi::CallbackInfo &info) {
+  int major = 0;
+  int minor = 0;
+  int patch = 0;
+  dbsafe_version(&major, &minor, &patch);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("major", major);
+  out.Set("minor", minor);
+  out.Set("patch", patch);
+  return out;
+}
+
+// abiVersion() -> number
+Napi::Value AbiVersion(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), dbsafe_abi_version());
+}
+
+// statusName(code) -> "DBSAFE_ENOTFOUND"
+Napi::Value StatusName(const Napi::CallbackInfo &info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) ThrowType(info.Env(), "status must be a number");
+  return Napi::String::New(info.Env(), dbsafe_status_name(info[0].As<Napi::Number>().Int32Value()));
+}
+
+// cancelNew() -> External (type-tagged), freed by the GC.
+Napi::Value CancelNew(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  dbsafe_cancel *raw = nullptr;
+  dbsafe_error *err = nullptr;
+  const int status = dbsafe_cancel_new(&raw, &err);
+  if (status != DBSAFE_OK) {
+    const ErrorInfo error = TakeError(status, err);
+    throw Napi::Error(env, MakeError(env, error));
+  }
+  dbsafe_error_free(err);
+  std::unique_ptr<dbsafe_cancel, void (*)(dbsafe_cancel *)> cancel(raw, dbsafe_cancel_free);
+  auto external = Napi::External<dbsafe_cancel>::New(
+      env, cancel.get(), [](Napi::Env, dbsafe_cancel *token) { dbsafe_cancel_free(token); });
+  cancel.release();  // the finalizer owns it now
+  external.TypeTag(&kCancelTypeTag);
+  return external;
+}
+
+// cancelRequest(token): any number of times.
+Napi::Value CancelRequest(const Napi::CallbackInfo &info) {
+  dbsafe_cancel_request(CancelArgument(info.Env(), info[0]));
+  return info.Env().Undefined();
+}
+
+// cancelIsRequested(token) -> boolean
+Napi::Value CancelIsRequested(const Napi::CallbackInfo &info) {
+  dbsafe_cancel *cancel = CancelArgument(info.Env(), info[0]);
+  return Napi::Boolean::New(info.Env(), dbsafe_cancel_is_requested(cancel));
+}
+
+// migrationsOpen(path, options, cancel|null, onProgress|null) -> Promise<string>
+Napi::Value MigrationsOpen(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = PathArgument(info, 0);
+  const ListOptions options = ParseListOptions(env, info[1]);
+  const Napi::Value cancel_value = info[2];
+  dbsafe_cancel *cancel = IsMissing(cancel_value) ? nullptr : CancelArgument(env, cancel_value);
+  const Napi::Value progress = info[3];
+  if (!IsMissing(progress) && !progress.IsFunction()) {
+    ThrowType(env, "onProgress must be a function");
+  }
+
+  auto *worker = new ListingWorker(env, std::move(path), options);
+  Napi::Promise promise = worker->Promise();
+  try {
+    if (cancel != nullptr) worker->HoldCancel(cancel_value, cancel);
+    if (!IsMissing(progress)) worker->ForwardProgress(env, progress.As<Napi::Function>());
+  } catch (...) {
+    delete worker;
+    throw;
+  }
+  worker->Queue();
+  return promise;
+}
+
+// migrationsOpenSync(path, options) -> string
+Napi::Value MigrationsOpenSync(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  const std::string path = PathArgument(info, 0);
+  const ListOptions options = ParseListOptions(env, info[1]);
+  std::string listing;
+  ErrorInfo error;
+  if (!RunListing(path, options, nullptr, nullptr, nullptr, &listing, &error)) {
+    throw Napi::Error(env, MakeError(env, error));
+  }
+  return Napi::String::New(env, listing);
+}
+
+// checksumMatches(script: string|Buffer|Uint8Array, stored: string) -> boolean
+Napi::Value ChecksumMatches(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[1].IsString()) ThrowType(env, "stored checksum must be a string");
+  const std::string stored = info[1].As<Napi::String>().Utf8Value();
+  if (stored.find('\0') != std::string::npos) {
+    return Napi::Boolean::New(env, false);
+  }
+  int matches = 0;
+  if (info[0].IsString()) {
+    const std::string script = info[0].As<Napi::String>().Utf8Value();
+    matches = dbsafe_checksum_matches(script.data(), script.size(), stored.c_str());
+  } else if (info[0].IsTypedArray() &&
+             info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    const auto bytes = info[0].As<Napi::Uint8Array>();
+    matches = dbsafe_checksum_matches(reinterpret_cast<const char *>(bytes.Data()),
+                                      bytes.ByteLength(), stored.c_str());
+  } else {
+    ThrowType(env, "script must be a string, a Buffer or a Uint8Array");
+  }
+  return Napi::Boolean::New(env, matches == 1);
+}
+
+#if !defined(_WIN32)
+// While the CLI runs, its output fds must block: Node may have switched a pipe
+// to O_NONBLOCK, and a full pipe would then drop the CLI's output.
+class BlockingFds {
+ public:
+  BlockingFds() {
+    for (int fd = 0; fd < 3; ++fd) {
+      flags_[fd] = fcntl(fd, F_GETFL);
+      if (flags_[fd] != -1 && (flags_[fd] & O_NONBLOCK) != 0) {
+        fcntl(fd, F_SETFL, flags_[fd] & ~O_NONBLOCK);
+      }
+    }
+  }
+  BlockingFds(const BlockingFds &) = delete;
+  BlockingFds &operator=(const BlockingFds &) = delete;
+  ~BlockingFds() {
+    for (int fd = 0; fd < 3; ++fd) {
+      if (flags_[fd] != -1 && (flags_[fd] & O_NONBLOCK) != 0) fcntl(fd, F_SETFL, flags_[fd]);
+    }
+  }
+
+ private:
+  int flags_[3] = {-1, -1, -1};
+};
+#endif
+
+// cliMain(argv: string[]) -> exit code. argv[0] is the program name.
+Napi::Value CliMain(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) ThrowType(env, "argv must be an array of strings");
+  const Napi::Array array = info[0].As<Napi::Array>();
+  std::vector<std::string> args;
+  args.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    const Napi::Value arg = array.Get(i);
+    if (!arg.IsString()) ThrowType(env, "argv must be an array of strings");
+    args.push_back(arg.As<Napi::String>().Utf8Value());
+  }
+  if (args.empty()) args.emplace_back("dbsafe");
+  std::vector<const char *> argv;
+  argv.reserve(args.size() + 1);
+  for (const std::string &arg : args) argv.push_back(arg.c_str());
+  argv.push_back(nullptr);
+
+  int code = 0;
+  {
+#if !defined(_WIN32)
+    BlockingFds blocking;
+#endif
+    std::fflush(nullptr);
+    code = dbsafe_cli_main(static_cast<int>(args.size()), argv.data());
+    std::fflush(nullptr);
+  }
+  return Napi::Number::New(env, code);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  if (dbsafe_abi_version() != DBSAFE_ABI_VERSION) {
+    throw Napi::Error::New(env, "dbsafe: the addon was compiled for C ABI version " +
+                                    std::to_string(DBSAFE_ABI_VERSION) +
+                                    " but the library reports " +
+                                    std::to_string(dbsafe_abi_version()) +
+                                    "; rebuild the addon (npm install in bindings/node)");
+  }
+  exports.Set("version", Napi::Function::New(env, Version, "version"));
+  exports.Set("versionInfo", Napi::Function::New(env, VersionInfo, "versionInfo"));
+  exports.Set("abiVersion", Napi::Function::New(env, AbiVersion, "abiVersion"));
+  exports.Set("statusName", Napi::Function::New(env, StatusName, "statusName"));
+  exports.Set("cancelNew", Napi::Function::New(env, CancelNew, "cancelNew"));
+  exports.Set("cancelRequest", Napi::Function::New(env, CancelRequest, "cancelRequest"));
+  exports.Set("cancelIsRequested",
+              Napi::Function::New(env, CancelIsRequested, "cancelIsRequested"));
+  exports.Set("migrationsOpen", Napi::Function::New(env, MigrationsOpen, "migrationsOpen"));
+  exports.Set("migrationsOpenSync",
+              Napi::Function::New(env, MigrationsOpenSync, "migrationsOpenSync"));
+  exports.Set("checksumMatches", Napi::Function::New(env, ChecksumMatches, "checksumMatches"));
+  exports.Set("cliMain", Napi::Function::New(env, CliMain, "cliMain"));
+  exports.Set("ABI_VERSION", Napi::Number::New(env, DBSAFE_ABI_VERSION));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(dbsafe, Init)

@@ -1,0 +1,374 @@
+// dbsafe._dbsafe: the native layer of the Python binding, a thin pybind11 module over the stable
+// C ABI (dbsafe.h only). The idiomatic API (dataclasses, exception classes, logging) is the pure
+// Python package around it.
+//
+// Threading rules (C_ABI.md pitfall 11): every blocking C call runs with the GIL released; the
+// callbacks take the GIL back only inside their trampolines; no dbsafe function is called while
+// this module holds the GIL and could wait on a library thread.
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <future>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "dbsafe/dbsafe.h"
+
+namespace py = pybind11;
+
+namespace {
+
+// How often a call running on behalf of the main thread wakes up to run Python's signal handlers.
+constexpr std::chrono::milliseconds kSignalPollInterval{50};
+
+// threading.main_thread().ident, read at import: only the main thread runs signal handlers.
+unsigned long g_main_thread_ident = 0;
+
+// Text from the library is UTF-8; paths on disk need not be, so undecodable bytes become lone
+// surrogates (the way os.fsdecode treats file names) instead of failing the whole call.
+py::str decode_utf8(const char *data, size_t size) {
+  if (data == nullptr) return py::str("");
+  PyObject *text = PyUnicode_DecodeUTF8(data, static_cast<Py_ssize_t>(size), "surrogateescape");
+  if (text == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(text);
+}
+
+py::str decode_utf8(const char *text) {
+  return decode_utf8(text, text == nullptr ? 0 : std::strlen(text));
+}
+
+// A dbsafe_error copied into plain values, so the C object can be freed at once (pitfall 18).
+struct NativeError {
+  int status = DBSAFE_OK;
+  std::string json;  // dbsafe_error_json(); empty when the library gave no error object
+};
+
+// Copies `err` out and frees it. Needs no GIL.
+NativeError take_error(int status, dbsafe_error *err) {
+  NativeError copied;
+  copied.status = status;
+  if (err != nullptr) {
+    if (status == DBSAFE_OK) copied.status = dbsafe_error_code(err);
+    const char *json = dbsafe_error_json(err);
+    if (json != nullptr) copied.json = json;
+    dbsafe_error_free(err);
+  }
+  return copied;
+}
+
+// Raises the exception class of dbsafe.errors that matches the status. GIL held.
+[[noreturn]] void raise_error(int status, const std::string &error_json,
+                              const std::string &message = std::string()) {
+  py::object from_native = py::module_::import("dbsafe.errors").attr("_from_native");
+  py::object json = error_json.empty()
+                        ? py::object(py::none())
+                        : py::object(decode_utf8(error_json.data(), error_json.size()));
+  py::object msg = message.empty() ? py::object(py::none()) : py::object(py::str(message));
+  py::object exc = from_native(status, dbsafe_status_name(status), json, msg);
+  PyErr_SetObject(reinterpret_cast<PyObject *>(Py_TYPE(exc.ptr())), exc.ptr());
+  throw py::error_already_set();
+}
+
+[[noreturn]] void raise_error(const NativeError &error) {
+  raise_error(error.status, error.json);
+}
+
+[[noreturn]] void raise_invalid(const std::string &message) {
+  raise_error(DBSAFE_EINVALID, std::string(), message);
+}
+
+// Owns a dbsafe_buf for the duration of a call.
+struct Buffer {
+  dbsafe_buf buf = DBSAFE_BUF_INIT;
+  Buffer() = default;
+  Buffer(const Buffer &) = delete;
+  Buffer &operator=(const Buffer &) = delete;
+  ~Buffer() { dbsafe_buf_dispose(&buf); }
+};
+
+// dbsafe.CancelToken: wraps dbsafe_cancel. The C token is thread-safe; Python keeps the wrapper
+// alive for as long as a call that was given it runs, because the call holds a reference.
+class CancelToken {
+ public:
+  CancelToken() {
+    dbsafe_error *err = nullptr;
+    int status = dbsafe_cancel_new(&handle_, &err);
+    if (status != DBSAFE_OK) raise_error(take_error(status, err));
+  }
+  CancelToken(const CancelToken &) = delete;
+  CancelToken &operator=(const CancelToken &) = delete;
+  ~CancelToken() { dbsafe_cancel_free(handle_); }
+
+  void cancel() { dbsafe_cancel_request(handle_); }
+  bool cancelled() const { return dbsafe_cancel_is_requested(handle_); }
+  dbsafe_cancel *get() const { return handle_; }
+
+ private:
+  dbsafe_cancel *handle_ = nullptr;
+};
+
+// The payload of the C callbacks: the Python callables and the first exception one of them raised
+// (re-raised by the caller when the C call returns, the pygit2 pattern). Every member that is a
+// Python object is only touched with the GIL held.
+struct CallbackState {
+  py::object progress;  // None or callable(event_json: str)
+  py::object log;       // None or callable(level: int, component: str, message: str)
+  int log_min_level = DBSAFE_LOG_WARNING;
+  dbsafe_cancel *cancel = nullptr;             // requested when the log callback raises
+  std::optional<py::error_already_set> error;  // first exception raised by a callback
+};
+
+// Stores the exception being handled (GIL held).
+void store_callback_error(CallbackState &state) {
+  try {
+    throw;
+  } catch (py::error_already_set &e) {
+    if (!state.error) state.error = std::move(e);
+  } catch (const std::exception &e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+    if (state.error)
+      PyErr_Clear();
+    else
+      state.error.emplace();
+  } catch (...) {
+    PyErr_SetString(PyExc_RuntimeError, "unknown C++ exception in a dbsafe callback");
+    if (state.error)
+      PyErr_Clear();
+    else
+      state.error.emplace();
+  }
+}
+
+// dbsafe_progress_fn. Runs on the thread executing the C call, without the GIL.
+int progress_trampoline(void *payload, const char *event_json) {
+  auto &state = *static_cast<CallbackState *>(payload);
+  py::gil_scoped_acquire gil;
+  if (state.error) return 1;
+  try {
+    state.progress(decode_utf8(event_json));
+    return 0;
+  } catch (...) {
+    store_callback_error(state);
+  }
+  return 1;
+}
+
+// dbsafe_log_fn. A log callback cannot refuse a message, so an exception it raises cancels the
+// call through the call's token and is re-raised when the call returns.
+void log_trampoline(void *payload, int level, const char *component, const char *message) {
+  auto &state = *static_cast<CallbackState *>(payload);
+  if (level < state.log_min_level) return;  // no GIL needed to drop a message
+  bool failed = false;
+  {
+    py::gil_scoped_acquire gil;
+    if (state.error) return;
+    try {
+      state.log(level, decode_utf8(component), decode_utf8(message));
+    } catch (...) {
+      store_callback_error(state);
+      failed = true;
+    }
+  }
+  // Outside the GIL: the token may take a library lock.
+  if (failed && state.cancel != nullptr) dbsafe_cancel_request(state.cancel);
+}
+
+// What a C call left behind, copied so the error object is already freed.
+struct Outcome {
+  int status = DBSAFE_OK;
+  NativeError error;
+};
+
+// Runs `call` (C only, no Python) with the GIL released. Called with the GIL held.
+//
+// On the main thread the call runs on a helper thread while this thread wakes every
+// kSignalPollInterval, takes the GIL and runs Python's signal handlers. When one raises
+// (KeyboardInterrupt on Ctrl-C), `cancel` is requested, the call is waited for, and the exception
+// is handed back in `interrupt` for the caller to raise. Other threads never see signals, so they
+// run the call directly.
+Outcome run_without_gil(const std::function<Outcome()> &call, dbsafe_cancel *cancel,
+                        std::optional<py::error_already_set> &interrupt) {
+  if (cancel == nullptr || PyThread_get_thread_ident() != g_main_thread_ident) {
+    py::gil_scoped_release nogil;
+    return call();
+  }
+  py::gil_scoped_release nogil;
+  std::packaged_task<Outcome()> task(call);
+  std::future<Outcome> done = task.get_future();
+  std::thread worker;
+  try {
+    worker = std::thread([&task] { task(); });
+  } catch (const std::system_error &) {
+    task();  // no thread to spare: run here; Ctrl-C then waits for the call to end
+  }
+  // The call must have ended before `task` goes away, even if this thread unwinds; the join runs
+  // without the GIL, which the helper's callbacks may be waiting for.
+  struct JoinOnExit {
+    std::thread &thread;
+    dbsafe_cancel *cancel;
+    ~JoinOnExit() {
+      if (!thread.joinable()) return;
+      if (std::uncaught_exceptions() > 0) dbsafe_cancel_request(cancel);
+      thread.join();
+    }
+  } join_on_exit{worker, cancel};
+  bool cancel_requested = false;
+  while (done.wait_for(kSignalPollInterval) != std::future_status::ready) {
+    bool raised = false;
+    {
+      py::gil_scoped_acquire gil;
+      if (PyErr_CheckSignals() != 0) {
+        raised = true;
+        if (interrupt)
+          PyErr_Clear();
+        else
+          interrupt.emplace();
+      }
+    }
+    if (raised && !cancel_requested) {
+      dbsafe_cancel_request(cancel);
+      cancel_requested = true;
+    }
+  }
+  if (worker.joinable()) worker.join();
+  return done.get();
+}
+
+int parse_layout(const std::string &layout) {
+  if (layout == "auto") return DBSAFE_LAYOUT_AUTO;
+  if (layout == "prisma") return DBSAFE_LAYOUT_PRISMA;
+  if (layout == "plain") return DBSAFE_LAYOUT_PLAIN;
+  if (layout == "flyway") return DBSAFE_LAYOUT_FLYWAY;
+  if (layout == "dbmate") return DBSAFE_LAYOUT_DBMATE;
+  if (layout == "golang-migrate") return DBSAFE_LAYOUT_GOLANG_MIGRATE;
+  raise_invalid("unknown migration layout '" + layout +
+                "'; use one of auto, prisma, plain, flyway, dbmate, golang-migrate");
+}
+
+void require_callable(const py::object &callback, const char *name) {
+  if (!callback.is_none() && !PyCallable_Check(callback.ptr()))
+    throw py::type_error(std::string(name) + " must be callable or None");
+}
+
+py::str migrations_open(const std::string &path, const std::string &layout,
+                        std::uint64_t max_file_bytes, std::uint32_t timeout_ms, py::object progress,
+                        CancelToken *cancel, py::object log, int log_level) {
+  if (path.find('\0') != std::string::npos) raise_invalid("the path contains a NUL byte");
+  require_callable(progress, "progress");
+  require_callable(log, "log");
+
+  dbsafe_source_options source = DBSAFE_SOURCE_OPTIONS_INIT;
+  source.layout = parse_layout(layout);
+  source.max_file_bytes = max_file_bytes;
+
+  // Every call gets a token, so Ctrl-C and a failing log callback can stop it.
+  std::optional<CancelToken> own_token;
+  if (cancel == nullptr) own_token.emplace();
+  dbsafe_cancel *token = cancel != nullptr ? cancel->get() : own_token->get();
+
+  CallbackState state;
+  state.progress = std::move(progress);
+  state.log = std::move(log);
+  state.log_min_level = log_level;
+  state.cancel = token;
+
+  dbsafe_call_options call = DBSAFE_CALL_OPTIONS_INIT;
+  call.cancel = token;
+  call.timeout_ms = timeout_ms;
+  if (!state.progress.is_none()) call.progress = progress_trampoline;
+  if (!state.log.is_none()) call.log = log_trampoline;
+  call.payload = &state;
+
+  Buffer listing;
+  std::optional<py::error_already_set> interrupt;
+  Outcome outcome = run_without_gil(
+      [&]() {
+        dbsafe_error *err = nullptr;
+        int status = dbsafe_migrations_open(&listing.buf, path.c_str(), &source, &call, &err);
+        return Outcome{status, take_error(status, err)};
+      },
+      token, interrupt);
+
+  if (interrupt) throw *interrupt;      // Ctrl-C (or another signal handler) wins
+  if (state.error) throw *state.error;  // the callback's own exception, not DBSAFE_EUSER
+  if (outcome.status != DBSAFE_OK) raise_error(outcome.error);
+  return decode_utf8(listing.buf.ptr, listing.buf.size);
+}
+
+int cli_main(const std::vector<std::string> &argv) {
+  std::vector<std::string> args = argv;
+  if (args.empty()) args.emplace_back("dbsafe");
+  std::vector<const char *> pointers;
+  pointers.reserve(args.size() + 1);
+  for (const std::string &arg : args) {
+    if (arg.find('\0') != std::string::npos)
+      raise_invalid("a command-line argument contains a NUL byte");
+    pointers.push_back(arg.c_str());
+  }
+  pointers.push_back(nullptr);
+  py::gil_scoped_release nogil;
+  return dbsafe_cli_main(static_cast<int>(args.size()), pointers.data());
+}
+
+bool checksum_matches(const std::string &script, const std::string &stored_checksum) {
+  py::gil_scoped_release nogil;
+  return dbsafe_checksum_matches(script.data(), script.size(), stored_checksum.c_str()) == 1;
+}
+
+py::tuple version_info() {
+  int major = 0, minor = 0, patch = 0;
+  dbsafe_version(&major, &minor, &patch);
+  return py::make_tuple(major, minor, patch);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_dbsafe, m) {
+  if (dbsafe_abi_version() != DBSAFE_ABI_VERSION)
+    throw py::import_error("dbsafe._dbsafe was built for dbsafe ABI " +
+                           std::to_string(DBSAFE_ABI_VERSION) + " but the library reports ABI " +
+                           std::to_string(dbsafe_abi_version()) + "; rebuild or reinstall dbsafe");
+  g_main_thread_ident =
+      py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+
+  m.doc() = "Native layer of the dbsafe binding (pybind11 over the dbsafe C ABI).";
+  m.attr("ABI_VERSION") = DBSAFE_ABI_VERSION;
+
+  m.def("version", &dbsafe_version_string, "The library version, e.g. '0.1.0'.");
+  m.def("version_info", &version_info, "The library version as (major, minor, patch).");
+  m.def("abi_version", &dbsafe_abi_version, "The C ABI version of the loaded library.");
+  m.def("status_name", &dbsafe_status_name, py::arg("status"),
+        "The symbolic name of a dbsafe status code, e.g. 'DBSAFE_ENOTFOUND'.");
+
+  py::class_<CancelToken>(m, "CancelToken",
+                          "A cancellation token; cancel() may be called from any thread.")
+      .def(py::init<>())
+      .def("cancel", &CancelToken::cancel, py::call_guard<py::gil_scoped_release>(),
+           "Ask every call using this token to stop. Idempotent, any thread.")
+      .def_property_readonly("cancelled", &CancelToken::cancelled,
+                             "True once cancel() has been called.")
+      .def("__repr__", [](const CancelToken &token) {
+        return std::string("<dbsafe.CancelToken cancelled=") +
+               (token.cancelled() ? "True" : "False") + ">";
+      });
+
+  m.def("migrations_open", &migrations_open, py::arg("path"), py::arg("layout") = "auto",
+        py::arg("max_file_bytes") = 0, py::arg("timeout_ms") = 0, py::arg("progress") = py::none(),
+        py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+        py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Read the migration set at `path` and return the listing JSON text.");
+  m.def("cli_main", &cli_main, py::arg("argv"),
+        "Run the dbsafe command line (argv[0] is the program name); returns the exit code.");
+  m.def("checksum_matches", &checksum_matches, py::arg("script"), py::arg("stored_checksum"),
+        "True when `script` matches a checksum stored in _prisma_migrations.");
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs dbsafe into a scratch prefix, then builds examples/cpp (CMake
+# find_package) and examples/c (pkg-config) out of tree against it and runs
+# both on a fixture.
+set -euo pipefail
+build=$1 src=$2
+prefix=$(mktemp -d /tmp/dbsafe-pkg.XXXXXX)
+trap 'rm -rf "$prefix"' EXIT
+cmake --install "$build" --prefix "$prefix/usr" >/dev/null
+fixture="$src/tests/fixtures/prisma"
+
+cmake -S "$src/examples/cpp" -B "$prefix/cpp" -DCMAKE_PREFIX_PATH="$prefix/usr" >/dev/null
+cmake --build "$prefix/cpp" >/dev/null
+libdir=$(dirname "$(find "$prefix/usr" -name 'libdbsafe.so' | head -1)")
+out=$(LD_LIBRARY_PATH="$libdir" "$prefix/cpp/list_migrations" "$fixture")
+echo "$out" | head -1
+[[ "$out" == "2 prisma migrations in $fixture"* ]] || { echo "examples/cpp printed: $out"; exit 1; }
+
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+mkdir -p "$prefix/c"
+# shellcheck disable=SC2046  # pkg-config's flags are meant to split
+cc -std=c11 -Wall -Wextra -pedantic -Werror "$src/examples/c/list_migrations.c" \
+  $(pkg-config --cflags --libs dbsafe) -o "$prefix/c/list_migrations"
+out=$(LD_LIBRARY_PATH="$libdir" "$prefix/c/list_migrations" "$fixture")
+[[ "$out" == '{"schema_version":1,'* ]] || { echo "examples/c printed: $out"; exit 1; }
+echo "examples/c: $(echo "$out" | head -c 60)..."
+echo "installed package OK"
