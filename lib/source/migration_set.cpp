@@ -249,20 +249,8 @@ class MigrationSetReader {
   // and its text.
   std::string read_file(const fs::path &file, const std::string &display, bool allow_empty) {
     ctx_.checkpoint();
+    require_inside(file, display, "file");
     std::error_code ec;
-    if (fs::is_symlink(fs::symlink_status(file, ec))) {
-      auto target = fs::canonical(file, ec);
-      if (ec)
-        throw Error(ErrorCode::Io, display + ": cannot resolve symbolic link: " + errno_text(ec))
-            .with_file(display);
-      if (!is_within(target, canonical_root_))
-        throw Error(ErrorCode::Invalid, display +
-                                            ": symbolic link leads outside the migration "
-                                            "directory (to " +
-                                            target.generic_string() +
-                                            "); copy the file into the directory instead")
-            .with_file(display);
-    }
     auto size = fs::file_size(file, ec);
     if (ec)
       throw Error(ErrorCode::Io, display + ": cannot read: " + errno_text(ec)).with_file(display);
@@ -291,21 +279,21 @@ class MigrationSetReader {
     return text;
   }
 
-  // Checks a directory entry reached through a symlink stays inside the set.
-  void check_dir_inside(const Entry &e, const std::string &display) {
+  // A symlink must resolve to a place inside the migration directory, so a
+  // set never reads what it does not contain.
+  void require_inside(const fs::path &path, const std::string &display, const char *what) {
     std::error_code ec;
-    if (!fs::is_symlink(fs::symlink_status(e.path, ec))) return;
-    auto target = fs::canonical(e.path, ec);
+    if (!fs::is_symlink(fs::symlink_status(path, ec))) return;
+    auto target = fs::canonical(path, ec);
     if (ec)
       throw Error(ErrorCode::Io, display + ": cannot resolve symbolic link: " + errno_text(ec))
           .with_file(display);
     if (!is_within(target, canonical_root_))
       throw Error(ErrorCode::Invalid, display +
-                                          ": symbolic link leads outside the migration directory "
-                                          "(to " +
-                                          target.generic_string() +
-                                          "); copy the directory into the migration directory "
-                                          "instead")
+                                          ": symbolic link leads outside the migration "
+                                          "directory (to " +
+                                          target.generic_string() + "); copy the " + what +
+                                          " into the migration directory instead")
           .with_file(display);
   }
 
@@ -433,7 +421,7 @@ class MigrationSetReader {
                display + ": no migration_lock.toml; assuming provider postgresql");
     for (const Entry *e : dirs) {
       std::string dir_display = display + "/" + e->name;
-      check_dir_inside(*e, dir_display);
+      require_inside(e->path, dir_display, "directory");
       fs::path sql = e->path / "migration.sql";
       if (!entry_exists(sql))
         throw Error(ErrorCode::Invalid, dir_display +

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "dbsafe/error.hpp"
+#include "util/utf8.hpp"
 
 namespace dbsafe::source {
 
@@ -28,32 +29,8 @@ namespace {
 std::size_t first_invalid_utf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len;
-    std::uint32_t min;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      min = 0x10000;
-    } else {
-      return i;
-    }
-    if (i + len > s.size()) return i;
-    std::uint32_t cp = c & (0x7F >> len);
-    for (std::size_t k = 1; k < len; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    auto len = util::utf8_sequence_length(s, i);
+    if (len == 0) return i;
     i += len;
   }
   return s.size();

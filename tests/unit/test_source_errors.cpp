@@ -169,7 +169,23 @@ TEST(SourceErrors, SymlinkLeadingOutsideTheDirectory) {
                            "/m/20240101000000_a/migration.sql: symbolic link leads outside the "
                            "migration directory (to " +
                            std::filesystem::canonical(outside).generic_string() +
-                           "); copy the file into the directory instead");
+                           "); copy the file into the migration directory instead");
+}
+
+TEST(SourceErrors, DirectorySymlinkLeadingOutside) {
+  TempDir dir;
+  dir.write("elsewhere/20240101000000_a/migration.sql", "SELECT 1;\n");
+  dir.write("m/migration_lock.toml", kLock);
+  std::filesystem::create_directory_symlink(dir.path() / "elsewhere/20240101000000_a",
+                                            dir.path() / "m/20240101000000_a");
+  auto e = open_error(dir.str() + "/m");
+  EXPECT_EQ(
+      e.message,
+      dir.str() +
+          "/m/20240101000000_a: symbolic link leads outside the migration "
+          "directory (to " +
+          std::filesystem::canonical(dir.path() / "elsewhere/20240101000000_a").generic_string() +
+          "); copy the directory into the migration directory instead");
 }
 
 TEST(SourceErrors, SymlinkInsideTheDirectoryIsFollowed) {
