@@ -4,6 +4,7 @@
 #include <iostream>
 #include <vector>
 
+#include "cli/check_command.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/list_command.hpp"
 #include "dbsafe/dbsafe.h"
@@ -19,6 +20,9 @@ int run(int argc, const char *const *argv) {
   app.set_version_flag("--version", std::string(dbsafe::version()));
   int exit_code = kExitOk;
   add_list_command(app, std::cout, exit_code);
+  add_check_command(app, std::cout, exit_code);
+  add_stats_command(app, std::cout, exit_code);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &e) {

@@ -25,6 +25,7 @@ inline int exit_code_for(ErrorCode code) {
     case ErrorCode::Io:
     case ErrorCode::Version:
       return kExitUsage;
+    case ErrorCode::Connect:
     case ErrorCode::Auth:
     case ErrorCode::Http:
     case ErrorCode::Timeout:

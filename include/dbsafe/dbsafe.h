@@ -8,5 +8,6 @@
 #include "c/common.h"
 #include "c/error.h"
 #include "c/source.h"
+#include "c/check.h"
 
 #endif /* DBSAFE_H */

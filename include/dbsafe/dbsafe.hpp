@@ -2,6 +2,7 @@
 #pragma once
 
 #include "dbsafe/call.hpp"
+#include "dbsafe/check.hpp"
 #include "dbsafe/error.hpp"
 #include "dbsafe/source.hpp"
 #include "dbsafe/version.hpp"

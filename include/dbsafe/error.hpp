@@ -26,6 +26,7 @@ enum class ErrorCode : int {
   Callback = -10,
   Version = -11,
   Io = -12,
+  Connect = -13,
 };
 
 // The symbolic C name of a code, e.g. "DBSAFE_ENOTFOUND".

@@ -33,6 +33,8 @@ const char *error_code_name(ErrorCode code) noexcept {
       return "DBSAFE_EVERSION";
     case ErrorCode::Io:
       return "DBSAFE_EIO";
+    case ErrorCode::Connect:
+      return "DBSAFE_ECONNECT";
   }
   return "DBSAFE_UNKNOWN";
 }

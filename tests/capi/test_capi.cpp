@@ -40,7 +40,8 @@ TEST(CApi, EveryStatusHasAName) {
                                                           {DBSAFE_ECANCELLED, "DBSAFE_ECANCELLED"},
                                                           {DBSAFE_EUSER, "DBSAFE_EUSER"},
                                                           {DBSAFE_EVERSION, "DBSAFE_EVERSION"},
-                                                          {DBSAFE_EIO, "DBSAFE_EIO"}};
+                                                          {DBSAFE_EIO, "DBSAFE_EIO"},
+                                                          {DBSAFE_ECONNECT, "DBSAFE_ECONNECT"}};
   for (const auto &[code, name] : expected) EXPECT_EQ(dbsafe_status_name(code), name);
   EXPECT_STREQ(dbsafe_status_name(1), "DBSAFE_UNKNOWN");
   EXPECT_STREQ(dbsafe_status_name(-1000), "DBSAFE_UNKNOWN");
@@ -233,6 +234,61 @@ TEST(CApi, ChecksumMatchesLikePrisma) {
   EXPECT_EQ(dbsafe_checksum_matches("SELECT 2;\n", 10, lf_sum), 0);
   EXPECT_EQ(dbsafe_checksum_matches(nullptr, 0, lf_sum), 0);
   EXPECT_EQ(dbsafe_checksum_matches(lf, sizeof lf - 1, nullptr), 0);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(CApiCheck, ChecksAFixtureAndTakesOptionsAsJson) {
+  std::string dir = fixture("prisma");
+  const char *paths[] = {dir.c_str()};
+  dbsafe_buf buf = DBSAFE_BUF_INIT;
+  dbsafe_error *err = nullptr;
+  ASSERT_EQ(dbsafe_check(&buf, paths, 1, "{\"runner\":\"prisma\",\"config\":\"-\"}", nullptr, &err),
+            DBSAFE_OK)
+      << dbsafe_error_message(err);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(buf.ptr, buf.size);
+  EXPECT_EQ(int64_t(doc["schema_version"]), 1);
+  EXPECT_EQ(std::string_view(doc["summary"]["runner"]), "prisma");
+  EXPECT_EQ(uint64_t(doc["summary"]["files"]), 2u);
+  dbsafe_buf_dispose(&buf);
+
+  EXPECT_EQ(dbsafe_check(&buf, paths, 1, "{\"runner\":\"fast\"}", nullptr, &err), DBSAFE_EINVALID);
+  EXPECT_STREQ(dbsafe_error_message(err), "options_json: runner must be \"safe\" or \"prisma\"");
+  dbsafe_error_free(err);
+  EXPECT_EQ(dbsafe_check(&buf, paths, 1, "{\"nope\":1}", nullptr, &err), DBSAFE_EINVALID);
+  EXPECT_STREQ(dbsafe_error_message(err), "options_json: unknown option \"nope\"");
+  dbsafe_error_free(err);
+  EXPECT_EQ(dbsafe_check(&buf, nullptr, 0, nullptr, nullptr, nullptr), DBSAFE_EINVALID);
+}
+
+TEST(CApiCheck, CheckSqlReportsFindingsWithPositions) {
+  const char sql[] = "SELECT 1;\nALTER TABLE users DROP COLUMN email;\n";
+  dbsafe_buf buf = DBSAFE_BUF_INIT;
+  ASSERT_EQ(dbsafe_check_sql(&buf, sql, sizeof sql - 1, "m.sql", "{\"config\":\"-\"}", nullptr),
+            DBSAFE_OK);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(buf.ptr, buf.size);
+  auto first = doc["findings"].at(0);
+  EXPECT_EQ(std::string_view(first["rule"]), "drop-column");
+  EXPECT_EQ(int64_t(first["line"]), 2);
+  EXPECT_EQ(std::string_view(first["level"]), "error");
+  EXPECT_TRUE(bool(doc["summary"]["failed"]));
+  dbsafe_buf_dispose(&buf);
+}
+
+TEST(CApiCheck, StatsFromAnUnreachableServerIsAConnectError) {
+  dbsafe_buf buf = DBSAFE_BUF_INIT;
+  dbsafe_error *err = nullptr;
+  EXPECT_EQ(dbsafe_stats_collect(&buf, "postgresql://u:canary-pw@127.0.0.1:1/db?connect_timeout=2",
+                                 nullptr, &err),
+            DBSAFE_ECONNECT);
+  std::string message = dbsafe_error_message(err);
+  EXPECT_EQ(message.find("canary-pw"), std::string::npos) << message;
+  EXPECT_EQ(message.rfind("cannot connect to the database: ", 0), 0u) << message;
+  dbsafe_error_free(err);
 }
 
 }  // namespace

@@ -51,7 +51,8 @@ typedef enum dbsafe_status {
   DBSAFE_ECANCELLED = -9, /* the cancel token was triggered */
   DBSAFE_EUSER = -10,     /* a callback returned non-zero */
   DBSAFE_EVERSION = -11,  /* an options struct carries an unknown version */
-  DBSAFE_EIO = -12        /* reading or writing a file failed */
+  DBSAFE_EIO = -12,       /* reading or writing a file failed */
+  DBSAFE_ECONNECT = -13   /* cannot reach the server (database, HTTP API) */
 } dbsafe_status;
 
 /* The symbolic name of a status ("DBSAFE_EINVALID"); "DBSAFE_UNKNOWN" for a

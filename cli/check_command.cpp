@@ -1,0 +1,210 @@
+#include "cli/check_command.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include "cli/exit_codes.hpp"
+#include "dbsafe/check.hpp"
+#include "dbsafe/version.hpp"
+#include "report/render.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dbsafe::cli {
+
+namespace {
+
+struct CheckArgs {
+  std::vector<std::string> paths;
+  std::string format;
+  int pg_version = 0;
+  std::string runner;
+  std::string fail_on;
+  std::string stats_file;
+  std::string config;
+  std::string base;
+  std::vector<std::string> rule_levels;  // id=level
+  std::vector<std::string> enable;
+  std::string layout = "auto";
+  std::string database_url;
+};
+
+std::string read_all(std::istream &in) {
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs a command and returns its standard output; throws when it fails.
+std::string run_command(const std::string &cmd, const std::string &what) {
+  std::string out;
+  FILE *pipe = popen(cmd.c_str(), "r");
+  if (!pipe) throw Error(ErrorCode::Io, "could not run git for " + what);
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  if (pclose(pipe) != 0)
+    throw Error(ErrorCode::Invalid, what +
+                                        ": git failed (is this a git checkout, and does the "
+                                        "ref exist?)");
+  return out;
+}
+
+std::string shell_quote(const std::string &s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Migrations whose files were added since `base` (committed, staged,
+// modified or untracked), by absolute path.
+std::set<std::string> added_since(const std::string &base, const std::vector<std::string> &paths) {
+  std::set<std::string> added;
+  for (const auto &p : paths) {
+    fs::path dir = fs::is_directory(p) ? fs::path(p) : fs::path(p).parent_path();
+    if (dir.empty()) dir = ".";
+    auto top = run_command("git -C " + shell_quote(dir.string()) + " rev-parse --show-toplevel",
+                           "--base " + base);
+    while (!top.empty() && (top.back() == '\n' || top.back() == '\r')) top.pop_back();
+    std::string listing =
+        run_command("git -C " + shell_quote(dir.string()) + " diff --name-only --diff-filter=A " +
+                        shell_quote(base) + " -- . && git -C " + shell_quote(dir.string()) +
+                        " ls-files --others --exclude-standard --full-name -- .",
+                    "--base " + base);
+    std::istringstream lines(listing);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) added.insert(fs::weakly_canonical(fs::path(top) / line).string());
+  }
+  return added;
+}
+
+}  // namespace
+
+void add_check_command(CLI::App &app, std::ostream &out, int &exit_code) {
+  auto args = std::make_shared<CheckArgs>();
+  auto *cmd = app.add_subcommand(
+      "check", "Classify the risk of every statement of a migration set (docs/rules.md)");
+  cmd->add_option("paths", args->paths,
+                  "Migration directories or .sql files (default ./prisma/migrations); - reads SQL "
+                  "from standard input");
+  cmd->add_option("--format", args->format, "text, json, markdown, sarif, github or junit")
+      ->check(CLI::IsMember({"text", "json", "markdown", "sarif", "github", "junit"}));
+  cmd->add_option("--pg-version", args->pg_version, "Target PostgreSQL major version (default 15)")
+      ->check(CLI::Range(9, 30));
+  cmd->add_option("--runner", args->runner, "The runner that will apply the migrations")
+      ->check(CLI::IsMember({"safe", "prisma"}));
+  cmd->add_option("--fail-on", args->fail_on, "Lowest level that fails the check (default error)")
+      ->check(CLI::IsMember({"info", "warning", "error"}));
+  cmd->add_option("--stats", args->stats_file, "Table sizes written by `dbsafe stats`");
+  cmd->add_option("--database-url", args->database_url,
+                  "Read table sizes from this database (read-only queries; a pooler is fine)");
+  cmd->add_option("--config", args->config, "dbsafe.toml to use (default: found by walking up)");
+  cmd->add_option("--base", args->base,
+                  "Report only migrations added since this git ref (pull-request mode)");
+  cmd->add_option("--rule", args->rule_levels, "Set a rule's level: ID=off|info|warning|error");
+  cmd->add_option("--enable", args->enable, "Enable a rule that is off by default");
+  cmd->add_option("--layout", args->layout, "Directory layout")
+      ->check(CLI::IsMember({"auto", "prisma", "plain", "flyway", "dbmate", "golang-migrate"}));
+  cmd->callback([args, &out, &exit_code] {
+    CheckOptions options;
+    if (args->pg_version) options.pg_version = args->pg_version;
+    if (!args->runner.empty())
+      options.runner = args->runner == "prisma" ? Runner::Prisma : Runner::Safe;
+    if (!args->fail_on.empty()) options.fail_on = *level_from_name(args->fail_on);
+    options.config_path = args->config;
+    options.enable = args->enable;
+    options.source.layout = *layout_from_name(args->layout);
+    for (const auto &r : args->rule_levels) {
+      auto eq = r.find('=');
+      auto level = eq == std::string::npos ? std::nullopt : level_from_name(r.substr(eq + 1));
+      if (!level)
+        throw Error(ErrorCode::Invalid,
+                    "--rule " + r + ": write ID=off, ID=info, ID=warning or ID=error");
+      options.rule_levels[r.substr(0, eq)] = *level;
+    }
+    if (!args->stats_file.empty()) {
+      std::ifstream in(args->stats_file, std::ios::binary);
+      if (!in)
+        throw Error(ErrorCode::NotFound, args->stats_file + ": cannot read the stats file")
+            .with_file(args->stats_file);
+      try {
+        options.stats = Stats::from_json(read_all(in));
+      } catch (Error &e) {
+        throw Error(e.code(), args->stats_file + ": " + e.message()).with_file(args->stats_file);
+      }
+    }
+    if (!args->database_url.empty()) options.stats = collect_stats(args->database_url);
+    if (args->paths.empty()) args->paths.push_back("prisma/migrations");
+
+    CheckReport report;
+    if (args->paths.size() == 1 && args->paths[0] == "-") {
+      report = check_sql(read_all(std::cin), "<stdin>", options);
+    } else {
+      if (!args->base.empty()) {
+        auto added = added_since(args->base, args->paths);
+        std::vector<std::string> names;
+        for (const auto &p : args->paths) {
+          auto set = MigrationSet::open(p, options.source);
+          for (const auto &m : set.migrations()) {
+            auto file = fs::weakly_canonical(fs::path(set.root()) / m.path).string();
+            if (added.count(file)) names.push_back(m.name);
+          }
+        }
+        options.only_migrations = names;
+      }
+      report = check(args->paths, options);
+    }
+
+    std::string format = args->format;
+    if (format.empty()) {
+      const char *gha = std::getenv("GITHUB_ACTIONS");
+      format = gha && std::string(gha) == "true" ? "github" : "text";
+    }
+    report::RenderOptions render;
+    render.color = format == "text" && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+    render.tool_version = std::string(dbsafe::version());
+    if (format == "json")
+      out << report.to_json() << "\n";
+    else if (format == "markdown")
+      out << report::render_markdown(report, render);
+    else if (format == "sarif")
+      out << report::render_sarif(report, render) << "\n";
+    else if (format == "github")
+      out << report::render_github(report, render);
+    else if (format == "junit")
+      out << report::render_junit(report, render);
+    else
+      out << report::render_text(report, render);
+
+    bool syntax_error = report.summary.by_rule.count("syntax-error") > 0;
+    exit_code = syntax_error ? kExitUsage : report.summary.failed ? kExitFound : kExitOk;
+  });
+}
+
+void add_stats_command(CLI::App &app, std::ostream &out, int &exit_code) {
+  auto url = std::make_shared<std::string>();
+  auto *cmd = app.add_subcommand(
+      "stats", "Write the table sizes and index usage `check --stats` scales findings by");
+  cmd->add_option("--database-url", *url,
+                  "Database to read (default: DATABASE_URL); read-only queries only");
+  cmd->callback([url, &out, &exit_code] {
+    std::string target = *url;
+    if (target.empty()) {
+      const char *env = std::getenv("DATABASE_URL");
+      if (!env || !*env)
+        throw Error(ErrorCode::Invalid, "no database: pass --database-url URL or set DATABASE_URL");
+      target = env;
+    }
+    out << collect_stats(target).to_json() << "\n";
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace dbsafe::cli

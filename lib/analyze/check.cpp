@@ -1,0 +1,459 @@
+// dbsafe::check: reads the migration sets, parses every file (both cores),
+// runs the analyzer over them in order, and applies dbsafe.toml.
+#include <fnmatch.h>
+
+#include <toml++/toml.h>
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "analyze/analyzer.hpp"
+#include "analyze/rules.hpp"
+#include "analyze/sql_parser.hpp"
+#include "analyze/tree.hpp"
+#include "dbsafe/check.hpp"
+#include "util/json_writer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dbsafe {
+inline namespace v1 {
+
+const char *level_name(Level level) noexcept {
+  switch (level) {
+    case Level::Off:
+      return "off";
+    case Level::Info:
+      return "info";
+    case Level::Warning:
+      return "warning";
+    case Level::Error:
+      return "error";
+  }
+  return "off";
+}
+
+std::optional<Level> level_from_name(std::string_view name) noexcept {
+  for (auto l : {Level::Off, Level::Info, Level::Warning, Level::Error})
+    if (name == level_name(l)) return l;
+  return std::nullopt;
+}
+
+namespace {
+
+// dbsafe.toml, as far as `check` uses it.
+struct Config {
+  std::string path;  // empty: none found
+  fs::path dir;
+  std::optional<int> pg_version;
+  std::optional<Runner> runner;
+  std::optional<Level> fail_on;
+  std::map<std::string, Level> rules;
+  std::vector<std::string> enable;
+  std::optional<double> large_table_rows;
+  std::optional<std::int64_t> large_table_bytes;
+  struct Override {
+    std::vector<std::string> paths;  // globs, relative to the config's directory
+    std::map<std::string, Level> rules;
+  };
+  std::vector<Override> overrides;
+};
+
+Level parse_level(const toml::node &n, const std::string &where, const std::string &config) {
+  auto v = n.value<std::string>();
+  auto level = v ? level_from_name(*v) : std::nullopt;
+  if (!level)
+    throw Error(ErrorCode::Invalid,
+                config + ": " + where + " must be \"off\", \"info\", \"warning\" or \"error\"")
+        .with_file(config, static_cast<std::uint32_t>(n.source().begin.line),
+                   static_cast<std::uint32_t>(n.source().begin.column));
+  return *level;
+}
+
+void check_rule_id(const std::string &id, const toml::node &n, const std::string &config) {
+  if (!analyze::find_rule(id))
+    throw Error(ErrorCode::Invalid,
+                config + ": unknown rule \"" + id + "\"; see docs/rules.md for the rule ids")
+        .with_file(config, static_cast<std::uint32_t>(n.source().begin.line),
+                   static_cast<std::uint32_t>(n.source().begin.column));
+}
+
+Config load_config(const std::string &path) {
+  Config c;
+  c.path = path;
+  c.dir = fs::path(path).parent_path();
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error &e) {
+    throw Error(ErrorCode::Parse, path + ": " + std::string(e.description()))
+        .with_file(path, static_cast<std::uint32_t>(e.source().begin.line),
+                   static_cast<std::uint32_t>(e.source().begin.column));
+  }
+  if (auto v = t["pg_version"].value<int64_t>()) c.pg_version = static_cast<int>(*v);
+  if (auto v = t["runner"].value<std::string>()) {
+    if (*v != "safe" && *v != "prisma")
+      throw Error(ErrorCode::Invalid, path + ": runner must be \"safe\" or \"prisma\"")
+          .with_file(path);
+    c.runner = *v == "safe" ? Runner::Safe : Runner::Prisma;
+  }
+  if (auto *n = t.get("fail_on")) c.fail_on = parse_level(*n, "fail_on", path);
+  if (auto *rules = t["rules"].as_table()) {
+    for (auto &[k, v] : *rules) {
+      check_rule_id(std::string(k.str()), v, path);
+      c.rules[std::string(k.str())] = parse_level(v, "rules." + std::string(k.str()), path);
+    }
+  }
+  if (auto *enable = t["enable"].as_array()) {
+    for (auto &v : *enable) {
+      auto id = v.value<std::string>();
+      if (!id)
+        throw Error(ErrorCode::Invalid, path + ": enable must list rule ids").with_file(path);
+      check_rule_id(*id, v, path);
+      c.enable.push_back(*id);
+    }
+  }
+  if (auto *th = t["thresholds"].as_table()) {
+    if (auto v = (*th)["large_table_rows"].value<double>()) c.large_table_rows = *v;
+    if (auto v = (*th)["large_table_bytes"].value<int64_t>()) c.large_table_bytes = *v;
+  }
+  if (auto *ovs = t["overrides"].as_array()) {
+    for (auto &ov : *ovs) {
+      auto *tbl = ov.as_table();
+      if (!tbl) continue;
+      Config::Override o;
+      if (auto *paths = (*tbl)["paths"].as_array())
+        for (auto &p : *paths)
+          if (auto s = p.value<std::string>()) o.paths.push_back(*s);
+      if (auto *rules = (*tbl)["rules"].as_table())
+        for (auto &[k, v] : *rules) {
+          check_rule_id(std::string(k.str()), v, path);
+          o.rules[std::string(k.str())] = parse_level(v, "overrides.rules", path);
+        }
+      c.overrides.push_back(std::move(o));
+    }
+  }
+  return c;
+}
+
+// dbsafe.toml in the directory of `start` or any parent.
+std::string find_config(const std::string &start) {
+  std::error_code ec;
+  fs::path dir = fs::absolute(start, ec);
+  if (!fs::is_directory(dir, ec)) dir = dir.parent_path();
+  for (; !dir.empty(); dir = dir.parent_path()) {
+    if (fs::exists(dir / "dbsafe.toml", ec)) return (dir / "dbsafe.toml").string();
+    if (dir == dir.root_path()) break;
+  }
+  return {};
+}
+
+struct ParsedFile {
+  std::string file;
+  std::string migration;
+  std::string sql;
+  std::unique_ptr<analyze::ParsedSql> parsed;
+  bool report = true;
+};
+
+// Parses every file, on up to two threads (parsing dominates the cost;
+// the analysis itself must see the files in order).
+void parse_all(std::vector<ParsedFile> &files, const CallContext &ctx) {
+  unsigned workers = std::min<unsigned>(2, std::max(1u, std::thread::hardware_concurrency()));
+  if (files.size() < 8) workers = 1;
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto work = [&] {
+    try {
+      for (std::size_t i; (i = next.fetch_add(1)) < files.size();) {
+        ctx.checkpoint();
+        files[i].parsed = analyze::ParsedSql::parse(files[i].sql);
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+      next = files.size();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned w = 1; w < workers; ++w) threads.emplace_back(work);
+  work();
+  for (auto &t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+CheckReport run(std::vector<ParsedFile> files, const CheckOptions &given, const Config &config,
+                const CallContext &ctx) {
+  CheckOptions options = given;
+  // dbsafe.toml first, then what the caller set explicitly wins.
+  if (config.pg_version && given.pg_version == CheckOptions{}.pg_version)
+    options.pg_version = *config.pg_version;
+  if (config.runner && given.runner == CheckOptions{}.runner) options.runner = *config.runner;
+  if (config.fail_on && given.fail_on == CheckOptions{}.fail_on) options.fail_on = *config.fail_on;
+  if (config.large_table_rows) options.large_table_rows = *config.large_table_rows;
+  if (config.large_table_bytes) options.large_table_bytes = *config.large_table_bytes;
+  if (options.stats && options.stats->server_version_num > 0 &&
+      given.pg_version == CheckOptions{}.pg_version && !config.pg_version)
+    options.pg_version = options.stats->server_version_num / 10000;
+
+  std::set<std::string> enabled(options.enable.begin(), options.enable.end());
+  enabled.insert(config.enable.begin(), config.enable.end());
+  auto policy = [&](std::string_view rule, const std::string &file, Level computed) {
+    const auto *info = analyze::find_rule(rule);
+    Level level = computed;
+    if (info && info->off_by_default && !enabled.count(std::string(rule))) level = Level::Off;
+    if (auto it = config.rules.find(std::string(rule)); it != config.rules.end())
+      level = it->second;
+    for (const auto &o : config.overrides) {
+      auto it = o.rules.find(std::string(rule));
+      if (it == o.rules.end()) continue;
+      std::error_code ec;
+      auto rel =
+          fs::relative(fs::absolute(file, ec), fs::absolute(config.dir, ec), ec).generic_string();
+      for (const auto &glob : o.paths)
+        if (fnmatch(glob.c_str(), rel.c_str(), 0) == 0) level = it->second;
+    }
+    if (auto it = options.rule_levels.find(std::string(rule)); it != options.rule_levels.end())
+      level = it->second;
+    return level;
+  };
+
+  parse_all(files, ctx);
+  analyze::Analyzer analyzer(options, policy);
+  for (const auto &f : files) {
+    ctx.checkpoint();
+    analyze::FileInput in{f.file, f.migration, f.sql, f.parsed.get(), f.report};
+    analyzer.analyze_file(in);
+  }
+  CheckReport report;
+  report.findings = analyzer.take_findings();
+  // File order is the order the files were given; inside a file, by position.
+  std::map<std::string, std::size_t> order;
+  for (std::size_t i = 0; i < files.size(); ++i) order.emplace(files[i].file, i);
+  std::stable_sort(report.findings.begin(), report.findings.end(),
+                   [&](const Finding &a, const Finding &b) {
+                     auto oa = order[a.file], ob = order[b.file];
+                     if (oa != ob) return oa < ob;
+                     if (a.line != b.line) return a.line < b.line;
+                     return a.column < b.column;
+                   });
+  auto &s = report.summary;
+  s.files = static_cast<std::size_t>(
+      std::count_if(files.begin(), files.end(), [](const ParsedFile &f) { return f.report; }));
+  s.statements = analyzer.statements();
+  s.pg_version = options.pg_version;
+  s.runner = options.runner;
+  s.fail_on = options.fail_on;
+  for (const auto &f : report.findings) {
+    if (f.level == Level::Error) ++s.errors;
+    if (f.level == Level::Warning) ++s.warnings;
+    if (f.level == Level::Info) ++s.infos;
+    ++s.by_rule[f.rule];
+    if (f.level >= options.fail_on) s.failed = true;
+  }
+  return report;
+}
+
+Config config_for(const CheckOptions &options, const std::string &first_path) {
+  if (options.config_path == "-") return {};
+  std::string path = options.config_path.empty() ? find_config(first_path) : options.config_path;
+  if (path.empty()) return {};
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw Error(ErrorCode::NotFound, path + ": no such configuration file").with_file(path);
+  return load_config(path);
+}
+
+}  // namespace
+
+CheckReport check(const std::vector<std::string> &paths, const CheckOptions &options,
+                  const CallOptions &call) {
+  CallContext ctx(call);
+  if (paths.empty())
+    throw Error(ErrorCode::Invalid, "no migrations to check; pass a directory or a .sql file");
+  auto config = config_for(options, paths.front());
+  std::vector<ParsedFile> files;
+  std::optional<std::string> newest_context;
+  for (const auto &p : paths) {
+    auto set = MigrationSet::open(p, options.source, call);
+    for (const auto &m : set.migrations()) {
+      ParsedFile f;
+      f.file = set.root() + "/" + m.path;
+      f.migration = m.name;
+      f.sql = m.sql;
+      if (options.only_migrations) {
+        const auto &only = *options.only_migrations;
+        f.report = std::find(only.begin(), only.end(), m.name) != only.end();
+      }
+      files.push_back(std::move(f));
+    }
+  }
+  auto report = run(std::move(files), options, config, ctx);
+  return report;
+}
+
+CheckReport check_sql(std::string_view sql, const std::string &name, const CheckOptions &options) {
+  std::vector<ParsedFile> files(1);
+  files[0].file = name;
+  files[0].migration = name;
+  files[0].sql = std::string(sql);
+  Config config;
+  if (!options.config_path.empty() && options.config_path != "-")
+    config = load_config(options.config_path);
+  return run(std::move(files), options, config, CallContext{});
+}
+
+// ------------------------------------------------------------------- JSON
+
+std::string CheckReport::to_json() const {
+  util::JsonWriter w;
+  w.begin_object().field("schema_version", 1).key("findings").begin_array();
+  for (const auto &f : findings) {
+    w.begin_object().field("rule", f.rule).key("severity").begin_array();
+    for (const auto &s : f.severity) w.value(s);
+    w.end_array()
+        .field("level", level_name(f.level))
+        .field("file", f.file)
+        .field("migration", f.migration)
+        .field("line", f.line)
+        .field("column", f.column)
+        .field("end_line", f.end_line)
+        .field("end_column", f.end_column)
+        .field("statement", f.statement)
+        .key("objects")
+        .begin_array();
+    for (const auto &o : f.objects) w.value(o);
+    w.end_array();
+    w.key("lock");
+    f.lock.empty() ? w.null() : w.value(f.lock);
+    w.field("rewrite", f.rewrite)
+        .field("scan", f.scan)
+        .field("message", f.message)
+        .field("why", f.why)
+        .field("fix", f.fix)
+        .field("fingerprint", f.fingerprint);
+    if (f.impact) {
+      const auto &i = *f.impact;
+      w.key("impact").begin_object().field("table", i.table);
+      auto number = [&](const char *k, double v) {
+        w.key(k);
+        v < 0 ? w.null() : w.raw(std::to_string(static_cast<std::int64_t>(v)));
+      };
+      number("row_estimate", i.row_estimate);
+      number("total_bytes", static_cast<double>(i.total_bytes));
+      number("index_count", i.index_count);
+      number("idx_scan", static_cast<double>(i.idx_scan));
+      w.key("empty");
+      i.empty ? w.value(*i.empty) : w.null();
+      w.key("estimated_lock_seconds");
+      if (i.estimated_lock_seconds < 0) {
+        w.null();
+      } else {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.3f", i.estimated_lock_seconds);
+        w.raw(buf);
+      }
+      w.key("assumed_bytes_per_second");
+      i.assumed_bytes_per_second > 0
+          ? w.raw(std::to_string(static_cast<std::int64_t>(i.assumed_bytes_per_second)))
+          : w.null();
+      w.end_object();
+    }
+    w.end_object();
+  }
+  w.end_array();
+  const auto &s = summary;
+  w.key("summary")
+      .begin_object()
+      .field("files", static_cast<std::uint64_t>(s.files))
+      .field("statements", static_cast<std::uint64_t>(s.statements))
+      .field("errors", static_cast<std::uint64_t>(s.errors))
+      .field("warnings", static_cast<std::uint64_t>(s.warnings))
+      .field("infos", static_cast<std::uint64_t>(s.infos))
+      .field("pg_version", s.pg_version)
+      .field("runner", s.runner == Runner::Safe ? "safe" : "prisma")
+      .field("fail_on", level_name(s.fail_on))
+      .field("failed", s.failed)
+      .key("by_rule")
+      .begin_object();
+  for (const auto &[rule, n] : s.by_rule) w.field(rule, static_cast<std::uint64_t>(n));
+  w.end_object().end_object().end_object();
+  return w.take();
+}
+
+Stats Stats::from_json(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::dom::element root;
+  if (auto err = parser.parse(padded).get(root))
+    throw Error(ErrorCode::Parse,
+                std::string("stats file is not JSON: ") + simdjson::error_message(err));
+  using analyze::tree::integer;
+  if (integer(root, "schema_version") != 1)
+    throw Error(ErrorCode::Invalid,
+                "stats file has no \"schema_version\": 1; write it with `dbsafe stats`");
+  Stats s;
+  s.server_version_num = static_cast<int>(integer(root, "server_version_num"));
+  simdjson::dom::object tables, indexes;
+  if (root["tables"].get_object().get(tables) == simdjson::SUCCESS) {
+    for (auto [name, t] : tables) {
+      TableStats ts;
+      double d;
+      std::int64_t i;
+      bool b;
+      if (t["row_estimate"].get_double().get(d) == simdjson::SUCCESS) ts.row_estimate = d;
+      if (t["total_bytes"].get_int64().get(i) == simdjson::SUCCESS) ts.total_bytes = i;
+      if (t["index_count"].get_int64().get(i) == simdjson::SUCCESS)
+        ts.index_count = static_cast<int>(i);
+      if (t["empty"].get_bool().get(b) == simdjson::SUCCESS) ts.empty = b;
+      s.tables[std::string(name)] = ts;
+    }
+  }
+  if (root["indexes"].get_object().get(indexes) == simdjson::SUCCESS) {
+    for (auto [name, x] : indexes) {
+      IndexStats is;
+      std::string_view table;
+      std::int64_t i;
+      if (x["table"].get_string().get(table) == simdjson::SUCCESS) is.table = std::string(table);
+      if (x["idx_scan"].get_int64().get(i) == simdjson::SUCCESS) is.idx_scan = i;
+      if (x["bytes"].get_int64().get(i) == simdjson::SUCCESS) is.bytes = i;
+      s.indexes[std::string(name)] = is;
+    }
+  }
+  return s;
+}
+
+std::string Stats::to_json() const {
+  util::JsonWriter w;
+  w.begin_object()
+      .field("schema_version", 1)
+      .field("server_version_num", server_version_num)
+      .key("tables")
+      .begin_object();
+  for (const auto &[name, t] : tables) {
+    w.key(name).begin_object();
+    w.key("row_estimate").raw(std::to_string(static_cast<std::int64_t>(t.row_estimate)));
+    w.field("total_bytes", t.total_bytes).field("index_count", t.index_count);
+    w.key("empty");
+    t.empty ? w.value(*t.empty) : w.null();
+    w.end_object();
+  }
+  w.end_object().key("indexes").begin_object();
+  for (const auto &[name, i] : indexes)
+    w.key(name)
+        .begin_object()
+        .field("table", i.table)
+        .field("idx_scan", i.idx_scan)
+        .field("bytes", i.bytes)
+        .end_object();
+  w.end_object().end_object();
+  return w.take();
+}
+
+}  // namespace v1
+}  // namespace dbsafe

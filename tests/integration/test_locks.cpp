@@ -1,0 +1,156 @@
+// The lock and rewrite each finding claims, checked against a real
+// PostgreSQL: the statement runs inside a transaction on a table created by
+// an earlier migration, `pg_locks` gives the strongest lock this backend
+// holds on the table, and `relfilenode` before and after tells a rewrite.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "dbsafe/check.hpp"
+#include "support/pg_test_env.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+struct Conn {
+  PGconn *c;
+  explicit Conn(const std::string &url) : c(PQconnectdb(url.c_str())) {}
+  ~Conn() { PQfinish(c); }
+  std::string one(const std::string &sql) {
+    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(c, sql.c_str()), PQclear);
+    auto status = PQresultStatus(r.get());
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
+      throw std::runtime_error(sql + ": " + PQerrorMessage(c));
+    return status == PGRES_TUPLES_OK && PQntuples(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "";
+  }
+};
+
+// pg_locks mode names to the catalogue's spelling, strongest last.
+const std::map<std::string, std::pair<int, std::string>> kModes = {
+    {"AccessShareLock", {1, "ACCESS SHARE"}},
+    {"RowShareLock", {2, "ROW SHARE"}},
+    {"RowExclusiveLock", {3, "ROW EXCLUSIVE"}},
+    {"ShareUpdateExclusiveLock", {4, "SHARE UPDATE EXCLUSIVE"}},
+    {"ShareLock", {5, "SHARE"}},
+    {"ShareRowExclusiveLock", {6, "SHARE ROW EXCLUSIVE"}},
+    {"ExclusiveLock", {7, "EXCLUSIVE"}},
+    {"AccessExclusiveLock", {8, "ACCESS EXCLUSIVE"}},
+};
+
+struct Observed {
+  std::string lock;
+  bool rewrite;
+};
+
+Observed observe(const std::string &setup, const std::string &statement, const char *table) {
+  dbsafe::testing::TestDatabase db;
+  Conn conn(db.url());
+  if (PQstatus(conn.c) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn.c));
+  conn.one(setup);
+  std::string before = conn.one(std::string("SELECT relfilenode FROM pg_class WHERE oid = '") +
+                                table + "'::regclass");
+  conn.one("BEGIN");
+  conn.one(statement);
+  std::string modes = conn.one(
+      std::string("SELECT string_agg(mode, ',') FROM pg_locks WHERE pid = pg_backend_pid() AND "
+                  "relation = '") +
+      table + "'::regclass");
+  std::string after = conn.one(std::string("SELECT relfilenode FROM pg_class WHERE oid = '") +
+                               table + "'::regclass");
+  conn.one("ROLLBACK");
+  Observed o{"", before != after};
+  int strongest = 0;
+  std::size_t pos = 0;
+  while (pos <= modes.size()) {
+    auto comma = modes.find(',', pos);
+    auto mode = modes.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    auto it = kModes.find(mode);
+    if (it != kModes.end() && it->second.first > strongest) {
+      strongest = it->second.first;
+      o.lock = it->second.second;
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return o;
+}
+
+// The finding dbsafe reports for `statement` when `setup` ran in an earlier migration.
+dbsafe::Finding claimed(const std::string &setup, const std::string &statement, const char *rule) {
+  dbsafe::testing::TempDir dir;
+  dir.write("001_setup.sql", setup);
+  dir.write("002_change.sql", statement);
+  dbsafe::CheckOptions options;
+  options.config_path = "-";
+  options.runner = dbsafe::Runner::Prisma;
+  for (const auto &f : dbsafe::check({dir.str()}, options).findings)
+    if (f.rule == rule && f.migration == "002_change") return f;
+  throw std::runtime_error(std::string("no ") + rule + " finding for: " + statement);
+}
+
+struct LockCase {
+  const char *name;
+  const char *rule;
+  const char *statement;
+  const char *table = "t";
+  // TRUNCATE gives the table a new, empty relfilenode without copying any
+  // row: new storage, but not a rewrite whose time grows with the table.
+  bool new_storage_without_copy = false;
+};
+
+const char *kSetup =
+    "CREATE TABLE u (id bigint PRIMARY KEY);"
+    "CREATE TABLE t (id bigint PRIMARY KEY, a int, v varchar(10), c int, u bigint, "
+    "CONSTRAINT a_pos CHECK (a > 0));"
+    "CREATE INDEX t_a ON t (a);"
+    "INSERT INTO u VALUES (1); INSERT INTO t VALUES (1, 1, 'x', 1, 1);";
+
+class Locks : public ::testing::TestWithParam<LockCase> {};
+
+TEST_P(Locks, ClaimMatchesPostgres) {
+  const auto &c = GetParam();
+  auto finding = claimed(kSetup, c.statement, c.rule);
+  auto seen = observe(kSetup, c.statement, c.table);
+  EXPECT_EQ(finding.lock, seen.lock) << c.statement;
+  if (c.new_storage_without_copy) {
+    EXPECT_TRUE(seen.rewrite);
+    EXPECT_FALSE(finding.rewrite);
+  } else {
+    EXPECT_EQ(finding.rewrite, seen.rewrite) << c.statement;
+  }
+}
+
+const LockCase kLockCases[] = {
+    {"drop_column", "drop-column", "ALTER TABLE t DROP COLUMN c;"},
+    {"volatile_default", "add-column-volatile-default",
+     "ALTER TABLE t ADD COLUMN g uuid DEFAULT gen_random_uuid();"},
+    {"identity", "add-column-identity",
+     "ALTER TABLE t ADD COLUMN n bigint GENERATED BY DEFAULT AS IDENTITY;"},
+    {"stored_generated", "add-column-stored-generated",
+     "ALTER TABLE t ADD COLUMN g2 int GENERATED ALWAYS AS (a * 2) STORED;"},
+    {"type_change_rewrite", "change-column-type", "ALTER TABLE t ALTER COLUMN a TYPE bigint;"},
+    {"create_index", "create-index-blocking", "CREATE INDEX t_c ON t (c);"},
+    {"drop_index", "drop-index-blocking", "DROP INDEX t_a;"},
+    {"add_check", "add-check-blocking", "ALTER TABLE t ADD CONSTRAINT c_pos CHECK (c > 0);"},
+    {"add_fk_owner", "add-foreign-key-blocking",
+     "ALTER TABLE t ADD CONSTRAINT t_u_fk FOREIGN KEY (u) REFERENCES u (id);"},
+    {"add_fk_referenced", "add-foreign-key-blocking",
+     "ALTER TABLE t ADD CONSTRAINT t_u_fk FOREIGN KEY (u) REFERENCES u (id);", "u"},
+    {"set_not_null", "set-not-null-blocking", "ALTER TABLE t ALTER COLUMN c SET NOT NULL;"},
+    {"drop_not_null", "drop-not-null", "ALTER TABLE t ALTER COLUMN a DROP NOT NULL;"},
+    {"add_unique", "add-unique-constraint", "ALTER TABLE t ADD CONSTRAINT t_c_u UNIQUE (c);"},
+    {"rename_column", "rename-column", "ALTER TABLE t RENAME COLUMN c TO c2;"},
+    {"truncate", "truncate-table", "TRUNCATE t CASCADE;", "t", true},
+    {"set_unlogged", "set-logged-unlogged", "ALTER TABLE t SET UNLOGGED;"},
+    {"create_trigger", "create-trigger-existing-table",
+     "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;"
+     "CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Postgres, Locks, ::testing::ValuesIn(kLockCases),
+                         [](const auto &info) { return std::string(info.param.name); });
+
+}  // namespace
