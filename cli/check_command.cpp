@@ -14,6 +14,7 @@
 #include "dbsafe/check.hpp"
 #include "dbsafe/version.hpp"
 #include "report/render.hpp"
+#include "util/json_writer.hpp"
 
 namespace fs = std::filesystem;
 
@@ -108,8 +109,10 @@ void add_check_command(CLI::App &app, std::ostream &out, int &exit_code) {
   cmd->add_option("--config", args->config, "dbsafe.toml to use (default: found by walking up)");
   cmd->add_option("--base", args->base,
                   "Report only migrations added since this git ref (pull-request mode)");
-  cmd->add_option("--rule", args->rule_levels, "Set a rule's level: ID=off|info|warning|error");
-  cmd->add_option("--enable", args->enable, "Enable a rule that is off by default");
+  cmd->add_option("--rule", args->rule_levels, "Set a rule's level: ID=off|info|warning|error")
+      ->allow_extra_args(false);
+  cmd->add_option("--enable", args->enable, "Enable a rule that is off by default")
+      ->allow_extra_args(false);
   cmd->add_option("--layout", args->layout, "Directory layout")
       ->check(CLI::IsMember({"auto", "prisma", "plain", "flyway", "dbmate", "golang-migrate"}));
   cmd->callback([args, &out, &exit_code] {
@@ -175,7 +178,7 @@ void add_check_command(CLI::App &app, std::ostream &out, int &exit_code) {
     else if (format == "markdown")
       out << report::render_markdown(report, render);
     else if (format == "sarif")
-      out << report::render_sarif(report, render) << "\n";
+      out << report::render_sarif(report, render);
     else if (format == "github")
       out << report::render_github(report, render);
     else if (format == "junit")
@@ -185,6 +188,51 @@ void add_check_command(CLI::App &app, std::ostream &out, int &exit_code) {
 
     bool syntax_error = report.summary.by_rule.count("syntax-error") > 0;
     exit_code = syntax_error ? kExitUsage : report.summary.failed ? kExitFound : kExitOk;
+  });
+}
+
+void add_rules_command(CLI::App &app, std::ostream &out, int &exit_code) {
+  auto format = std::make_shared<std::string>("text");
+  auto *cmd = app.add_subcommand("rules", "List the rule catalogue: ids, classes, why and fix");
+  cmd->add_option("--format", *format, "text, json or markdown")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  cmd->callback([format, &out, &exit_code] {
+    auto catalogue = rules();
+    auto default_level = [](const RuleDescription &r) -> std::string {
+      if (r.off_by_default) return "off";
+      const auto &p = r.severity.front();
+      if (p == "data-loss" || p == "transaction-safety") return "error";
+      if (p == "other") return "info";
+      return "warning";
+    };
+    if (*format == "json") {
+      util::JsonWriter w;
+      w.begin_object().field("schema_version", 1).key("rules").begin_array();
+      for (const auto &r : catalogue) {
+        w.begin_object().field("id", r.id).key("severity").begin_array();
+        for (const auto &s : r.severity) w.value(s);
+        w.end_array()
+            .field("default_level", default_level(r))
+            .field("why", r.why)
+            .field("fix", r.fix)
+            .end_object();
+      }
+      w.end_array().end_object();
+      out << w.str() << "\n";
+    } else if (*format == "markdown") {
+      out << "| id | class | default level | why | safe alternative |\n|---|---|---|---|---|\n";
+      for (const auto &r : catalogue) {
+        std::string classes;
+        for (const auto &s : r.severity) classes += (classes.empty() ? "" : ", ") + s;
+        out << "| `" << r.id << "` | " << classes << " | " << default_level(r) << " | " << r.why
+            << " | " << r.fix << " |\n";
+      }
+    } else {
+      for (const auto &r : catalogue)
+        out << r.id << " (" << r.severity.front() << ", " << default_level(r) << "): " << r.why
+            << "\n";
+    }
+    exit_code = kExitOk;
   });
 }
 

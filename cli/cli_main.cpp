@@ -22,6 +22,7 @@ int run(int argc, const char *const *argv) {
   add_list_command(app, std::cout, exit_code);
   add_check_command(app, std::cout, exit_code);
   add_stats_command(app, std::cout, exit_code);
+  add_rules_command(app, std::cout, exit_code);
 
   try {
     app.parse(argc, argv);

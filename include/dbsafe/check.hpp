@@ -118,6 +118,16 @@ struct DBSAFE_CXX_API CheckReport {
   std::string to_json() const;  // docs/schema/check-report.v1.json
 };
 
+// One rule of the catalogue (docs/rules.md).
+struct DBSAFE_CXX_API RuleDescription {
+  std::string id;
+  std::vector<std::string> severity;  // classes, primary first
+  std::string why;
+  std::string fix;
+  bool off_by_default = false;
+};
+DBSAFE_CXX_API std::vector<RuleDescription> rules();
+
 // Checks migration directories or single .sql files in order; each path is a
 // migration set as MigrationSet::open reads it. Throws Error for unreadable
 // input or configuration; SQL syntax errors are findings ("syntax-error").

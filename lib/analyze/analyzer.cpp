@@ -205,6 +205,8 @@ struct Analyzer::State {
   std::map<std::string, Constraint> constraints;  // "table|name"
   std::map<std::string, std::vector<std::string>> enums;
   std::map<std::string, bool> domains;  // name -> has CHECK constraints
+  // table -> indexes created on it (names may be stale; checked on use)
+  std::multimap<std::string, std::string> indexes_by_table;
   std::vector<std::string> search_path{"public"};
   bool session_lock_timeout = false;
   bool session_statement_timeout = false;
@@ -235,7 +237,12 @@ struct Analyzer::State {
   std::vector<std::pair<std::string, Finding>> analyze_pending;  // type changes awaiting ANALYZE
   std::set<std::string> backfilled;                              // "table|column" set by an UPDATE
   std::set<std::string> not_null_set;  // "table|column" SET NOT NULL in this file
-  std::vector<std::pair<std::string, Finding>> fk_pending;  // FKs awaiting an index check
+  struct PendingForeignKey {
+    std::string table;
+    std::vector<std::string> columns;
+    Statement at;
+  };
+  std::vector<PendingForeignKey> fk_pending;  // FKs awaiting an index check
   struct Deferred {
     Finding finding;
     std::string suppress_if_view;    // rename-table: a view with the old name follows
@@ -405,7 +412,12 @@ struct Analyzer::State {
         return;
       }
     }
-    f.fingerprint = sha256_hex(f.rule + '\x1f' + f.file + '\x1f' + f.statement).substr(0, 32);
+    // Stable across pushes, and distinct for several findings of one rule on
+    // one statement (code scanning merges equal fingerprints).
+    std::string objects;
+    for (const auto &o : f.objects) objects += o + '\x1e';
+    f.fingerprint = sha256_hex(f.rule + '\x1f' + f.file + '\x1f' + f.statement + '\x1f' + objects)
+                        .substr(0, 32);
     findings.push_back(std::move(f));
   }
 
@@ -565,6 +577,16 @@ struct Analyzer::State {
     views_created.clear();
     columns_added.clear();
     read_waivers();
+    if (!in.sorts_before.empty()) {
+      Statement first;
+      first.line = first.end_line = first.column = first.end_column = 1;
+      stmt = &first;
+      auto f = make("non-linear-migration", {in.migration}, Lock::None, false, false,
+                    in.migration + " is new but sorts before " + in.sorts_before +
+                        ", which is already merged: runners that apply in order may skip it");
+      emit(std::move(f), {}, Level::Warning);
+      stmt = nullptr;
+    }
 
     const auto &stmts = in.parsed->statements;
     for (const auto &e : in.parsed->errors) {
@@ -675,25 +697,23 @@ struct Analyzer::State {
     }
     for (auto &[table, f] : analyze_pending)
       if (!analyzed_in_file.count(table)) emit(std::move(f));
-    for (auto &[key, f] : fk_pending) {
-      auto sep = key.find('|');
-      auto table = key.substr(0, sep);
-      std::vector<std::string> cols;
-      std::string rest = key.substr(sep + 1), c;
-      for (char ch : rest + ",") {
-        if (ch == ',') {
-          if (!c.empty()) cols.push_back(c);
-          c.clear();
-        } else {
-          c.push_back(ch);
-        }
-      }
+    for (const auto &fk : fk_pending) {
       bool indexed = false;
-      for (const auto &[name, r] : relations) {
-        if (r.kind != 'i' || r.table != table || r.index_columns.size() < cols.size()) continue;
-        if (std::equal(cols.begin(), cols.end(), r.index_columns.begin())) indexed = true;
+      auto range = indexes_by_table.equal_range(fk.table);
+      for (auto it = range.first; it != range.second && !indexed; ++it) {
+        const Relation *r = find(it->second);
+        if (!r || r->kind != 'i' || r->table != fk.table ||
+            r->index_columns.size() < fk.columns.size())
+          continue;
+        indexed = std::equal(fk.columns.begin(), fk.columns.end(), r->index_columns.begin());
       }
-      if (!indexed) emit(std::move(f));
+      if (indexed) continue;
+      const Statement *saved = stmt;
+      stmt = &fk.at;
+      emit(make("fk-missing-index", {fk.table}, Lock::None, false, false,
+                "no index on " + fk.table + " (" + join_plain(fk.columns) +
+                    ") supports this foreign key"));
+      stmt = saved;
     }
   }
 
@@ -1083,6 +1103,7 @@ struct Analyzer::State {
       idx.unique = true;
       idx.constraint_backed = true;
       relations[schema + "." + name] = idx;
+      indexes_by_table.emplace(table, schema + "." + name);
     }
     constraints[table + "|" + name] = k;
   }
@@ -1133,12 +1154,10 @@ struct Analyzer::State {
   }
 
   void fk_added(const std::string &table, const std::vector<std::string> &cols) {
-    if (cols.empty()) return;
-    std::string key = table + "|" + join_plain(cols);
-    fk_pending.emplace_back(key, make("fk-missing-index", {table}, Lock::None, false, false,
-                                      "no index on " + table + " (" + join_plain(cols) +
-                                          ") supports this foreign key"));
+    if (cols.empty() || !input->report || !stmt) return;
+    fk_pending.push_back({table, cols, *stmt});
   }
+
   static std::string join_plain(const std::vector<std::string> &v) {
     std::string out;
     for (const auto &s : v) out += (out.empty() ? "" : ",") + s;
@@ -1867,7 +1886,10 @@ struct Analyzer::State {
     idx.table = rel;
     idx.index_columns = cols;
     idx.unique = flag(b, "unique");
-    if (!name.empty()) relations[schema + "." + name] = idx;
+    if (!name.empty()) {
+      relations[schema + "." + name] = idx;
+      indexes_by_table.emplace(rel, schema + "." + name);
+    }
   }
 
   void rename(Node b) {

@@ -25,6 +25,8 @@ struct FileInput {
   std::string_view sql;
   const ParsedSql *parsed = nullptr;
   bool report = true;  // false: context only (e.g. migrations before --base)
+  // A new migration that sorts before one already merged (pull-request mode).
+  std::string sorts_before;
 };
 
 class Analyzer {

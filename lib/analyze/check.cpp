@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -158,34 +159,77 @@ struct ParsedFile {
   std::string sql;
   std::unique_ptr<analyze::ParsedSql> parsed;
   bool report = true;
+  std::string sorts_before;  // the newest merged migration a new one sorts before
 };
 
-// Parses every file, on up to two threads (parsing dominates the cost;
-// the analysis itself must see the files in order).
-void parse_all(std::vector<ParsedFile> &files, const CallContext &ctx) {
-  unsigned workers = std::min<unsigned>(2, std::max(1u, std::thread::hardware_concurrency()));
-  if (files.size() < 8) workers = 1;
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto work = [&] {
+// Parses the files on a second thread, a bounded window ahead of the
+// analyzer, which must see them in order. Each parse tree is freed as soon as
+// its file is analysed, so memory stays small and is reused rather than
+// freshly faulted in, and both cores work.
+class ParsePipeline {
+ public:
+  static constexpr std::size_t kWindow = 64;
+
+  ParsePipeline(std::vector<ParsedFile> &files, const CallContext &ctx)
+      : files_(files), ctx_(ctx), producer_([this] { produce(); }) {}
+  ~ParsePipeline() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    producer_.join();
+  }
+
+  // Waits until file `i` is parsed; rethrows the parser thread's failure.
+  void wait_for(std::size_t i) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return parsed_ > i || failure_; });
+    if (failure_) std::rethrow_exception(failure_);
+  }
+  // File `i` is analysed: its tree may go, and the parser may move on.
+  void done_with(std::size_t i) {
+    files_[i].parsed.reset();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      consumed_ = i + 1;
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  void produce() {
     try {
-      for (std::size_t i; (i = next.fetch_add(1)) < files.size();) {
-        ctx.checkpoint();
-        files[i].parsed = analyze::ParsedSql::parse(files[i].sql);
+      for (std::size_t i = 0; i < files_.size(); ++i) {
+        {
+          std::unique_lock<std::mutex> lock(mutex_);
+          changed_.wait(lock, [&] { return stop_ || i < consumed_ + kWindow; });
+          if (stop_) return;
+        }
+        ctx_.checkpoint();
+        files_[i].parsed = analyze::ParsedSql::parse(files_[i].sql);
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          parsed_ = i + 1;
+        }
+        changed_.notify_all();
       }
     } catch (...) {
-      std::lock_guard<std::mutex> lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
-      next = files.size();
+      std::lock_guard<std::mutex> lock(mutex_);
+      failure_ = std::current_exception();
+      changed_.notify_all();
     }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned w = 1; w < workers; ++w) threads.emplace_back(work);
-  work();
-  for (auto &t : threads) t.join();
-  if (failure) std::rethrow_exception(failure);
-}
+  }
+
+  std::vector<ParsedFile> &files_;
+  const CallContext &ctx_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::size_t parsed_ = 0, consumed_ = 0;
+  bool stop_ = false;
+  std::exception_ptr failure_;
+  std::thread producer_;  // last: starts after every member above exists
+};
 
 CheckReport run(std::vector<ParsedFile> files, const CheckOptions &given, const Config &config,
                 const CallContext &ctx) {
@@ -223,12 +267,17 @@ CheckReport run(std::vector<ParsedFile> files, const CheckOptions &given, const 
     return level;
   };
 
-  parse_all(files, ctx);
   analyze::Analyzer analyzer(options, policy);
-  for (const auto &f : files) {
-    ctx.checkpoint();
-    analyze::FileInput in{f.file, f.migration, f.sql, f.parsed.get(), f.report};
-    analyzer.analyze_file(in);
+  {
+    ParsePipeline pipeline(files, ctx);
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      pipeline.wait_for(i);
+      ctx.checkpoint();
+      const auto &f = files[i];
+      analyze::FileInput in{f.file, f.migration, f.sql, f.parsed.get(), f.report, f.sorts_before};
+      analyzer.analyze_file(in);
+      pipeline.done_with(i);
+    }
   }
   CheckReport report;
   report.findings = analyzer.take_findings();
@@ -271,6 +320,20 @@ Config config_for(const CheckOptions &options, const std::string &first_path) {
 
 }  // namespace
 
+std::vector<RuleDescription> rules() {
+  std::vector<RuleDescription> out;
+  for (const auto &r : analyze::rule_catalogue()) {
+    RuleDescription d;
+    d.id = std::string(r.id);
+    for (auto s : r.severity) d.severity.emplace_back(s);
+    d.why = std::string(r.why);
+    d.fix = std::string(r.fix);
+    d.off_by_default = r.off_by_default;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 CheckReport check(const std::vector<std::string> &paths, const CheckOptions &options,
                   const CallOptions &call) {
   CallContext ctx(call);
@@ -293,8 +356,17 @@ CheckReport check(const std::vector<std::string> &paths, const CheckOptions &opt
       files.push_back(std::move(f));
     }
   }
-  auto report = run(std::move(files), options, config, ctx);
-  return report;
+  if (options.only_migrations) {
+    // A migration added since the base ref must sort after every migration
+    // that was already there.
+    std::optional<std::size_t> last_merged;
+    for (std::size_t i = 0; i < files.size(); ++i)
+      if (!files[i].report) last_merged = i;
+    if (last_merged)
+      for (std::size_t i = 0; i < *last_merged; ++i)
+        if (files[i].report) files[i].sorts_before = files[*last_merged].migration;
+  }
+  return run(std::move(files), options, config, ctx);
 }
 
 CheckReport check_sql(std::string_view sql, const std::string &name, const CheckOptions &options) {

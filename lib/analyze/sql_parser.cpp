@@ -100,7 +100,8 @@ RawResult raw_parse(const char *sql) {
 
 std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
   auto parsed = std::make_unique<ParsedSql>();
-  simdjson::dom::parser json_parser;
+  // One parser per thread: its internal buffers are reused across files.
+  thread_local simdjson::dom::parser json_parser;
 
   // Adds the statements of one parse of `piece`, which starts at `base` in `sql`.
   auto add_statements = [&](const std::string &json, std::size_t base, std::size_t piece_len) {

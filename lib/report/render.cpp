@@ -1,7 +1,6 @@
 #include "report/render.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
@@ -149,6 +148,14 @@ std::vector<std::string_view> split_lines(std::string_view text) {
   return lines;
 }
 
+// ASCII classes without the C library's locale.
+bool is_ascii_letter(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+bool is_ascii_alnum(unsigned char c) {
+  return is_ascii_letter(c) || (c >= '0' && c <= '9');
+}
+
 bool is_continuation_byte(char c) {
   return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
@@ -279,7 +286,7 @@ std::string_view first_token(std::string_view line) {
   }
   auto is_word_byte = [](char c) {
     unsigned char u = static_cast<unsigned char>(c);
-    return u >= 0x80 || std::isalnum(u) || c == '_' || c == '$';
+    return u >= 0x80 || is_ascii_alnum(u) || c == '_' || c == '$';
   };
   if (!is_word_byte(line[0])) {
     std::size_t len = util::utf8_sequence_length(line, 0);
@@ -533,28 +540,16 @@ std::string github_data(std::string_view text) {
 }
 
 // Property values also may not hold the ':' and ',' that delimit them
-// (actions/toolkit escapeProperty).
+// (actions/toolkit escapeProperty); github_data's output has neither.
 std::string github_property(std::string_view text) {
   std::string out;
-  for (char c : without_controls(text, true)) {
-    switch (c) {
-      case '%':
-        out += "%25";
-        break;
-      case '\r':
-        out += "%0D";
-        break;
-      case '\n':
-        out += "%0A";
-        break;
-      case ':':
-        out += "%3A";
-        break;
-      case ',':
-        out += "%2C";
-        break;
-      default:
-        out.push_back(c);
+  for (char c : github_data(text)) {
+    if (c == ':') {
+      out += "%3A";
+    } else if (c == ',') {
+      out += "%2C";
+    } else {
+      out.push_back(c);
     }
   }
   return out;
@@ -650,8 +645,9 @@ std::string describe_impact(const Impact &impact) {
     facts.emplace_back("table is empty");
   } else {
     if (impact.row_estimate >= 0) facts.push_back("rows ≈ " + format_count(impact.row_estimate));
-    if (impact.total_bytes >= 0)
+    if (impact.total_bytes >= 0) {
       facts.push_back(format_bytes(static_cast<double>(impact.total_bytes)));
+    }
     if (impact.index_count >= 0) {
       facts.push_back(plural(static_cast<std::size_t>(impact.index_count), "index", "indexes"));
     }
@@ -678,7 +674,7 @@ std::string path_to_uri(std::string_view path) {
   std::string prefix;
   if (!normalized.empty() && normalized.front() == '/') {
     prefix = "file://";
-  } else if (normalized.size() >= 2 && std::isalpha(static_cast<unsigned char>(normalized[0])) &&
+  } else if (normalized.size() >= 2 && is_ascii_letter(static_cast<unsigned char>(normalized[0])) &&
              normalized[1] == ':') {
     // A Windows drive path: file:///C:/dir/file.sql (the drive's ':' is literal).
     prefix = "file:///" + normalized.substr(0, 2);
@@ -688,7 +684,7 @@ std::string path_to_uri(std::string_view path) {
   std::string uri = prefix;
   for (char c : normalized) {
     unsigned char u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+    if (is_ascii_alnum(u) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
       uri.push_back(c);
     } else {
       uri.push_back('%');

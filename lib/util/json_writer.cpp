@@ -9,7 +9,20 @@ namespace dbsafe::util {
 void append_json_string(std::string &out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
+  out.reserve(out.size() + text.size() + 2);
   for (size_t i = 0; i < text.size();) {
+    // Fast path: a run of printable ASCII that needs no escaping.
+    size_t run = i;
+    while (run < text.size()) {
+      auto r = static_cast<unsigned char>(text[run]);
+      if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;
+      ++run;
+    }
+    if (run > i) {
+      out.append(text.data() + i, run - i);
+      i = run;
+      continue;
+    }
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
       size_t len = utf8_sequence_length(text, i);

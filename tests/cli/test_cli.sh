@@ -49,5 +49,31 @@ else
 fi
 chmod 755 "$scratch/locked"; rm -rf "$scratch"
 
+# check: exit codes, formats, and pull-request mode against a real git repository.
+repo=$(mktemp -d /tmp/dbsafe-cli-git.XXXXXX)
+mkdir -p "$repo/m"
+printf 'CREATE TABLE t (id bigint, a text);\n' > "$repo/m/001_a.sql"
+git -C "$repo" init -q && git -C "$repo" -c user.email=t@t -c user.name=t add -A &&
+  git -C "$repo" -c user.email=t@t -c user.name=t commit -qm base
+printf 'ALTER TABLE t DROP COLUMN a;\n' > "$repo/m/002_b.sql"
+out=$("$cli" check --config - "$repo/m" 2>&1); check "check finds data loss" 1 $?
+contains "check text" "$out" "002_b.sql:1:1: error[drop-column]"
+out=$("$cli" check --config - --rule drop-column=warning "$repo/m" 2>&1); check "check --rule" 0 $?
+out=$("$cli" check --config - --base HEAD --format json "$repo/m" 2>&1); check "check --base" 1 $?
+contains "check --base reports the new file" "$out" '"files":1'
+out=$(GITHUB_ACTIONS=true "$cli" check --config - "$repo/m" 2>&1); check "github format" 1 $?
+contains "github annotation" "$out" "::error file=$repo/m/002_b.sql,line=1"
+out=$(printf 'SELEC 1;\n' | "$cli" check --config - - 2>&1); check "syntax error exits 3" 3 $?
+contains "syntax error position" "$out" "<stdin>:1:1: error[syntax-error]"
+out=$("$cli" check --config - --format junit "$repo/m" 2>&1); check "junit" 1 $?
+contains "junit xml" "$out" "<testsuites"
+out=$("$cli" check --config - --format markdown "$repo/m" 2>&1); check "markdown" 1 $?
+contains "markdown heading" "$out" "### dbsafe check"
+out=$("$cli" rules --format json 2>&1); check "rules" 0 $?
+contains "rules json" "$out" '"id":"drop-table"'
+out=$("$cli" stats --database-url "postgresql://u:canary-pw@127.0.0.1:1/db?connect_timeout=2" 2>&1); check "unreachable database exits 4" 4 $?
+if [[ "$out" == *canary-pw* ]]; then echo "FAIL: the password leaked: $out"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+rm -rf "$repo"
+
 echo "$passed passed, $fail failed"
 [ "$fail" -eq 0 ]

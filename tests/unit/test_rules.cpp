@@ -608,3 +608,86 @@ TEST(Report, JsonCarriesEveryFieldAndStableFingerprints) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Config, LevelsEnableAndPerPathOverrides) {
+  dbsafe::testing::TempDir dir;
+  dir.write("dbsafe.toml",
+            "runner = \"prisma\"\n"
+            "enable = [\"non-idempotent-statement\"]\n"
+            "[rules]\n"
+            "drop-column = \"warning\"\n"
+            "prefer-bigint-over-int = \"off\"\n"
+            "[[overrides]]\n"
+            "paths = [\"migrations/002_*\"]\n"
+            "rules = { \"drop-column\" = \"error\" }\n");
+  dir.write("migrations/001_a.sql", "ALTER TABLE t DROP COLUMN a;\nCREATE TABLE u (id int);\n");
+  dir.write("migrations/002_b.sql", "ALTER TABLE t DROP COLUMN b;\n");
+  auto report = dbsafe::check({dir.str() + "/migrations"});
+  EXPECT_EQ(report.summary.runner, dbsafe::Runner::Prisma);
+  std::map<std::string, std::string> levels;
+  for (const auto &f : report.findings)
+    levels[f.migration + ":" + f.rule] = dbsafe::level_name(f.level);
+  EXPECT_EQ(levels["001_a:drop-column"], "warning");
+  EXPECT_EQ(levels["002_b:drop-column"], "error");
+  EXPECT_EQ(levels.count("001_a:prefer-bigint-over-int"), 0u);
+  // An option given by the caller wins over the file.
+  dbsafe::CheckOptions options;
+  options.rule_levels["drop-column"] = dbsafe::Level::Info;
+  for (const auto &f : dbsafe::check({dir.str() + "/migrations"}, options).findings) {
+    if (f.rule == "drop-column") {
+      EXPECT_EQ(f.level, dbsafe::Level::Info);
+    }
+  }
+}
+
+TEST(Config, ErrorsNameTheFileLineAndWhatToDo) {
+  dbsafe::testing::TempDir dir;
+  dir.write("m/001.sql", "SELECT 1;\n");
+  dir.write("dbsafe.toml", "[rules]\ndrop-colum = \"error\"\n");
+  try {
+    dbsafe::check({dir.str() + "/m"});
+    FAIL() << "expected an unknown rule error";
+  } catch (const dbsafe::Error &e) {
+    EXPECT_EQ(e.code(), dbsafe::ErrorCode::Invalid);
+    EXPECT_EQ(e.message(), dir.str() +
+                               "/dbsafe.toml: unknown rule \"drop-colum\"; see "
+                               "docs/rules.md for the rule ids");
+    EXPECT_EQ(e.line(), 2u);
+  }
+  dir.write("dbsafe.toml", "[rules]\ndrop-column = \"loud\"\n");
+  try {
+    dbsafe::check({dir.str() + "/m"});
+    FAIL() << "expected a bad level error";
+  } catch (const dbsafe::Error &e) {
+    EXPECT_EQ(e.message(), dir.str() +
+                               "/dbsafe.toml: rules.drop-column must be \"off\", \"info\", "
+                               "\"warning\" or \"error\"");
+  }
+  dir.write("dbsafe.toml", "runner = \n");
+  try {
+    dbsafe::check({dir.str() + "/m"});
+    FAIL() << "expected a parse error";
+  } catch (const dbsafe::Error &e) {
+    EXPECT_EQ(e.code(), dbsafe::ErrorCode::Parse);
+    EXPECT_EQ(e.line(), 1u);
+  }
+}
+
+TEST(PullRequestMode, OnlyNewMigrationsAreReportedAndOrderIsChecked) {
+  dbsafe::testing::TempDir dir;
+  dir.write("001_a.sql", "CREATE TABLE t (id bigint, a text);\n");
+  dir.write("002_b.sql", "ALTER TABLE t DROP COLUMN a;\n");
+  dir.write("003_c.sql", "DROP TABLE t;\n");
+  dbsafe::CheckOptions options;
+  options.config_path = "-";
+  options.only_migrations = std::vector<std::string>{"002_b"};
+  auto report = dbsafe::check({dir.str()}, options);
+  std::vector<std::string> rules;
+  for (const auto &f : report.findings) rules.push_back(f.migration + ":" + f.rule);
+  EXPECT_EQ(rules, (std::vector<std::string>{"002_b:non-linear-migration", "002_b:drop-column"}));
+  EXPECT_EQ(report.summary.files, 1u);
+}
+
+}  // namespace
