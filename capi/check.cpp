@@ -23,7 +23,9 @@ dbsafe::Level level_of(std::string_view v, const std::string &where) {
 }
 
 // The options document of dbsafe_check (documented in c/check.h).
-dbsafe::CheckOptions parse_options(const char *json) {
+// "database_url" is returned apart: its stats are read with the call's
+// cancel token and deadline.
+dbsafe::CheckOptions parse_options(const char *json, std::string *database_url = nullptr) {
   dbsafe::CheckOptions o;
   if (json == nullptr || *json == '\0') return o;
   simdjson::dom::parser parser;
@@ -73,7 +75,8 @@ dbsafe::CheckOptions parse_options(const char *json) {
       o.stats = dbsafe::Stats::from_json(simdjson::to_string(value));
     } else if (k == "database_url") {
       if (value.get_string().get(s)) bad_option("database_url must be a string");
-      o.stats = dbsafe::collect_stats(std::string(s));
+      if (database_url == nullptr) bad_option("database_url is not accepted here");
+      *database_url = std::string(s);
     } else if (k == "stats_file") {
       if (value.get_string().get(s)) bad_option("stats_file must be a path");
       std::ifstream in{std::string(s), std::ios::binary};
@@ -117,8 +120,10 @@ int dbsafe_check(dbsafe_buf *out_report_json, const char *const *paths, size_t n
       throw Error(ErrorCode::Invalid, "paths[" + std::to_string(i) + "] is NULL");
     list.emplace_back(paths[i]);
   }
-  auto options = parse_options(options_json);
+  std::string database_url;
+  auto options = parse_options(options_json, &database_url);
   auto call_options = dbsafe::capi::to_call_options(call);
+  if (!database_url.empty()) options.stats = dbsafe::collect_stats(database_url, call_options);
   auto report = dbsafe::check(list, options, call_options);
   dbsafe::capi::fill_buf(out_report_json, report.to_json());
   return DBSAFE_OK;

@@ -21,6 +21,7 @@ export declare const Status: Readonly<{
   DBSAFE_EUSER: -10;
   DBSAFE_EVERSION: -11;
   DBSAFE_EIO: -12;
+  DBSAFE_ECONNECT: -13;
 }>;
 
 /** A symbolic error code: 'DBSAFE_ENOTFOUND' etc. ('DBSAFE_UNKNOWN' for a newer library's code). */
@@ -75,7 +76,7 @@ export interface MigrationSet {
   readonly json: string;
 }
 
-/** A progress event; listing emits {"event":"migration_read", index, total, name}. */
+/** A progress event; reading a migration set emits {"event":"migration_read", index, total, name}. */
 export type ProgressEvent =
   | { event: 'migration_read'; index: number; total: number; name: string }
   | { event: string; [key: string]: unknown };
@@ -114,6 +115,237 @@ export declare function migrationsJson(
 export declare function migrationsSync(dir: string | URL, options?: MigrationsOptions): MigrationSet;
 /** Synchronous migrationsJson(): blocks the event loop. */
 export declare function migrationsJsonSync(dir: string | URL, options?: MigrationsOptions): string;
+
+/** The level of a finding; fail_on and rules also take 'off'. */
+export type Level = 'info' | 'warning' | 'error';
+/** A rule's level in `rules`: 'off' disables the rule. */
+export type RuleLevel = 'off' | Level;
+/** How the migrations will be applied: dbsafe's own runner or Prisma's. */
+export type Runner = 'safe' | 'prisma';
+
+/** Live facts about the table a finding touches (from `stats`/`statsFile`). */
+export interface Impact {
+  /** e.g. "public.users". */
+  table: string;
+  /** pg_class.reltuples; null when unknown. */
+  row_estimate: number | null;
+  /** Table plus indexes plus TOAST, in bytes; null when unknown. */
+  total_bytes: number | null;
+  index_count: number | null;
+  /** Scans of the index a statement drops; null when unknown or not an index drop. */
+  idx_scan: number | null;
+  /** Whether the table has no rows; null when unknown. */
+  empty: boolean | null;
+  /** How long the lock is held while the table is rewritten or scanned; null when unknown. */
+  estimated_lock_seconds: number | null;
+  /** The rewrite/scan rate that estimate assumes. */
+  assumed_bytes_per_second: number | null;
+}
+
+/** One risky statement (docs/rules.md has the rules). */
+export interface Finding {
+  /** The rule's id, e.g. "drop-column". */
+  rule: string;
+  /** Risk classes, primary first, e.g. ["data-loss", "backward-incompatible"]. */
+  severity: string[];
+  level: Level;
+  /** The path as given joined with the file's path in the migration set. */
+  file: string;
+  /** The migration's name. */
+  migration: string;
+  /** 1-based position of the statement in `file`. */
+  line: number;
+  column: number;
+  end_line: number;
+  end_column: number;
+  /** The statement's SQL text. */
+  statement: string;
+  /** Qualified names it touches, e.g. ["public.users.email"]. */
+  objects: string[];
+  /** The strongest lock it takes, e.g. "ACCESS EXCLUSIVE"; null when none. */
+  lock: string | null;
+  /** Whether it rewrites the table. */
+  rewrite: boolean;
+  /** Whether it scans the table under its lock. */
+  scan: boolean;
+  /** What the statement does. */
+  message: string;
+  /** Why it is risky. */
+  why: string;
+  /** The safe alternative. */
+  fix: string;
+  /** 32 hex digits, stable across pushes: rule, file and statement. */
+  fingerprint: string;
+  /** Present only when table statistics were given and cover the table. */
+  impact?: Impact;
+}
+
+export interface CheckSummary {
+  /** Files checked (excluding files given only as context by onlyMigrations). */
+  files: number;
+  statements: number;
+  errors: number;
+  warnings: number;
+  infos: number;
+  pg_version: number;
+  runner: Runner;
+  fail_on: RuleLevel;
+  /** Whether a finding is at or above `fail_on`. */
+  failed: boolean;
+  /** Number of findings per rule id. */
+  by_rule: Record<string, number>;
+}
+
+/** The check report (docs/schema/check-report.v1.json). */
+export interface CheckReport {
+  schema_version: 1;
+  /** In file order, then by line and column. */
+  findings: Finding[];
+  summary: CheckSummary;
+  /** The exact JSON text the library produced (non-enumerable). */
+  readonly json: string;
+}
+
+/** One table of a stats document. */
+export interface TableStats {
+  /** pg_class.reltuples; -1 when the table was never vacuumed or analyzed. */
+  row_estimate?: number;
+  /** Table plus indexes plus TOAST, in bytes. */
+  total_bytes?: number;
+  index_count?: number;
+  /** Whether the table has no rows (asked with EXISTS); null when it could not be read. */
+  empty?: boolean | null;
+}
+
+/** One index of a stats document. */
+export interface IndexStats {
+  /** The index's table, e.g. "public.users". */
+  table?: string;
+  /** Scans since the statistics were last reset (pg_stat_user_indexes.idx_scan). */
+  idx_scan?: number;
+  bytes?: number;
+}
+
+/** Table statistics as `dbsafe stats` writes them (docs/schema/stats.v1.json). */
+export interface StatsDocument {
+  schema_version: 1;
+  /** e.g. 150018; sets the target version when pgVersion is not given. */
+  server_version_num?: number;
+  /** By "schema.table". */
+  tables?: Record<string, TableStats>;
+  /** By "schema.index". */
+  indexes?: Record<string, IndexStats>;
+}
+
+/** The stats document stats() resolves with: every field is present. */
+export interface CollectedStats extends StatsDocument {
+  server_version_num: number;
+  tables: Record<string, Required<TableStats>>;
+  indexes: Record<string, Required<IndexStats>>;
+  /** The exact JSON text the library produced (non-enumerable). */
+  readonly json: string;
+}
+
+/**
+ * What a check judges by; every option is optional. dbsafe.toml (found by
+ * walking up from the first path, or `config`) is applied first; options
+ * given here win.
+ */
+export interface CheckSqlOptions {
+  /** Target PostgreSQL major version; default 15. */
+  pgVersion?: number | null;
+  /** Default 'safe'. */
+  runner?: Runner | null;
+  /** Lowest level that makes `summary.failed` true; default 'error'. */
+  failOn?: RuleLevel | null;
+  /** Per-rule levels, e.g. { 'drop-column': 'warning' }; win over dbsafe.toml. */
+  rules?: Record<string, RuleLevel> | null;
+  /** Rules that are off by default to turn on. */
+  enable?: readonly string[] | null;
+  /** The dbsafe.toml to use; '-' for none. */
+  config?: string | URL | null;
+  /** Table statistics (a stats document). */
+  stats?: StatsDocument | null;
+  /** A stats document's path. */
+  statsFile?: string | URL | null;
+  /** Report only these migrations (by name); the others are context. */
+  onlyMigrations?: readonly string[] | null;
+  /** Default 'auto'. */
+  layout?: Layout | null;
+  /** Largest migration file accepted, in bytes; default 64 MiB. */
+  maxFileBytes?: number | null;
+  /** Tables with at least this many rows are large; default 100000. */
+  largeTableRows?: number | null;
+  /** Tables with at least this many bytes are large; default 1 GiB. */
+  largeTableBytes?: number | null;
+  /** checkSql only: the file and migration name of the text; default '<sql>'. */
+  name?: string | null;
+}
+
+export interface CheckOptions extends Omit<CheckSqlOptions, 'name'> {
+  /**
+   * Read the table statistics from this PostgreSQL database first
+   * (read-only queries, as stats() does), so findings carry `impact`.
+   */
+  databaseUrl?: string | URL | null;
+  /** Timeout of the whole call in milliseconds; 0 or absent: none. */
+  timeoutMs?: number | null;
+}
+
+export interface CheckAsyncOptions extends CheckOptions {
+  /** Cancels the call: it rejects with a CancelledError (code 'DBSAFE_ECANCELLED'). */
+  signal?: AbortSignal | null;
+  /**
+   * Called on the JS thread for each progress event (one 'migration_read'
+   * per file read), always before the promise settles. If it throws, the
+   * call is cancelled and rejects with what it threw.
+   */
+  onProgress?: ((event: ProgressEvent) => void) | null;
+}
+
+/**
+ * Classifies the risk of every statement of the migration sets at `paths`
+ * (directories or .sql files, in order) off the event loop. Resolves even
+ * when findings fail the check (see `summary.failed`); SQL syntax errors are
+ * findings (rule "syntax-error"). Rejects with a DbsafeError for unreadable
+ * input or a bad option (InvalidArgumentError, 'DBSAFE_EINVALID').
+ */
+export declare function check(
+  paths: string | URL | readonly (string | URL)[],
+  options?: CheckAsyncOptions,
+): Promise<CheckReport>;
+/** Synchronous check(): blocks the event loop. */
+export declare function checkSync(
+  paths: string | URL | readonly (string | URL)[],
+  options?: CheckOptions,
+): CheckReport;
+/** Checks one SQL text as a one-file migration called `options.name`. Synchronous. */
+export declare function checkSql(sql: string | Uint8Array, options?: CheckSqlOptions): CheckReport;
+
+export interface StatsOptions {
+  /** Timeout of the whole call in milliseconds; 0 or absent: none. */
+  timeoutMs?: number | null;
+}
+
+export interface StatsAsyncOptions extends StatsOptions {
+  /** Cancels the call: it rejects with a CancelledError (code 'DBSAFE_ECANCELLED'). */
+  signal?: AbortSignal | null;
+}
+
+/**
+ * Reads table sizes, row estimates, emptiness (EXISTS, never COUNT) and
+ * index usage from the PostgreSQL database at `databaseUrl` with read-only
+ * queries, off the event loop. Resolves with the stats document check()'s
+ * `stats` option takes. Rejects with a ConnectError ('DBSAFE_ECONNECT') when
+ * the server cannot be reached, an AuthError when it refuses the login;
+ * messages never include the URL's password.
+ */
+export declare function stats(
+  databaseUrl: string | URL,
+  options?: StatsAsyncOptions,
+): Promise<CollectedStats>;
+/** Synchronous stats(): blocks the event loop. */
+export declare function statsSync(databaseUrl: string | URL, options?: StatsOptions): CollectedStats;
 
 /**
  * Whether `script` matches a checksum stored in Prisma's _prisma_migrations
@@ -186,3 +418,5 @@ export declare class CallbackError extends DbsafeError {}
 export declare class VersionError extends DbsafeError {}
 /** DBSAFE_EIO: reading or writing a file failed. */
 export declare class IoError extends DbsafeError {}
+/** DBSAFE_ECONNECT: the server (database, HTTP API) cannot be reached. */
+export declare class ConnectError extends DbsafeError {}

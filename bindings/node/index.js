@@ -48,6 +48,7 @@ const Status = Object.freeze({
   DBSAFE_EUSER: -10,
   DBSAFE_EVERSION: -11,
   DBSAFE_EIO: -12,
+  DBSAFE_ECONNECT: -13,
 });
 
 const LAYOUTS = Object.freeze(['auto', 'prisma', 'plain', 'flyway', 'dbmate', 'golang-migrate']);
@@ -101,6 +102,8 @@ class CallbackError extends DbsafeError {}
 class VersionError extends DbsafeError {}
 /** DBSAFE_EIO: reading or writing a file failed. */
 class IoError extends DbsafeError {}
+/** DBSAFE_ECONNECT: the server (database, HTTP API) cannot be reached. */
+class ConnectError extends DbsafeError {}
 
 const ERROR_CLASSES = new Map([
   [Status.DBSAFE_ERROR, InternalError],
@@ -115,6 +118,7 @@ const ERROR_CLASSES = new Map([
   [Status.DBSAFE_EUSER, CallbackError],
   [Status.DBSAFE_EVERSION, VersionError],
   [Status.DBSAFE_EIO, IoError],
+  [Status.DBSAFE_ECONNECT, ConnectError],
 ]);
 
 function makeError(status, message, fields = {}) {
@@ -123,8 +127,9 @@ function makeError(status, message, fields = {}) {
 }
 
 // Turns the addon's Error (with dbsafeStatus / dbsafeErrorJson) into a
-// DbsafeError; any other error (TypeError from argument checks) passes through.
-function fromNative(error) {
+// DbsafeError whose message is `describe(library message)`; any other error
+// (TypeError from argument checks) passes through.
+function fromNative(error, describe = (message) => message) {
   if (error === null || typeof error !== 'object' || typeof error.dbsafeStatus !== 'number') {
     return error;
   }
@@ -137,7 +142,8 @@ function fromNative(error) {
     }
   }
   const status = typeof parsed.code === 'number' ? parsed.code : error.dbsafeStatus;
-  return makeError(status, typeof parsed.message === 'string' ? parsed.message : error.message, {
+  const message = typeof parsed.message === 'string' ? parsed.message : error.message;
+  return makeError(status, describe(message, status), {
     code: typeof parsed.name === 'string' ? parsed.name : error.dbsafeStatusName,
     sqlstate: parsed.sqlstate,
     file: parsed.file,
@@ -223,13 +229,10 @@ function parseListing(text) {
   return set;
 }
 
-/**
- * Reads the migration set at `dir` on the libuv thread pool and resolves with
- * the listing document's exact JSON text.
- */
-async function migrationsJson(dir, options) {
-  const file = toPath(dir);
-  const { native, signal, onProgress } = readOptions(options, { allowAsync: true });
+// Runs an asynchronous addon call, `start(cancel, progress)`, with the
+// user's AbortSignal and progress callback; resolves with the text it wrote.
+// `describe` is fromNative's.
+async function runAsync(start, signal, onProgress, describe) {
   if (signal?.aborted) throw cancelledError(signal);
 
   const cancel = signal || onProgress ? addon.cancelNew() : null;
@@ -254,10 +257,10 @@ async function migrationsJson(dir, options) {
   try {
     let text;
     try {
-      text = await addon.migrationsOpen(file, native, cancel, progress);
+      text = await start(cancel, progress);
     } catch (error) {
       if (callbackFailed) throw callbackError;
-      const converted = fromNative(error);
+      const converted = fromNative(error, describe);
       if (converted instanceof CancelledError && signal?.aborted && converted.cause === undefined) {
         converted.cause = signal.reason;
       }
@@ -270,6 +273,20 @@ async function migrationsJson(dir, options) {
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Reads the migration set at `dir` on the libuv thread pool and resolves with
+ * the listing document's exact JSON text.
+ */
+async function migrationsJson(dir, options) {
+  const file = toPath(dir);
+  const { native, signal, onProgress } = readOptions(options, { allowAsync: true });
+  return runAsync(
+    (cancel, progress) => addon.migrationsOpen(file, native, cancel, progress),
+    signal,
+    onProgress,
+  );
 }
 
 /** Like migrationsJson, parsed; the exact text is the non-enumerable `json`. */
@@ -291,6 +308,284 @@ function migrationsJsonSync(dir, options) {
 /** Synchronous migrations: blocks the event loop; no signal or progress. */
 function migrationsSync(dir, options) {
   return parseListing(migrationsJsonSync(dir, options));
+}
+
+// The options of check(), by their camelCase name, with the key of the
+// options document dbsafe_check takes (include/dbsafe/c/check.h).
+const CHECK_OPTIONS = Object.freeze({
+  pgVersion: 'pg_version',
+  runner: 'runner',
+  failOn: 'fail_on',
+  rules: 'rules',
+  enable: 'enable',
+  config: 'config',
+  stats: 'stats',
+  statsFile: 'stats_file',
+  databaseUrl: 'database_url',
+  onlyMigrations: 'only_migrations',
+  layout: 'layout',
+  maxFileBytes: 'max_file_bytes',
+  largeTableRows: 'large_table_rows',
+  largeTableBytes: 'large_table_bytes',
+});
+// The options the addon or JS handle, not the options document.
+const CALL_OPTIONS = Object.freeze(['timeoutMs', 'signal', 'onProgress']);
+const CHECK_OPTION_NAMES = new Map(Object.entries(CHECK_OPTIONS).map(([camel, key]) => [key, camel]));
+
+function invalidOption(message) {
+  return makeError(Status.DBSAFE_EINVALID, `dbsafe: ${message}`);
+}
+
+// A database URL (a string or a URL object) as the text the library takes.
+// The URL may hold a password: no message here ever includes it.
+function toDatabaseUrl(value, what) {
+  const text = value instanceof URL ? value.href : value;
+  if (typeof text !== 'string' || text.length === 0) {
+    throw invalidArg(`dbsafe: ${what} must be a non-empty string or a URL`);
+  }
+  if (text.includes('\0')) {
+    throw invalidArg(`dbsafe: ${what} must not contain a NUL character`);
+  }
+  return text;
+}
+
+function toPaths(paths) {
+  const list = Array.isArray(paths) ? paths : [paths];
+  if (list.length === 0) {
+    const error = new TypeError('dbsafe: paths must name at least one directory or .sql file');
+    error.code = 'ERR_INVALID_ARG_VALUE';
+    throw error;
+  }
+  return list.map((entry) => {
+    if (entry instanceof URL) return fileURLToPath(entry);
+    if (typeof entry !== 'string' || entry.length === 0) {
+      throw invalidArg('dbsafe: each path must be a non-empty string or a file: URL');
+    }
+    return entry;
+  });
+}
+
+// Splits check()'s options into the options document (JSON text, or null for
+// the defaults) and what the addon or JS handles: timeoutMs, signal,
+// onProgress and, for checkSql, name. Values the library judges (a level, a
+// version) are checked by the library; an unknown option, a value that cannot
+// be written as JSON, or an unknown layout is an InvalidArgumentError here.
+function readCheckOptions(options, { allowAsync, allowCall = true, allowName = false }) {
+  if (options === undefined || options === null) return { json: null };
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArg('dbsafe: options must be an object');
+  }
+  const document = {};
+  const rest = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (Object.hasOwn(CHECK_OPTIONS, name)) {
+      if (value === undefined || value === null) continue;
+      let converted = value;
+      if ((name === 'config' || name === 'statsFile') && value instanceof URL) {
+        converted = fileURLToPath(value);
+      } else if (name === 'databaseUrl') {
+        if (!allowCall) {
+          throw invalidArg('dbsafe: checkSql takes no databaseUrl: it checks one text in memory');
+        }
+        converted = toDatabaseUrl(value, 'options.databaseUrl');
+      } else if (name === 'layout' && !LAYOUTS.includes(value)) {
+        const got = typeof value === 'string' ? `'${value}'` : `a ${typeof value}`;
+        throw invalidOption(
+          `options.layout must be one of ${LAYOUTS.map((l) => `'${l}'`).join(', ')} (got ${got})`,
+        );
+      }
+      let written;
+      try {
+        written = JSON.stringify(converted);
+      } catch (cause) {
+        throw makeError(
+          Status.DBSAFE_EINVALID,
+          `dbsafe: options.${name} cannot be written as JSON: ${cause.message}`,
+          { cause },
+        );
+      }
+      if (written === undefined) {
+        throw invalidOption(`options.${name} cannot be written as JSON (got a ${typeof value})`);
+      }
+      document[CHECK_OPTIONS[name]] = converted;
+    } else if (CALL_OPTIONS.includes(name)) {
+      if (!allowCall) {
+        throw invalidArg(`dbsafe: checkSql takes no ${name}: it checks one text in memory`);
+      }
+      rest[name] = value;
+    } else if (name === 'name' && allowName) {
+      rest[name] = value;
+    } else {
+      const known = [
+        ...Object.keys(CHECK_OPTIONS).filter((key) => allowCall || key !== 'databaseUrl'),
+        ...(allowCall ? CALL_OPTIONS : []),
+        ...(allowName ? ['name'] : []),
+      ];
+      throw invalidOption(`unknown option '${name}'; the options are ${known.join(', ')}`);
+    }
+  }
+  const { timeoutMs, signal, onProgress, name } = rest;
+  if (timeoutMs !== undefined && timeoutMs !== null) {
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 0xffffffff) {
+      const error = new RangeError('dbsafe: options.timeoutMs must be an integer from 0 to 4294967295');
+      error.code = 'ERR_OUT_OF_RANGE';
+      throw error;
+    }
+  }
+  if (!allowAsync && (signal !== undefined || onProgress !== undefined)) {
+    throw invalidArg('dbsafe: signal and onProgress are only supported by the asynchronous calls');
+  }
+  if (signal !== undefined && signal !== null && !isAbortSignal(signal)) {
+    throw invalidArg('dbsafe: options.signal must be an AbortSignal');
+  }
+  if (onProgress !== undefined && onProgress !== null && typeof onProgress !== 'function') {
+    throw invalidArg('dbsafe: options.onProgress must be a function');
+  }
+  if (name !== undefined && name !== null && (typeof name !== 'string' || name.includes('\0'))) {
+    throw invalidArg('dbsafe: options.name must be a string without NUL characters');
+  }
+  return {
+    json: Object.keys(document).length > 0 ? JSON.stringify(document) : null,
+    timeoutMs: timeoutMs ?? undefined,
+    signal: signal ?? undefined,
+    onProgress: onProgress ?? undefined,
+    name: name ?? undefined,
+  };
+}
+
+// A library error about the options document names the option as the caller
+// wrote it: "options_json: fail_on must be ..." -> "dbsafe: options.failOn must be ...".
+function describeCheckError(message, status) {
+  if (status !== Status.DBSAFE_EINVALID || !message.startsWith('options_json: ')) return message;
+  const text = message.slice('options_json: '.length);
+  const match = /^([a-z_]+)\b(.*)$/s.exec(text);
+  return match && CHECK_OPTION_NAMES.has(match[1])
+    ? `dbsafe: options.${CHECK_OPTION_NAMES.get(match[1])}${match[2]}`
+    : `dbsafe: options: ${text}`;
+}
+
+function parseReport(text) {
+  const report = JSON.parse(text);
+  Object.defineProperty(report, 'json', { value: text, enumerable: false });
+  return report;
+}
+
+/**
+ * Classifies the risk of every statement of the migration sets at `paths`
+ * (directories or .sql files, in order) on the libuv thread pool. Resolves
+ * with the check report; its exact JSON text is the non-enumerable `json`.
+ * A check that finds problems still resolves (see `summary.failed`).
+ */
+async function check(paths, options) {
+  const files = toPaths(paths);
+  const { json, timeoutMs, signal, onProgress } = readCheckOptions(options, { allowAsync: true });
+  const text = await runAsync(
+    (cancel, progress) => addon.check(files, json, cancel, progress, timeoutMs),
+    signal,
+    onProgress,
+    describeCheckError,
+  );
+  return parseReport(text);
+}
+
+/** Synchronous check(): blocks the event loop; no signal or onProgress. */
+function checkSync(paths, options) {
+  const files = toPaths(paths);
+  const { json, timeoutMs } = readCheckOptions(options, { allowAsync: false });
+  let text;
+  try {
+    text = addon.checkSync(files, json, timeoutMs);
+  } catch (error) {
+    throw fromNative(error, describeCheckError);
+  }
+  return parseReport(text);
+}
+
+/**
+ * Checks one SQL text as a one-file migration called `options.name`
+ * (default '<sql>'). Synchronous: a single text is parsed in memory.
+ */
+function checkSql(sql, options) {
+  if (typeof sql !== 'string' && !(sql instanceof Uint8Array)) {
+    throw invalidArg('dbsafe: sql must be a string, a Buffer or a Uint8Array');
+  }
+  const { json, name } = readCheckOptions(options, {
+    allowAsync: false,
+    allowCall: false,
+    allowName: true,
+  });
+  let text;
+  try {
+    text = addon.checkSql(sql, name ?? '<sql>', json);
+  } catch (error) {
+    throw fromNative(error, describeCheckError);
+  }
+  return parseReport(text);
+}
+
+// Splits stats()'s options into what the addon takes and what stays in JS.
+function readStatsOptions(options, { allowAsync }) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArg('dbsafe: options must be an object');
+  }
+  const known = allowAsync ? ['timeoutMs', 'signal'] : ['timeoutMs'];
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) {
+      if (name === 'signal') {
+        throw invalidArg('dbsafe: signal is only supported by the asynchronous calls');
+      }
+      throw invalidOption(`unknown option '${name}'; the options are ${known.join(', ')}`);
+    }
+  }
+  const { timeoutMs, signal } = options;
+  if (timeoutMs !== undefined && timeoutMs !== null) {
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 0xffffffff) {
+      const error = new RangeError('dbsafe: options.timeoutMs must be an integer from 0 to 4294967295');
+      error.code = 'ERR_OUT_OF_RANGE';
+      throw error;
+    }
+  }
+  if (signal !== undefined && signal !== null && !isAbortSignal(signal)) {
+    throw invalidArg('dbsafe: options.signal must be an AbortSignal');
+  }
+  return { timeoutMs: timeoutMs ?? undefined, signal: signal ?? undefined };
+}
+
+function parseStats(text) {
+  const stats = JSON.parse(text);
+  Object.defineProperty(stats, 'json', { value: text, enumerable: false });
+  return stats;
+}
+
+/**
+ * Reads table sizes, row estimates, emptiness and index usage from the
+ * PostgreSQL database at `databaseUrl` with read-only queries, off the event
+ * loop. Resolves with the stats document that check()'s `stats` option takes;
+ * its exact JSON text is the non-enumerable `json`.
+ */
+async function stats(databaseUrl, options) {
+  const url = toDatabaseUrl(databaseUrl, 'databaseUrl');
+  const { timeoutMs, signal } = readStatsOptions(options, { allowAsync: true });
+  const text = await runAsync(
+    (cancel) => addon.stats(url, cancel, null, timeoutMs),
+    signal,
+    undefined,
+  );
+  return parseStats(text);
+}
+
+/** Synchronous stats(): blocks the event loop; no signal. */
+function statsSync(databaseUrl, options) {
+  const url = toDatabaseUrl(databaseUrl, 'databaseUrl');
+  const { timeoutMs } = readStatsOptions(options, { allowAsync: false });
+  let text;
+  try {
+    text = addon.statsSync(url, timeoutMs);
+  } catch (error) {
+    throw fromNative(error);
+  }
+  return parseStats(text);
 }
 
 /**
@@ -339,10 +634,16 @@ module.exports = {
   CallbackError,
   VersionError,
   IoError,
+  ConnectError,
   migrations,
   migrationsJson,
   migrationsSync,
   migrationsJsonSync,
+  check,
+  checkSync,
+  checkSql,
+  stats,
+  statsSync,
   checksumMatches,
   cliMain,
 };

@@ -346,7 +346,8 @@ struct Analyzer::State {
   // The default level (clarification 10), scaled by what is known of the table.
   Level default_level(const Finding &f, std::optional<Level> explicit_level, bool downgrade) const {
     Level level;
-    std::string_view primary = f.severity.empty() ? "other" : f.severity.front();
+    std::string_view primary =
+        f.severity.empty() ? std::string_view("other") : std::string_view(f.severity.front());
     if (explicit_level) {
       level = *explicit_level;
     } else if (primary == "data-loss") {

@@ -1,6 +1,11 @@
 #include "pg/connection.hpp"
 
+#include <poll.h>
+
+#include <chrono>
+#include <cstdlib>
 #include <regex>
+#include <string_view>
 
 #include "dbsafe/error.hpp"
 
@@ -17,9 +22,40 @@ std::string redact(const std::string &conninfo) {
 
 Connection Connection::open(const std::string &conninfo, const CallContext &ctx) {
   ctx.checkpoint();
-  PGconn *c = PQconnectdb(conninfo.c_str());
+  // Non-blocking connect, so the cancel token and the call's deadline are
+  // honoured while a server is slow to answer (libpq's connect_timeout still
+  // bounds it too).
+  PGconn *c = PQconnectStart(conninfo.c_str());
   Connection conn(c);
   if (c == nullptr) throw Error(ErrorCode::Internal, "libpq could not allocate a connection");
+  // Only libpq's blocking connect enforces connect_timeout; this loop does it
+  // itself (0 or absent: no limit of its own; under 2 s counts as 2 s, as in
+  // libpq).
+  auto connect_deadline = std::chrono::steady_clock::time_point::max();
+  if (PQconninfoOption *opts = PQconninfo(c)) {
+    for (auto *o = opts; o->keyword; ++o)
+      if (std::string_view(o->keyword) == "connect_timeout" && o->val && *o->val) {
+        int seconds = std::atoi(o->val);
+        if (seconds > 0)
+          connect_deadline =
+              std::chrono::steady_clock::now() + std::chrono::seconds(std::max(seconds, 2));
+      }
+    PQconninfoFree(opts);
+  }
+  PostgresPollingStatusType state = PGRES_POLLING_WRITING;
+  while (PQstatus(c) != CONNECTION_BAD && state != PGRES_POLLING_OK &&
+         state != PGRES_POLLING_FAILED) {
+    if (std::chrono::steady_clock::now() >= connect_deadline)
+      throw Error(ErrorCode::Connect,
+                  "cannot connect to the database: no answer within connect_timeout; check the "
+                  "host, port and that the server is running");
+    // libpq may change sockets between attempts: read it on every step.
+    pollfd fd{PQsocket(c), static_cast<short>(state == PGRES_POLLING_READING ? POLLIN : POLLOUT),
+              0};
+    int ready = fd.fd < 0 ? 1 : ::poll(&fd, 1, 100);
+    ctx.checkpoint();
+    if (ready != 0) state = PQconnectPoll(c);
+  }
   if (PQstatus(c) != CONNECTION_OK) {
     std::string message = PQerrorMessage(c);
     while (!message.empty() && (message.back() == '\n' || message.back() == ' '))

@@ -15,7 +15,7 @@ DBSAFE_BUILD_PACKAGES=(g++ cmake make pkg-config ccache git ca-certificates
   libpq-dev libpg-query-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev
   libboost-dev libssl-dev libgtest-dev pybind11-dev python3-dev python3-setuptools
   python3-wheel python3-venv python3-pip postgresql-15)
-DBSAFE_TEST_PACKAGES=(clang-14 python3-pytest python3-jsonschema binutils util-linux)
+DBSAFE_TEST_PACKAGES=(clang-14 libclang-rt-14-dev python3-pytest python3-jsonschema binutils util-linux)
 
 # Installs the packages that are not installed yet; apt-get runs only when
 # something is missing, so a prepared machine pays nothing.

@@ -292,3 +292,57 @@ TEST(CApiCheck, StatsFromAnUnreachableServerIsAConnectError) {
 }
 
 }  // namespace
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+// A TCP listener on 127.0.0.1 that accepts connections and never answers.
+struct SilentServer {
+  int fd = -1;
+  int port = 0;
+  SilentServer() {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
+    listen(fd, 8);
+    socklen_t len = sizeof addr;
+    getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len);
+    port = ntohs(addr.sin_port);
+  }
+  ~SilentServer() { close(fd); }
+  std::string url() const {
+    return "postgresql://u@127.0.0.1:" + std::to_string(port) + "/db?connect_timeout=30";
+  }
+};
+
+TEST(CApiCheck, ConnectingHonoursTheTimeoutAndTheCancelToken) {
+  SilentServer server;
+  dbsafe_buf buf = DBSAFE_BUF_INIT;
+  dbsafe_call_options call = DBSAFE_CALL_OPTIONS_INIT;
+  call.timeout_ms = 300;
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(dbsafe_stats_collect(&buf, server.url().c_str(), &call, nullptr), DBSAFE_ETIMEOUT);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+
+  dbsafe_cancel *cancel = nullptr;
+  ASSERT_EQ(dbsafe_cancel_new(&cancel, nullptr), DBSAFE_OK);
+  call.timeout_ms = 0;
+  call.cancel = cancel;
+  std::thread canceller([cancel] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    dbsafe_cancel_request(cancel);
+  });
+  start = std::chrono::steady_clock::now();
+  EXPECT_EQ(dbsafe_stats_collect(&buf, server.url().c_str(), &call, nullptr), DBSAFE_ECANCELLED);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  canceller.join();
+  dbsafe_cancel_free(cancel);
+}
+
+}  // namespace

@@ -61,6 +61,9 @@ describe('package', () => {
       }
     }
     assert.ok(declared.size > 10, `found only ${declared.size} declarations`);
+    for (const name of ['dbsafe_migrations_open', 'dbsafe_check', 'dbsafe_check_sql']) {
+      assert.ok(declared.has(name), `${name} was not found in include/dbsafe/c/*.h`);
+    }
     const source = read(packageDir, 'src', 'addon.cpp');
     const unbound = [...declared].filter(
       (name) => !NOT_BOUND.has(name) && !new RegExp(`\\b${name}\\s*\\(`).test(source),

@@ -10,6 +10,7 @@ const { spawnSync } = require('node:child_process');
 const { after, before, describe, it } = require('node:test');
 
 const { childEnv, fixturesRoot, packageDir } = require('./helpers');
+const { psql, withDatabase } = require('./support/postgres');
 
 function examples() {
   const readme = fs.readFileSync(path.join(packageDir, 'README.md'), 'utf8');
@@ -34,13 +35,13 @@ describe('README examples', () => {
   });
   after(() => fs.rmSync(project, { recursive: true, force: true }));
 
-  function run(name, extension) {
+  function run(name, extension, env = {}) {
     assert.ok(code.has(name), `README has no example "${name}"`);
     const file = path.join(project, `${name}${extension}`);
     fs.writeFileSync(file, code.get(name));
     const result = spawnSync(process.execPath, [file], {
       cwd: project,
-      env: childEnv(),
+      env: { ...childEnv(), ...env },
       encoding: 'utf8',
     });
     assert.equal(result.stderr, '');
@@ -49,7 +50,7 @@ describe('README examples', () => {
   }
 
   it('has the examples this test knows', () => {
-    assert.deepEqual([...code.keys()].sort(), ['cancel', 'errors', 'esm', 'list']);
+    assert.deepEqual([...code.keys()].sort(), ['cancel', 'check', 'errors', 'esm', 'list', 'stats']);
   });
 
   it('list', () => {
@@ -63,6 +64,37 @@ describe('README examples', () => {
     assert.equal(lines[0], 'read 1/2: 20240101000000_init');
     assert.equal(lines.at(-1), 'DBSAFE_ECANCELLED');
   });
+
+  it('check', () => {
+    const dbsafe = require('../../bindings/node');
+    // What the example prints, computed here: the findings of the fixture's
+    // migrations, with the paths as the example gives them (relative).
+    const report = dbsafe.checkSync(path.join(project, 'prisma', 'migrations'), {
+      pgVersion: 15,
+      rules: { 'drop-column': 'warning' },
+    });
+    const expected = report.findings.map(
+      (f) =>
+        `${path.relative(project, f.file)}:${f.line}:${f.column} ${f.level} ${f.rule}: ${f.message}`,
+    );
+    const { errors, warnings, infos } = report.summary;
+    expected.push(`${errors} errors, ${warnings} warnings, ${infos} info`);
+    assert.equal(report.summary.failed, false);
+    assert.equal(run('check', '.cjs'), `${expected.join('\n')}\n`);
+  });
+
+  it('stats', () =>
+    withDatabase(async (url) => {
+      await psql(
+        url,
+        'CREATE TABLE users (id int PRIMARY KEY); INSERT INTO users VALUES (1), (2), (3);' +
+          'CREATE TABLE audit (id int); ANALYZE;',
+      );
+      assert.equal(
+        run('stats', '.cjs', { DATABASE_URL: url }),
+        'public.audit: ~0 rows (empty)\npublic.users: ~3 rows\n',
+      );
+    }));
 
   it('errors', () => {
     assert.equal(run('errors', '.cjs'), 'true DBSAFE_ENOTFOUND no/such/dir\n');

@@ -83,6 +83,7 @@ EXPECTED_CLASSES = {
     -10: ("DBSAFE_EUSER", dbsafe.CallbackError, ()),
     -11: ("DBSAFE_EVERSION", dbsafe.VersionError, ()),
     -12: ("DBSAFE_EIO", dbsafe.FileError, (OSError,)),
+    -13: ("DBSAFE_ECONNECT", dbsafe.ConnectError, (ConnectionError, OSError)),
 }
 
 

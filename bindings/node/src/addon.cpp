@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -198,12 +199,135 @@ bool RunListing(const std::string &path, const ListOptions &options, dbsafe_canc
   return true;
 }
 
-// The outcome of an asynchronous listing that reports progress. It is settled
+// What one check runs on, read on the JS thread.
+struct CheckRequest {
+  std::vector<std::string> paths;
+  std::optional<std::string> options_json;  // nullopt: the library's defaults
+  uint32_t timeout_ms = 0;
+};
+
+// paths: an array of non-empty strings (the library rejects an empty array).
+std::vector<std::string> PathsArgument(const Napi::CallbackInfo &info, size_t index) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= index || !info[index].IsArray()) {
+    ThrowType(env, "paths must be an array of strings");
+  }
+  const Napi::Array array = info[index].As<Napi::Array>();
+  std::vector<std::string> paths;
+  paths.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    const Napi::Value value = array.Get(i);
+    if (!value.IsString()) ThrowType(env, "paths must be an array of strings");
+    std::string path = value.As<Napi::String>().Utf8Value();
+    if (path.empty()) ThrowType(env, "a path must not be empty");
+    if (path.find('\0') != std::string::npos) {
+      ThrowType(env, "a path must not contain a NUL character");
+    }
+    paths.push_back(std::move(path));
+  }
+  return paths;
+}
+
+// A string without NUL characters, or null/undefined for none.
+std::optional<std::string> OptionalString(Napi::Env env, const Napi::Value &value,
+                                          const char *name) {
+  if (IsMissing(value)) return std::nullopt;
+  if (!value.IsString()) ThrowType(env, std::string(name) + " must be a string or null");
+  std::string text = value.As<Napi::String>().Utf8Value();
+  if (text.find('\0') != std::string::npos) {
+    ThrowType(env, std::string(name) + " must not contain a NUL character");
+  }
+  return text;
+}
+
+// timeoutMs: null/undefined for none, else an integer from 0 to 2^32-1.
+uint32_t TimeoutArgument(Napi::Env env, const Napi::Value &value) {
+  if (IsMissing(value)) return 0;
+  return static_cast<uint32_t>(NonNegativeInteger(env, value, "timeoutMs", UINT32_MAX));
+}
+
+CheckRequest ReadCheckRequest(const Napi::CallbackInfo &info, size_t options_index,
+                              size_t timeout_index) {
+  CheckRequest request;
+  request.paths = PathsArgument(info, 0);
+  request.options_json = OptionalString(info.Env(), info[options_index], "optionsJson");
+  request.timeout_ms = TimeoutArgument(info.Env(), info[timeout_index]);
+  return request;
+}
+
+// Runs the check with the given token; fills `out` or `error`.
+bool RunCheck(const CheckRequest &request, dbsafe_cancel *cancel, dbsafe_progress_fn progress,
+              void *payload, std::string *out, ErrorInfo *error) {
+  std::vector<const char *> paths;
+  paths.reserve(request.paths.size());
+  for (const std::string &path : request.paths) paths.push_back(path.c_str());
+  dbsafe_call_options call = DBSAFE_CALL_OPTIONS_INIT;
+  call.cancel = cancel;
+  call.timeout_ms = request.timeout_ms;
+  call.progress = progress;
+  call.payload = payload;
+
+  OwnedBuf report;
+  dbsafe_error *err = nullptr;
+  const int status =
+      dbsafe_check(report.get(), paths.data(), paths.size(),
+                   request.options_json ? request.options_json->c_str() : nullptr, &call, &err);
+  if (status != DBSAFE_OK) {
+    *error = TakeError(status, err);
+    return false;
+  }
+  dbsafe_error_free(err);  // NULL on success; freed anyway in case
+  *out = report.str();
+  return true;
+}
+
+// What one stats collection reads from, read on the JS thread. The URL may
+// hold a password: it is never put in a message.
+struct StatsRequest {
+  std::string database_url;
+  uint32_t timeout_ms = 0;
+};
+
+StatsRequest ReadStatsRequest(const Napi::CallbackInfo &info, size_t timeout_index) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) ThrowType(env, "databaseUrl must be a string");
+  StatsRequest request;
+  request.database_url = info[0].As<Napi::String>().Utf8Value();
+  if (request.database_url.empty()) ThrowType(env, "databaseUrl must not be empty");
+  if (request.database_url.find('\0') != std::string::npos) {
+    ThrowType(env, "databaseUrl must not contain a NUL character");
+  }
+  request.timeout_ms = TimeoutArgument(env, info[timeout_index]);
+  return request;
+}
+
+// Collects the stats with the given token; fills `out` or `error`.
+bool RunStats(const StatsRequest &request, dbsafe_cancel *cancel, dbsafe_progress_fn progress,
+              void *payload, std::string *out, ErrorInfo *error) {
+  dbsafe_call_options call = DBSAFE_CALL_OPTIONS_INIT;
+  call.cancel = cancel;
+  call.timeout_ms = request.timeout_ms;
+  call.progress = progress;
+  call.payload = payload;
+
+  OwnedBuf stats;
+  dbsafe_error *err = nullptr;
+  const int status = dbsafe_stats_collect(stats.get(), request.database_url.c_str(), &call, &err);
+  if (status != DBSAFE_OK) {
+    *error = TakeError(status, err);
+    return false;
+  }
+  dbsafe_error_free(err);  // NULL on success; freed anyway in case
+  *out = stats.str();
+  return true;
+}
+
+// The outcome of an asynchronous call that reports progress. It is settled
 // by the progress TSFN's finalizer, which runs on the JS thread once every
 // queued progress event has been delivered: so no progress event ever arrives
 // after the promise has settled.
-struct PendingListing {
-  explicit PendingListing(Napi::Promise::Deferred promise) : deferred(std::move(promise)) {}
+struct PendingCall {
+  explicit PendingCall(Napi::Promise::Deferred promise) : deferred(std::move(promise)) {}
 
   Napi::Promise::Deferred deferred;
   bool settled_by_worker = false;  // OnOK/OnError ran and filled the fields below
@@ -232,7 +356,7 @@ void Settle(Napi::Env env, const Napi::Promise::Deferred &deferred, bool ok,
   }
 }
 
-void SettlePending(Napi::Env env, PendingListing *pending) {
+void SettlePending(Napi::Env env, PendingCall *pending) {
   if (!pending->settled_by_worker) return;  // env teardown while the call ran
   Settle(env, pending->deferred, pending->ok, pending->result, pending->error);
 }
@@ -241,7 +365,7 @@ void SettlePending(Napi::Env env, PendingListing *pending) {
 // throws while a worker thread or the process is being torn down (JS cannot
 // run then and every call fails); an exception the callback throws stays
 // pending and Node reports it as uncaught (index.js's wrapper never throws).
-void DeliverProgress(Napi::Env env, Napi::Function callback, PendingListing * /*pending*/,
+void DeliverProgress(Napi::Env env, Napi::Function callback, PendingCall * /*pending*/,
                      std::string *event_json) {
   std::unique_ptr<std::string> event(event_json);
   if (env == nullptr || callback.IsEmpty()) return;  // draining at env teardown
@@ -252,19 +376,22 @@ void DeliverProgress(Napi::Env env, Napi::Function callback, PendingListing * /*
   napi_call_function(env, receiver, callback, 1, &argument, nullptr);
 }
 
-void FinalizeProgress(Napi::Env env, void * /*data*/, PendingListing *pending) {
-  std::unique_ptr<PendingListing> owned(pending);
+void FinalizeProgress(Napi::Env env, void * /*data*/, PendingCall *pending) {
+  std::unique_ptr<PendingCall> owned(pending);
   SettlePending(env, owned.get());
 }
 
-using ProgressTsfn = Napi::TypedThreadSafeFunction<PendingListing, std::string, DeliverProgress>;
+using ProgressTsfn = Napi::TypedThreadSafeFunction<PendingCall, std::string, DeliverProgress>;
 
-class ListingWorker : public Napi::AsyncWorker {
+// One blocking C call on the libuv pool that resolves with the text the call
+// wrote, with an optional cancel token and progress callback. Subclasses say
+// which call in Run().
+class CallWorker : public Napi::AsyncWorker {
  public:
-  ListingWorker(Napi::Env env, std::string path, ListOptions options)
-      : Napi::AsyncWorker(env, "dbsafe.migrationsOpen"),
-        path_(std::move(path)),
-        options_(options),
+  // `what` names the call in the message of a failure inside the binding.
+  CallWorker(Napi::Env env, const char *resource_name, const char *what)
+      : Napi::AsyncWorker(env, resource_name),
+        what_(what),
         deferred_(Napi::Promise::Deferred::New(env)) {}
 
   // Keeps the External alive for the whole call.
@@ -274,9 +401,9 @@ class ListingWorker : public Napi::AsyncWorker {
   }
 
   // Settles through `pending` after the last progress event instead of
-  // through `deferred_`. Returns the promise the caller hands to JS.
+  // through `deferred_`.
   void ForwardProgress(Napi::Env env, Napi::Function callback) {
-    auto pending = std::make_unique<PendingListing>(deferred_);
+    auto pending = std::make_unique<PendingCall>(deferred_);
     tsfn_ = ProgressTsfn::New(env, callback, "dbsafe.progress", 0, 1, pending.get(),
                               FinalizeProgress, static_cast<void *>(nullptr));
     pending_ = pending.release();  // owned by the TSFN's finalizer from now on
@@ -287,10 +414,13 @@ class ListingWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
  protected:
+  // Runs the C call on the pool thread; fills `out` or `error`.
+  virtual bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload,
+                   std::string *out, ErrorInfo *error) = 0;
+
   void Execute() override {
     const bool ok =
-        RunListing(path_, options_, cancel_, has_progress_ ? &ListingWorker::OnProgress : nullptr,
-                   this, &result_, &error_);
+        Run(cancel_, has_progress_ ? &CallWorker::OnProgress : nullptr, this, &result_, &error_);
     if (!ok) SetError(error_.message);
   }
 
@@ -310,7 +440,8 @@ class ListingWorker : public Napi::AsyncWorker {
     if (error_.message.empty()) {
       // Execute threw (for example std::bad_alloc) before dbsafe returned.
       error_.code = DBSAFE_ERROR;
-      error_.message = "dbsafe: the listing failed in the Node binding: " + error.Message();
+      error_.message =
+          std::string("dbsafe: the ") + what_ + " failed in the Node binding: " + error.Message();
     }
     if (pending_ != nullptr && !progress_closed_.load()) {
       pending_->settled_by_worker = true;
@@ -324,9 +455,9 @@ class ListingWorker : public Napi::AsyncWorker {
   }
 
  private:
-  // Called on the thread running the listing. Never blocks on JS.
+  // Called on the thread running the call. Never blocks on JS.
   static int OnProgress(void *payload, const char *event_json) {
-    auto *self = static_cast<ListingWorker *>(payload);
+    auto *self = static_cast<CallWorker *>(payload);
     if (self->progress_closed_.load()) return 0;
     auto event = std::make_unique<std::string>(event_json != nullptr ? event_json : "{}");
     const napi_status status = self->tsfn_.NonBlockingCall(event.get());
@@ -335,7 +466,7 @@ class ListingWorker : public Napi::AsyncWorker {
     } else if (status == napi_closing) {
       // The environment is going away. The TSFN counts this thread as
       // released and may be freed: never touch it again, not even to
-      // Release() it; its finalizer owns (and frees) the PendingListing.
+      // Release() it; its finalizer owns (and frees) the PendingCall.
       self->progress_closed_.store(true);
     }
     return 0;
@@ -346,18 +477,102 @@ class ListingWorker : public Napi::AsyncWorker {
     tsfn_.Release();
   }
 
-  std::string path_;
-  ListOptions options_;
+  const char *what_;
   Napi::Promise::Deferred deferred_;
   Napi::Reference<Napi::Value> cancel_ref_;
   dbsafe_cancel *cancel_ = nullptr;
   ProgressTsfn tsfn_;
-  PendingListing *pending_ = nullptr;  // set while progress is forwarded
-  bool has_progress_ = false;          // read by Execute; fixed before Queue()
+  PendingCall *pending_ = nullptr;  // set while progress is forwarded
+  bool has_progress_ = false;       // read by Execute; fixed before Queue()
   std::atomic<bool> progress_closed_{false};
   std::string result_;
   ErrorInfo error_;
 };
+
+class ListingWorker final : public CallWorker {
+ public:
+  ListingWorker(Napi::Env env, std::string path, ListOptions options)
+      : CallWorker(env, "dbsafe.migrationsOpen", "listing"),
+        path_(std::move(path)),
+        options_(options) {}
+
+ protected:
+  bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload, std::string *out,
+           ErrorInfo *error) override {
+    return RunListing(path_, options_, cancel, progress, payload, out, error);
+  }
+
+ private:
+  std::string path_;
+  ListOptions options_;
+};
+
+class CheckWorker final : public CallWorker {
+ public:
+  CheckWorker(Napi::Env env, CheckRequest request)
+      : CallWorker(env, "dbsafe.check", "check"), request_(std::move(request)) {}
+
+ protected:
+  bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload, std::string *out,
+           ErrorInfo *error) override {
+    return RunCheck(request_, cancel, progress, payload, out, error);
+  }
+
+ private:
+  CheckRequest request_;
+};
+
+class StatsWorker final : public CallWorker {
+ public:
+  StatsWorker(Napi::Env env, StatsRequest request)
+      : CallWorker(env, "dbsafe.stats", "stats collection"), request_(std::move(request)) {}
+
+ protected:
+  bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload, std::string *out,
+           ErrorInfo *error) override {
+    return RunStats(request_, cancel, progress, payload, out, error);
+  }
+
+ private:
+  StatsRequest request_;
+};
+
+// The cancel token and progress callback of an asynchronous call, checked on
+// the JS thread before any work is queued.
+struct AsyncArguments {
+  Napi::Value cancel_value;
+  dbsafe_cancel *cancel = nullptr;
+  Napi::Value progress;
+};
+
+AsyncArguments ReadAsyncArguments(Napi::Env env, const Napi::Value &cancel_value,
+                                  const Napi::Value &progress) {
+  AsyncArguments args;
+  args.cancel_value = cancel_value;
+  args.cancel = IsMissing(cancel_value) ? nullptr : CancelArgument(env, cancel_value);
+  if (!IsMissing(progress) && !progress.IsFunction()) {
+    ThrowType(env, "onProgress must be a function");
+  }
+  args.progress = progress;
+  return args;
+}
+
+// Takes ownership of `worker`, hands it the token and callback, queues it and
+// returns its promise.
+Napi::Value QueueCall(Napi::Env env, CallWorker *worker, const AsyncArguments &args) {
+  Napi::Promise promise = worker->Promise();
+  try {
+    if (args.cancel != nullptr) worker->HoldCancel(args.cancel_value, args.cancel);
+    if (!IsMissing(args.progress)) {
+      worker->ForwardProgress(env, args.progress.As<Napi::Function>());
+    }
+  } catch (...) {
+    delete worker;
+    throw;
+  }
+  worker->Queue();
+  return promise;
+}
 
 // version() -> "0.1.0"
 Napi::Value Version(const Napi::CallbackInfo &info) {
@@ -424,24 +639,8 @@ Napi::Value MigrationsOpen(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   std::string path = PathArgument(info, 0);
   const ListOptions options = ParseListOptions(env, info[1]);
-  const Napi::Value cancel_value = info[2];
-  dbsafe_cancel *cancel = IsMissing(cancel_value) ? nullptr : CancelArgument(env, cancel_value);
-  const Napi::Value progress = info[3];
-  if (!IsMissing(progress) && !progress.IsFunction()) {
-    ThrowType(env, "onProgress must be a function");
-  }
-
-  auto *worker = new ListingWorker(env, std::move(path), options);
-  Napi::Promise promise = worker->Promise();
-  try {
-    if (cancel != nullptr) worker->HoldCancel(cancel_value, cancel);
-    if (!IsMissing(progress)) worker->ForwardProgress(env, progress.As<Napi::Function>());
-  } catch (...) {
-    delete worker;
-    throw;
-  }
-  worker->Queue();
-  return promise;
+  const AsyncArguments args = ReadAsyncArguments(env, info[2], info[3]);
+  return QueueCall(env, new ListingWorker(env, std::move(path), options), args);
 }
 
 // migrationsOpenSync(path, options) -> string
@@ -455,6 +654,76 @@ Napi::Value MigrationsOpenSync(const Napi::CallbackInfo &info) {
     throw Napi::Error(env, MakeError(env, error));
   }
   return Napi::String::New(env, listing);
+}
+
+// check(paths, optionsJson|null, cancel|null, onProgress|null, timeoutMs?)
+//   -> Promise<string>
+Napi::Value Check(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckRequest request = ReadCheckRequest(info, 1, 4);
+  const AsyncArguments args = ReadAsyncArguments(env, info[2], info[3]);
+  return QueueCall(env, new CheckWorker(env, std::move(request)), args);
+}
+
+// checkSync(paths, optionsJson|null, timeoutMs?) -> string
+Napi::Value CheckSync(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  const CheckRequest request = ReadCheckRequest(info, 1, 2);
+  std::string report;
+  ErrorInfo error;
+  if (!RunCheck(request, nullptr, nullptr, nullptr, &report, &error)) {
+    throw Napi::Error(env, MakeError(env, error));
+  }
+  return Napi::String::New(env, report);
+}
+
+// stats(databaseUrl, cancel|null, onProgress|null, timeoutMs?) -> Promise<string>
+Napi::Value Stats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  StatsRequest request = ReadStatsRequest(info, 3);
+  const AsyncArguments args = ReadAsyncArguments(env, info[1], info[2]);
+  return QueueCall(env, new StatsWorker(env, std::move(request)), args);
+}
+
+// statsSync(databaseUrl, timeoutMs?) -> string
+Napi::Value StatsSync(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  const StatsRequest request = ReadStatsRequest(info, 1);
+  std::string stats;
+  ErrorInfo error;
+  if (!RunStats(request, nullptr, nullptr, nullptr, &stats, &error)) {
+    throw Napi::Error(env, MakeError(env, error));
+  }
+  return Napi::String::New(env, stats);
+}
+
+// checkSql(sql: string|Buffer|Uint8Array, name|null, optionsJson|null) -> string
+Napi::Value CheckSql(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string sql;
+  if (info.Length() > 0 && info[0].IsString()) {
+    sql = info[0].As<Napi::String>().Utf8Value();
+  } else if (info.Length() > 0 && info[0].IsTypedArray() &&
+             info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    const auto bytes = info[0].As<Napi::Uint8Array>();
+    sql.assign(reinterpret_cast<const char *>(bytes.Data()), bytes.ByteLength());
+  } else {
+    ThrowType(env, "sql must be a string, a Buffer or a Uint8Array");
+  }
+  const std::optional<std::string> name = OptionalString(env, info[1], "name");
+  const std::optional<std::string> options_json = OptionalString(env, info[2], "optionsJson");
+
+  OwnedBuf report;
+  dbsafe_error *err = nullptr;
+  const int status =
+      dbsafe_check_sql(report.get(), sql.data(), sql.size(), name ? name->c_str() : nullptr,
+                       options_json ? options_json->c_str() : nullptr, &err);
+  if (status != DBSAFE_OK) {
+    const ErrorInfo error = TakeError(status, err);
+    throw Napi::Error(env, MakeError(env, error));
+  }
+  dbsafe_error_free(err);
+  return Napi::String::New(env, report.str());
 }
 
 // checksumMatches(script: string|Buffer|Uint8Array, stored: string) -> boolean
@@ -555,6 +824,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("migrationsOpen", Napi::Function::New(env, MigrationsOpen, "migrationsOpen"));
   exports.Set("migrationsOpenSync",
               Napi::Function::New(env, MigrationsOpenSync, "migrationsOpenSync"));
+  exports.Set("check", Napi::Function::New(env, Check, "check"));
+  exports.Set("checkSync", Napi::Function::New(env, CheckSync, "checkSync"));
+  exports.Set("checkSql", Napi::Function::New(env, CheckSql, "checkSql"));
+  exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
+  exports.Set("statsSync", Napi::Function::New(env, StatsSync, "statsSync"));
   exports.Set("checksumMatches", Napi::Function::New(env, ChecksumMatches, "checksumMatches"));
   exports.Set("cliMain", Napi::Function::New(env, CliMain, "cliMain"));
   exports.Set("ABI_VERSION", Napi::Number::New(env, DBSAFE_ABI_VERSION));

@@ -8,6 +8,11 @@ with Ctrl-C (the call is cancelled, then ``KeyboardInterrupt`` is raised).
     >>> ms = dbsafe.migrations("prisma/migrations")
     >>> for m in ms.migrations:
     ...     print(m.name, m.checksum)
+    >>> report = dbsafe.check("prisma/migrations")
+    >>> for f in report.findings:
+    ...     print(f.file, f.line, f.level, f.rule, f.message)
+    >>> stats = dbsafe.stats("postgresql://app@db/app")   # read-only queries
+    >>> report = dbsafe.check("prisma/migrations", stats=stats)
 
 Library log messages go to the ``logging`` logger ``"dbsafe"`` (children named
 after the component, e.g. ``"dbsafe.source"``).
@@ -20,15 +25,26 @@ import logging as _logging
 import math as _math
 import os as _os
 import sys as _sys
-from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _dbsafe
 from ._dbsafe import CancelToken
-from ._types import Migration, MigrationSet
+from ._types import (
+    CheckReport,
+    CheckSummary,
+    Finding,
+    Impact,
+    IndexStats,
+    Migration,
+    MigrationSet,
+    Stats,
+    TableStats,
+)
 from .errors import (
     AuthError,
     CallbackError,
     CancelledError,
+    ConnectError,
     DatabaseError,
     Error,
     FileError,
@@ -47,11 +63,21 @@ __all__ = [
     "version_info",
     "abi_version",
     "migrations",
+    "check",
+    "check_sql",
+    "stats",
     "cli_main",
     "checksum_matches",
     "CancelToken",
     "Migration",
     "MigrationSet",
+    "CheckReport",
+    "CheckSummary",
+    "Finding",
+    "Impact",
+    "Stats",
+    "TableStats",
+    "IndexStats",
     "LAYOUTS",
     "ProgressCallback",
     "Error",
@@ -67,6 +93,7 @@ __all__ = [
     "CallbackError",
     "VersionError",
     "FileError",
+    "ConnectError",
 ]
 
 __version__: str = _dbsafe.version()
@@ -78,6 +105,9 @@ LAYOUTS: Tuple[str, ...] = ("auto", "prisma", "plain", "flyway", "dbmate", "gola
 ProgressCallback = Callable[[Dict[str, Any]], Any]
 
 StrPath = Union[str, bytes, "_os.PathLike[str]", "_os.PathLike[bytes]"]
+
+#: What :func:`check` takes: one path, or several checked in order.
+CheckPaths = Union[StrPath, Sequence[StrPath]]
 
 _logger = _logging.getLogger("dbsafe")
 _logger.addHandler(_logging.NullHandler())
@@ -164,18 +194,8 @@ def migrations(
         raise InvalidInputError(f"max_file_bytes must be a positive integer, got {max_file_bytes!r}")
     else:
         limit = max_file_bytes
-    if progress is not None and not callable(progress):
-        raise TypeError("progress must be callable or None")
-    if cancel is not None and not isinstance(cancel, CancelToken):
-        raise TypeError(f"cancel must be a dbsafe.CancelToken, not {type(cancel).__name__}")
-
-    on_event = None
-    if progress is not None:
-        callback = progress
-
-        def on_event(event_json: str) -> None:
-            callback(_json.loads(event_json))
-
+    on_event = _progress_events(progress)
+    _check_cancel(cancel)
     log, log_level = _log_arguments()
     text = _dbsafe.migrations_open(
         raw_path,
@@ -188,6 +208,308 @@ def migrations(
         log_level,
     )
     return MigrationSet.from_json(text)
+
+
+def _progress_events(progress: Optional[ProgressCallback]) -> Optional[Callable[[str], None]]:
+    """The native progress callback: parses each event and hands it to ``progress``."""
+    if progress is None:
+        return None
+    if not callable(progress):
+        raise TypeError("progress must be callable or None")
+    callback = progress
+
+    def on_event(event_json: str) -> None:
+        callback(_json.loads(event_json))
+
+    return on_event
+
+
+def _check_cancel(cancel: Optional[CancelToken]) -> None:
+    if cancel is not None and not isinstance(cancel, CancelToken):
+        raise TypeError(f"cancel must be a dbsafe.CancelToken, not {type(cancel).__name__}")
+
+
+def _check_paths(paths: CheckPaths) -> List[bytes]:
+    if isinstance(paths, (str, bytes, _os.PathLike)):
+        return [_os.fsencode(paths)]
+    if not isinstance(paths, Iterable):
+        raise TypeError(
+            f"paths must be a path or a sequence of paths, not {type(paths).__name__}"
+        )
+    return [_os.fsencode(path) for path in paths]
+
+
+def _path_text(name: str, value: Any) -> Any:
+    """A path option as JSON text; other values are left for the library to judge."""
+    if isinstance(value, (str, bytes, _os.PathLike)):
+        text = _os.fsdecode(value)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInputError(f"{name} must be a path that is valid UTF-8, got {text!r}") from None
+        return text
+    return value
+
+
+def _names(value: Any) -> Any:
+    """A list option as a JSON array; a string stays a string, which the library rejects."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        return value
+    return list(value)
+
+
+def _options_json(
+    *,
+    pg_version: Optional[int],
+    runner: Optional[str],
+    fail_on: Optional[str],
+    rules: Optional[Mapping[str, str]],
+    enable: Optional[Iterable[str]],
+    config: Optional[StrPath],
+    stats: Optional[Union[Stats, Mapping[str, Any]]],
+    stats_file: Optional[StrPath],
+    database_url: Optional[str] = None,
+    only_migrations: Optional[Iterable[str]],
+    layout: Optional[str],
+    max_file_bytes: Optional[int],
+    large_table_rows: Optional[float],
+    large_table_bytes: Optional[int],
+) -> Optional[str]:
+    """The options document of dbsafe_check (``include/dbsafe/c/check.h``); None when empty.
+
+    Options left as None are not set. The library judges the values (a bad one raises
+    :class:`InvalidInputError`); a layout is checked here, as :func:`migrations` does.
+    """
+    if layout is not None and layout not in LAYOUTS:
+        raise InvalidInputError(
+            f"unknown migration layout {layout!r}; use one of {', '.join(LAYOUTS)}"
+        )
+    if isinstance(stats, Stats):
+        stats = stats.to_dict()
+    if database_url is not None:
+        _check_database_url(database_url)
+    options: Dict[str, Any] = {
+        "pg_version": pg_version,
+        "runner": runner,
+        "fail_on": fail_on,
+        "rules": dict(rules) if isinstance(rules, Mapping) else rules,
+        "enable": _names(enable),
+        "config": _path_text("config", config),
+        "stats": stats,
+        "stats_file": _path_text("stats_file", stats_file),
+        "database_url": database_url,
+        "only_migrations": _names(only_migrations),
+        "layout": layout,
+        "max_file_bytes": max_file_bytes,
+        "large_table_rows": large_table_rows,
+        "large_table_bytes": large_table_bytes,
+    }
+    document: Dict[str, Any] = {}
+    for key, value in options.items():
+        if value is None:
+            continue
+        try:
+            _json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"{key} cannot be written as JSON: {exc}") from None
+        document[key] = value
+    return _json.dumps(document, allow_nan=False) if document else None
+
+
+_OPTIONS_PREFIX = "options_json: "
+
+
+def _renamed(exc: InvalidInputError) -> InvalidInputError:
+    """The library names its options document "options_json"; the caller wrote keywords."""
+    if not exc.message.startswith(_OPTIONS_PREFIX):
+        return exc
+    return type(exc)(exc.message[len(_OPTIONS_PREFIX) :], **exc._fields())
+
+
+def check(
+    paths: CheckPaths,
+    *,
+    pg_version: Optional[int] = None,
+    runner: Optional[str] = None,
+    fail_on: Optional[str] = None,
+    rules: Optional[Mapping[str, str]] = None,
+    enable: Optional[Iterable[str]] = None,
+    config: Optional[StrPath] = None,
+    stats: Optional[Union[Stats, Mapping[str, Any]]] = None,
+    stats_file: Optional[StrPath] = None,
+    database_url: Optional[str] = None,
+    only_migrations: Optional[Iterable[str]] = None,
+    layout: Optional[str] = None,
+    max_file_bytes: Optional[int] = None,
+    large_table_rows: Optional[float] = None,
+    large_table_bytes: Optional[int] = None,
+    timeout: Optional[float] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> CheckReport:
+    """Classify the risk of every statement of the migration sets at ``paths``.
+
+    ``paths`` is a migration directory or ``.sql`` file, or a sequence of them
+    checked in order as one history. A check that finds problems still
+    returns (see ``report.summary.failed``); SQL syntax errors are findings
+    (rule ``"syntax-error"``). ``dbsafe.toml`` (found by walking up from the
+    first path, or ``config``) is applied first; the options given here win.
+
+    :param pg_version: target PostgreSQL major version (default 15).
+    :param runner: ``"safe"`` (default) or ``"prisma"``: how the migrations will be applied.
+    :param fail_on: lowest level that fails the check: ``"info"``, ``"warning"``,
+        ``"error"`` (default).
+    :param rules: per-rule levels, e.g. ``{"drop-column": "warning"}``; ``"off"``
+        disables a rule.
+    :param enable: rules that are off by default to turn on.
+    :param config: the ``dbsafe.toml`` to use; ``"-"`` for none.
+    :param stats: table statistics: a :class:`Stats` from :func:`stats`, or a
+        ``dbsafe stats`` document (dict).
+    :param stats_file: the path of such a document.
+    :param database_url: read the statistics from this PostgreSQL database first
+        (read-only queries, as :func:`stats` does), so findings carry ``impact``.
+    :param only_migrations: report only these migrations (by name); the others are context.
+    :param layout: one of :data:`LAYOUTS`.
+    :param max_file_bytes: refuse scripts larger than this (default 64 MiB).
+    :param large_table_rows: tables with at least this many rows are large (default 100000).
+    :param large_table_bytes: tables with at least this many bytes are large (default 1 GiB).
+    :param timeout: give up after this many seconds (:class:`TimeoutError`).
+    :param progress: called with each progress event (one ``"migration_read"`` per file);
+        as for :func:`migrations`.
+    :param cancel: a :class:`CancelToken`, as for :func:`migrations`.
+    :raises InvalidInputError: a bad option, or no paths.
+    :raises NotFoundError: a path, ``config`` or ``stats_file`` does not exist.
+    :raises ConnectError: ``database_url``'s server cannot be reached.
+    :raises Error: any other failure, as the subclass of its status code.
+    """
+    raw_paths = _check_paths(paths)
+    options = _options_json(
+        pg_version=pg_version,
+        runner=runner,
+        fail_on=fail_on,
+        rules=rules,
+        enable=enable,
+        config=config,
+        stats=stats,
+        stats_file=stats_file,
+        database_url=database_url,
+        only_migrations=only_migrations,
+        layout=layout,
+        max_file_bytes=max_file_bytes,
+        large_table_rows=large_table_rows,
+        large_table_bytes=large_table_bytes,
+    )
+    timeout_ms = _timeout_ms(timeout)
+    on_event = _progress_events(progress)
+    _check_cancel(cancel)
+    log, log_level = _log_arguments()
+    try:
+        text = _dbsafe.check(raw_paths, options, timeout_ms, on_event, cancel, log, log_level)
+    except InvalidInputError as exc:
+        renamed = _renamed(exc)
+        if renamed is exc:
+            raise
+        raise renamed from None
+    return CheckReport.from_json(text)
+
+
+def check_sql(
+    sql: Union[str, bytes],
+    name: str = "<sql>",
+    *,
+    pg_version: Optional[int] = None,
+    runner: Optional[str] = None,
+    fail_on: Optional[str] = None,
+    rules: Optional[Mapping[str, str]] = None,
+    enable: Optional[Iterable[str]] = None,
+    config: Optional[StrPath] = None,
+    stats: Optional[Union[Stats, Mapping[str, Any]]] = None,
+    stats_file: Optional[StrPath] = None,
+    only_migrations: Optional[Iterable[str]] = None,
+    layout: Optional[str] = None,
+    max_file_bytes: Optional[int] = None,
+    large_table_rows: Optional[float] = None,
+    large_table_bytes: Optional[int] = None,
+) -> CheckReport:
+    """Check one SQL text as a one-file migration called ``name``.
+
+    Takes the options of :func:`check`; ``dbsafe.toml`` is read only when
+    ``config`` names it. The text is checked in memory (with the GIL released),
+    so there is no timeout, progress or cancel token.
+    """
+    if isinstance(sql, str):
+        data = sql.encode("utf-8")
+    elif isinstance(sql, (bytes, bytearray, memoryview)):
+        data = bytes(sql)
+    else:
+        raise TypeError(f"sql must be str or bytes, not {type(sql).__name__}")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, not {type(name).__name__}")
+    options = _options_json(
+        pg_version=pg_version,
+        runner=runner,
+        fail_on=fail_on,
+        rules=rules,
+        enable=enable,
+        config=config,
+        stats=stats,
+        stats_file=stats_file,
+        only_migrations=only_migrations,
+        layout=layout,
+        max_file_bytes=max_file_bytes,
+        large_table_rows=large_table_rows,
+        large_table_bytes=large_table_bytes,
+    )
+    try:
+        text = _dbsafe.check_sql(data, name, options)
+    except InvalidInputError as exc:
+        renamed = _renamed(exc)
+        if renamed is exc:
+            raise
+        raise renamed from None
+    return CheckReport.from_json(text)
+
+
+def _check_database_url(database_url: Any) -> None:
+    # The URL may hold a password: no message here includes it.
+    if not isinstance(database_url, str):
+        raise TypeError(f"database_url must be a str, not {type(database_url).__name__}")
+    if "\0" in database_url:
+        raise InvalidInputError("database_url contains a NUL character")
+
+
+def stats(
+    database_url: str,
+    *,
+    timeout: Optional[float] = None,
+    cancel: Optional[CancelToken] = None,
+) -> Stats:
+    """Read table sizes, row estimates, emptiness and index usage from a live database.
+
+    Connects to the PostgreSQL database at ``database_url`` (a ``postgresql://``
+    URL or a libpq ``key=value`` string) and reads, in one ``READ ONLY``
+    transaction, each table's ``pg_class.reltuples``, total size, index count
+    and whether it is empty (``EXISTS``, never ``COUNT``), and each index's
+    scans and size. The result is what :func:`check`'s ``stats`` takes, so
+    findings carry ``impact``; ``Stats.json`` is what ``dbsafe stats`` writes.
+    The GIL is released while the library works.
+
+    :param timeout: give up after this many seconds (:class:`TimeoutError`).
+        Connecting is bounded by the URL's ``connect_timeout``.
+    :param cancel: a :class:`CancelToken`, as for :func:`migrations`.
+    :raises ConnectError: the server cannot be reached (also ``ConnectionError``).
+    :raises AuthError: the server refused the login.
+    :raises InvalidInputError: an empty URL.
+    :raises Error: any other failure, as the subclass of its status code.
+
+    Error messages never include the URL's password.
+    """
+    _check_database_url(database_url)
+    timeout_ms = _timeout_ms(timeout)
+    _check_cancel(cancel)
+    log, log_level = _log_arguments()
+    text = _dbsafe.stats_collect(database_url, timeout_ms, cancel, log, log_level)
+    return Stats.from_json(text)
 
 
 def checksum_matches(script: Union[bytes, str], stored_checksum: str) -> bool:

@@ -25,5 +25,24 @@ def migrations_open(
     log: Optional[Callable[[int, str, str], object]] = None,
     log_level: int = 30,
 ) -> str: ...
+def check(
+    paths: Sequence[Union[str, bytes]],
+    options_json: Optional[str] = None,
+    timeout_ms: int = 0,
+    progress: Optional[Callable[[str], object]] = None,
+    cancel: Optional[CancelToken] = None,
+    log: Optional[Callable[[int, str, str], object]] = None,
+    log_level: int = 30,
+) -> str: ...
+def stats_collect(
+    database_url: str,
+    timeout_ms: int = 0,
+    cancel: Optional[CancelToken] = None,
+    log: Optional[Callable[[int, str, str], object]] = None,
+    log_level: int = 30,
+) -> str: ...
+def check_sql(
+    sql: Union[str, bytes], name: str = "<sql>", options_json: Optional[str] = None
+) -> str: ...
 def cli_main(argv: Sequence[Union[str, bytes]]) -> int: ...
 def checksum_matches(script: Union[str, bytes], stored_checksum: str) -> bool: ...

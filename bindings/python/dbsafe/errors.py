@@ -34,6 +34,7 @@ __all__ = [
     "CallbackError",
     "VersionError",
     "FileError",
+    "ConnectError",
     "error_class",
 ]
 
@@ -222,6 +223,17 @@ class FileError(Error, OSError):
     default_status = -12
 
 
+class ConnectError(Error, builtins.ConnectionError):
+    """DBSAFE_ECONNECT: the server (database, HTTP API) cannot be reached.
+
+    Also the built-in :class:`ConnectionError`. The message never includes the
+    password of the connection URL.
+    """
+
+    default_code = "DBSAFE_ECONNECT"
+    default_status = -13
+
+
 _BY_CODE: Dict[str, Type[Error]] = {
     cls.default_code: cls
     for cls in (
@@ -237,6 +249,7 @@ _BY_CODE: Dict[str, Type[Error]] = {
         CallbackError,
         VersionError,
         FileError,
+        ConnectError,
     )
 }
 

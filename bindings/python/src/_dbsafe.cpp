@@ -260,18 +260,18 @@ void require_callable(const py::object &callback, const char *name) {
     throw py::type_error(std::string(name) + " must be callable or None");
 }
 
-py::str migrations_open(const std::string &path, const std::string &layout,
-                        std::uint64_t max_file_bytes, std::uint32_t timeout_ms, py::object progress,
+// A C call that takes the call options and writes its result into a buffer: it returns the
+// status and sets *err on failure. Runs without the GIL.
+using BufferCall = std::function<int(const dbsafe_call_options *, dbsafe_buf *, dbsafe_error **)>;
+
+// Runs a long C call with the GIL released, its progress and log callbacks, a cancel token (the
+// caller's, else its own, so Ctrl-C and a failing log callback can stop it) and a timeout, and
+// returns the text it wrote. Raises Ctrl-C's exception, else a callback's, else the call's error.
+py::str run_buffer_call(const BufferCall &invoke, std::uint32_t timeout_ms, py::object progress,
                         CancelToken *cancel, py::object log, int log_level) {
-  if (path.find('\0') != std::string::npos) raise_invalid("the path contains a NUL byte");
   require_callable(progress, "progress");
   require_callable(log, "log");
 
-  dbsafe_source_options source = DBSAFE_SOURCE_OPTIONS_INIT;
-  source.layout = parse_layout(layout);
-  source.max_file_bytes = max_file_bytes;
-
-  // Every call gets a token, so Ctrl-C and a failing log callback can stop it.
   std::optional<CancelToken> own_token;
   if (cancel == nullptr) own_token.emplace();
   dbsafe_cancel *token = cancel != nullptr ? cancel->get() : own_token->get();
@@ -289,12 +289,12 @@ py::str migrations_open(const std::string &path, const std::string &layout,
   if (!state.log.is_none()) call.log = log_trampoline;
   call.payload = &state;
 
-  Buffer listing;
+  Buffer out;
   std::optional<py::error_already_set> interrupt;
   Outcome outcome = run_without_gil(
       [&]() {
         dbsafe_error *err = nullptr;
-        int status = dbsafe_migrations_open(&listing.buf, path.c_str(), &source, &call, &err);
+        int status = invoke(&call, &out.buf, &err);
         return Outcome{status, take_error(status, err)};
       },
       token, interrupt);
@@ -302,7 +302,79 @@ py::str migrations_open(const std::string &path, const std::string &layout,
   if (interrupt) throw *interrupt;      // Ctrl-C (or another signal handler) wins
   if (state.error) throw *state.error;  // the callback's own exception, not DBSAFE_EUSER
   if (outcome.status != DBSAFE_OK) raise_error(outcome.error);
-  return decode_utf8(listing.buf.ptr, listing.buf.size);
+  return decode_utf8(out.buf.ptr, out.buf.size);
+}
+
+py::str migrations_open(const std::string &path, const std::string &layout,
+                        std::uint64_t max_file_bytes, std::uint32_t timeout_ms, py::object progress,
+                        CancelToken *cancel, py::object log, int log_level) {
+  if (path.find('\0') != std::string::npos) raise_invalid("the path contains a NUL byte");
+
+  dbsafe_source_options source = DBSAFE_SOURCE_OPTIONS_INIT;
+  source.layout = parse_layout(layout);
+  source.max_file_bytes = max_file_bytes;
+
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_migrations_open(out, path.c_str(), &source, call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
+// The options document of dbsafe_check / dbsafe_check_sql (None: the defaults).
+const char *options_pointer(const std::optional<std::string> &options_json) {
+  if (!options_json) return nullptr;
+  if (options_json->find('\0') != std::string::npos)
+    raise_invalid("the options document contains a NUL character");
+  return options_json->c_str();
+}
+
+py::str check(const std::vector<std::string> &paths, const std::optional<std::string> &options_json,
+              std::uint32_t timeout_ms, py::object progress, CancelToken *cancel, py::object log,
+              int log_level) {
+  std::vector<const char *> pointers;
+  pointers.reserve(paths.size());
+  for (const std::string &path : paths) {
+    if (path.find('\0') != std::string::npos) raise_invalid("a path contains a NUL byte");
+    pointers.push_back(path.c_str());
+  }
+  const char *options = options_pointer(options_json);
+
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_check(out, pointers.data(), pointers.size(), options, call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
+// The URL may hold a password: no message here includes it.
+py::str stats_collect(const std::string &database_url, std::uint32_t timeout_ms,
+                      CancelToken *cancel, py::object log, int log_level) {
+  if (database_url.find('\0') != std::string::npos)
+    raise_invalid("the database URL contains a NUL character");
+
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_stats_collect(out, database_url.c_str(), call, err);
+      },
+      timeout_ms, py::none(), cancel, std::move(log), log_level);
+}
+
+py::str check_sql(const std::string &sql, const std::string &name,
+                  const std::optional<std::string> &options_json) {
+  if (name.find('\0') != std::string::npos) raise_invalid("the name contains a NUL byte");
+  const char *options = options_pointer(options_json);
+  Buffer out;
+  Outcome outcome;
+  {
+    py::gil_scoped_release nogil;
+    dbsafe_error *err = nullptr;
+    const int status =
+        dbsafe_check_sql(&out.buf, sql.data(), sql.size(), name.c_str(), options, &err);
+    outcome = Outcome{status, take_error(status, err)};
+  }
+  if (outcome.status != DBSAFE_OK) raise_error(outcome.error);
+  return decode_utf8(out.buf.ptr, out.buf.size);
 }
 
 int cli_main(const std::vector<std::string> &argv) {
@@ -367,6 +439,18 @@ PYBIND11_MODULE(_dbsafe, m) {
         py::arg("cancel") = nullptr, py::arg("log") = py::none(),
         py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
         "Read the migration set at `path` and return the listing JSON text.");
+  m.def("check", &check, py::arg("paths"), py::arg("options_json") = py::none(),
+        py::arg("timeout_ms") = 0, py::arg("progress") = py::none(), py::arg("cancel") = nullptr,
+        py::arg("log") = py::none(), py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Check the migration sets at `paths` (in order) and return the check report JSON text.");
+  m.def("stats_collect", &stats_collect, py::arg("database_url"), py::arg("timeout_ms") = 0,
+        py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+        py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Read table and index statistics from the PostgreSQL database at `database_url` "
+        "(read-only queries) and return the stats JSON text.");
+  m.def("check_sql", &check_sql, py::arg("sql"), py::arg("name") = "<sql>",
+        py::arg("options_json") = py::none(),
+        "Check one SQL text as a one-file migration called `name`; return the report JSON text.");
   m.def("cli_main", &cli_main, py::arg("argv"),
         "Run the dbsafe command line (argv[0] is the program name); returns the exit code.");
   m.def("checksum_matches", &checksum_matches, py::arg("script"), py::arg("stored_checksum"),

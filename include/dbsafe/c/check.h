@@ -25,7 +25,8 @@ DBSAFE_API int dbsafe_check(dbsafe_buf *out_report_json, const char *const *path
                             const char *options_json, const dbsafe_call_options *call,
                             dbsafe_error **out_err);
 
-/* Checks one SQL text (len bytes) as a one-file migration called `name`. */
+/* Checks one SQL text (len bytes) as a one-file migration called `name`.
+ * `options_json` as for dbsafe_check, except "database_url" (pass "stats"). */
 DBSAFE_API int dbsafe_check_sql(dbsafe_buf *out_report_json, const char *sql, size_t len,
                                 const char *name, const char *options_json, dbsafe_error **out_err);
 
