@@ -1330,7 +1330,8 @@ struct Analyzer::State {
       hygiene_type(to, where);
       Node using_expr;
       bool has_using = tree::get(def, "raw_default", using_expr);
-      bool trivial_using = has_using && is_identity_using(using_expr, col);
+      bool trivial_using = has_using && (is_identity_using(using_expr, col) ||
+                                         is_zone_conversion(using_expr, col, known, to));
       Node coll;
       bool collate = tree::get(def, "collClause", coll);
       if (pre) type_change(rel, col, known, to, has_using && !trivial_using, collate);
@@ -1472,6 +1473,20 @@ struct Analyzer::State {
       return !f.empty() && f.back() == col;
     }
     return false;
+  }
+
+  // `col AT TIME ZONE '<zone>'` between timestamp types converts every value
+  // exactly (the rewrite is still reported by change-column-type).
+  static bool is_zone_conversion(Node expr, const std::string &col, const Column *from,
+                                 const Column &to) {
+    auto is_ts = [](const std::string &t) { return t == "timestamp" || t == "timestamptz"; };
+    if (!from || !is_ts(from->type) || !is_ts(to.type)) return false;
+    auto [t, b] = unwrap(expr);
+    if (t != "FuncCall") return false;
+    auto name = strings(b, "funcname");
+    auto args = items(b, "args");
+    if (name.empty() || name.back() != "timezone" || args.size() != 2) return false;
+    return unwrap(args[0]).first == "A_Const" && is_identity_using(args[1], col);
   }
 
   // "" when `expr` is not volatile, else why it is.

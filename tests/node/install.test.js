@@ -59,6 +59,20 @@ describe('npm install of bindings/node', { skip: !enabled && 'set DBSAFE_TEST_IN
     assert.match(missing.stderr, /^DBSAFE_ENOTFOUND: /);
   });
 
+  it('runs examples/node/check-migrations.js', () => {
+    fs.copyFileSync(
+      path.join(repoRoot, 'examples/node/check-migrations.js'),
+      path.join(project, 'check-migrations.js'),
+    );
+    const dir = path.join(project, 'migrations');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, '001_a.sql'), 'CREATE TABLE t (id bigint, a text);\n');
+    fs.writeFileSync(path.join(dir, '002_b.sql'), 'ALTER TABLE t DROP COLUMN a;\n');
+    const out = node(['check-migrations.js', dir]);
+    assert.equal(out.status, 1, out.stderr);
+    assert.match(out.stdout, /002_b\.sql:1: error \[drop-column\] drops column a of public\.t/);
+  });
+
   it('npx dbsafe is the same CLI', () => {
     const out = spawnSync('npx', ['--no-install', 'dbsafe', 'list', '--format', 'json',
       path.join(repoRoot, 'tests/fixtures/prisma')], { cwd: project, env, encoding: 'utf8' });

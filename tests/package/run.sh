@@ -16,6 +16,11 @@ out=$(LD_LIBRARY_PATH="$libdir" "$prefix/cpp/list_migrations" "$fixture")
 echo "$out" | head -1
 [[ "$out" == "2 prisma migrations in $fixture"* ]] || { echo "examples/cpp printed: $out"; exit 1; }
 
+# Exit 1 would only mean findings at error level; the output is what is checked.
+checked=$(LD_LIBRARY_PATH="$libdir" "$prefix/cpp/check_migrations" "$fixture") || true
+echo "examples/cpp check_migrations: $(echo "$checked" | wc -l) findings on $fixture"
+[[ "$checked" == *"[prefer-bigint-over-int]"* ]] || { echo "examples/cpp check printed: $checked"; exit 1; }
+
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 mkdir -p "$prefix/c"
 # shellcheck disable=SC2046  # pkg-config's flags are meant to split

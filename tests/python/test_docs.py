@@ -46,6 +46,15 @@ def test_python_example_runs():
     assert failed.stderr.startswith("DBSAFE_ENOTFOUND: ")
 
 
+def test_python_check_example_runs(tmp_path):
+    (tmp_path / "001_a.sql").write_text("CREATE TABLE t (id bigint, a text);\n")
+    (tmp_path / "002_b.sql").write_text("ALTER TABLE t DROP COLUMN a;\n")
+    out = subprocess.run([sys.executable, str(REPO / "examples/python/check_migrations.py"),
+                          str(tmp_path)], capture_output=True, text=True)
+    assert out.returncode == 1, out.stderr
+    assert f"{tmp_path}/002_b.sql:1: error [drop-column] drops column a of public.t" in out.stdout
+
+
 def schema(name):
     return json.loads((REPO / "docs/schema" / name).read_text())
 

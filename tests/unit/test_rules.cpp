@@ -469,6 +469,14 @@ TEST(AcrossFiles, TypeChanges) {
             V{"002_second:1:warning"});
 }
 
+TEST(AcrossFiles, TimeZoneConversionIsARewriteButNotLossy) {
+  const char *create = "CREATE TABLE t (at timestamp(3));";
+  const char *change =
+      "ALTER TABLE t ALTER COLUMN at SET DATA TYPE TIMESTAMPTZ(3) USING at AT TIME ZONE 'UTC';";
+  EXPECT_EQ(across_files(create, change, "lossy-type-change"), V{});
+  EXPECT_EQ(across_files(create, change, "change-column-type"), V{"002_second:1:warning"});
+}
+
 TEST(AcrossFiles, EnumLabelRemovalPrismaStyle) {
   EXPECT_EQ(across_files("CREATE TYPE \"Status\" AS ENUM ('A', 'B', 'C');\nCREATE TABLE t (s "
                          "\"Status\");",
