@@ -2,6 +2,7 @@
 
 #include <pg_query.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "dbsafe/error.hpp"
@@ -18,6 +19,19 @@ LineColumn line_column(std::string_view text, std::size_t offset) {
     }
   }
   return {line, static_cast<std::uint32_t>(offset - line_start + 1)};
+}
+
+LineIndex::LineIndex(std::string_view text) {
+  line_starts_.push_back(0);
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if (text[i] == '\n') line_starts_.push_back(i + 1);
+}
+
+LineColumn LineIndex::at(std::size_t offset) const {
+  auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+  auto line = static_cast<std::size_t>(it - line_starts_.begin());  // 1-based
+  return {static_cast<std::uint32_t>(line),
+          static_cast<std::uint32_t>(offset - line_starts_[line - 1] + 1)};
 }
 
 std::size_t skip_blanks_and_comments(std::string_view text, std::size_t i) {
@@ -100,6 +114,8 @@ RawResult raw_parse(const char *sql) {
 
 std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
   auto parsed = std::make_unique<ParsedSql>();
+  // One index of line starts per text: positions in O(log n), not O(n) each.
+  const LineIndex lines(sql);
   // One parser per thread: its internal buffers are reused across files.
   thread_local simdjson::dom::parser json_parser;
 
@@ -125,10 +141,10 @@ std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
         Statement st;
         st.begin = skip_blanks_and_comments(sql, begin);
         st.end = trim_end(sql, st.begin, std::min(end, sql.size()));
-        auto lc = line_column(sql, st.begin);
+        auto lc = lines.at(st.begin);
         st.line = lc.line;
         st.column = lc.column;
-        auto ec = line_column(sql, st.end == st.begin ? st.begin : st.end - 1);
+        auto ec = lines.at(st.end == st.begin ? st.begin : st.end - 1);
         st.end_line = ec.line;
         st.end_column = ec.column;
         simdjson::dom::object node;
@@ -157,7 +173,7 @@ std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
     // Even the scanner failed (e.g. an unterminated quote): one error for the file.
     SyntaxError e;
     e.offset = char_position_to_offset(sql, split.error->cursorpos);
-    auto lc = line_column(sql, e.offset);
+    auto lc = lines.at(e.offset);
     e.line = lc.line;
     e.column = lc.column;
     e.stmt_begin = skip_blanks_and_comments(sql, 0);
@@ -198,7 +214,7 @@ std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
     }
     SyntaxError e;
     e.offset = loc + char_position_to_offset(piece, one.cursorpos);
-    auto lc = line_column(sql, e.offset);
+    auto lc = lines.at(e.offset);
     e.line = lc.line;
     e.column = lc.column;
     e.stmt_begin = skip_blanks_and_comments(sql, loc);

@@ -50,6 +50,16 @@ struct LineColumn {
 };
 LineColumn line_column(std::string_view text, std::size_t offset);
 
+// Line starts of one text, for many positions in it.
+class LineIndex {
+ public:
+  explicit LineIndex(std::string_view text);
+  LineColumn at(std::size_t offset) const;
+
+ private:
+  std::vector<std::size_t> line_starts_;
+};
+
 // Offset of the first token at or after `offset`: skips blanks and comments.
 std::size_t skip_blanks_and_comments(std::string_view text, std::size_t offset);
 
