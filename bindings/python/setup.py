@@ -80,6 +80,9 @@ class CMakeBuild(build_ext):
             "-DDBSAFE_BUILD_NODE=OFF",
             "-DDBSAFE_BUILD_TESTS=OFF",
             "-DDBSAFE_BUILD_CLI=OFF",
+            # A user's install must not fail on a new compiler's new warning;
+            # dbsafe's own CI builds with -Werror.
+            "-DDBSAFE_WERROR=OFF",
             f"-DPython_EXECUTABLE={sys.executable}",
             f"-DPYTHON_EXECUTABLE={sys.executable}",
         ]

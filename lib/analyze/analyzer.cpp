@@ -250,6 +250,7 @@ struct Analyzer::State {
   };
   std::vector<Deferred> deferred;
   std::set<std::string> views_created;
+  std::set<std::string> constraints_dropped;  // names dropped earlier in this file
   std::set<std::string> columns_added;
 
   Relation new_relation(char kind) const {
@@ -576,6 +577,7 @@ struct Analyzer::State {
     fk_pending.clear();
     deferred.clear();
     views_created.clear();
+    constraints_dropped.clear();
     columns_added.clear();
     read_waivers();
     if (!in.sorts_before.empty()) {
@@ -629,6 +631,9 @@ struct Analyzer::State {
         open_txn(false);
         need_open = false;
       }
+      // In one simple query, the statements after an explicit COMMIT form
+      // another implicit transaction (checked on PostgreSQL 15).
+      if (prisma && multi && !txn && s.type != "TransactionStmt") open_txn(false);
       if (!prisma && non_txn && txn && !txn->explicit_block) {
         close_txn();  // the safe runner commits before a non-transactional statement
         need_open = wrap;
@@ -734,6 +739,8 @@ struct Analyzer::State {
     if (t == "AlterEnumStmt") return alter_enum(b);
     if (t == "ViewStmt") {
       auto name = range_var(node(b, "view"));
+      // CREATE OR REPLACE on an existing view waits for its readers.
+      if (flag(b, "replace") && find(name)) take_lock(name, Lock::AccessExclusive);
       views_created.insert(name);
       relations[name] = new_relation('v');
       return;
@@ -864,7 +871,8 @@ struct Analyzer::State {
         emit(make("require-schema-qualified-names", {std::string(str(rv, "relname"))}, Lock::None,
                   false, false, std::string(str(rv, "relname")) + " is not schema-qualified"));
     }
-    if (in_txn) return;
+    // A lone statement is atomic: if it fails, nothing was applied.
+    if (in_txn || input->parsed->statements.size() < 2) return;
     std::string what;
     if (s.type == "CreateStmt" && !flag(b, "if_not_exists") &&
         !(str(relation("relation"), "relpersistence") == "t"))
@@ -884,6 +892,12 @@ struct Analyzer::State {
           what = "ADD COLUMN without IF NOT EXISTS";
         if ((st == "AT_DropColumn" || st == "AT_DropConstraint") && !flag(cmd, "missing_ok"))
           what = "DROP without IF EXISTS";
+        if (st == "AT_DropConstraint") constraints_dropped.insert(std::string(str(cmd, "name")));
+        if (st == "AT_AddConstraint") {
+          std::string name(str(unwrap(node(cmd, "def")).second, "conname"));
+          if (name.empty() || !constraints_dropped.count(name))
+            what = "ADD CONSTRAINT not preceded by a DROP CONSTRAINT IF EXISTS of the same name";
+        }
       }
     if (!what.empty())
       emit(make("non-idempotent-statement", {}, Lock::None, false, false,
@@ -1835,7 +1849,9 @@ struct Analyzer::State {
         std::string ext = parts.empty() ? "" : parts.back();
         emit(make("extension-change", {ext}, Lock::None, false, false, "drops extension " + ext));
       } else if (type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW") {
-        relations.erase(qualified_list(parts));
+        auto name = qualified_list(parts);
+        take_lock(name, Lock::AccessExclusive);  // waits for the view's readers
+        relations.erase(name);
       }
     }
   }
