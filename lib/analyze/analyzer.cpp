@@ -1506,29 +1506,22 @@ struct Analyzer::State {
   // "" when `expr` is not volatile, else why it is.
   std::string volatile_call(Node expr) const {
     std::string reason;
-    tree::walk(expr, [&](std::string_view type, Node body) {
-      if (!reason.empty() || type != "FuncCall") return;
-      auto names = strings(body, "funcname");
+    auto judge = [&](Node call) {
+      if (!reason.empty()) return;
+      auto names = strings(call, "funcname");
       std::string fn = names.empty() ? "" : names.back();
-      if (!non_volatile_functions().count(fn))
-        reason = "calls " + fn + "(), which is volatile" +
-                 (fn == "gen_random_uuid" || fn == "random" || fn == "clock_timestamp" ||
-                          fn == "nextval" || fn.rfind("uuid_generate", 0) == 0
-                      ? ""
-                      : " or of unknown volatility (treated as volatile)");
-    });
-    // A bare call node at the top (walk only reports nested nodes).
+      if (non_volatile_functions().count(fn)) return;
+      bool known_volatile = fn == "gen_random_uuid" || fn == "random" || fn == "clock_timestamp" ||
+                            fn == "nextval" || fn.rfind("uuid_generate", 0) == 0;
+      reason = "calls " + fn + "(), which is volatile" +
+               (known_volatile ? "" : " or of unknown volatility (treated as volatile)");
+    };
+    // The walk reports nested calls; a bare call at the top is judged too.
     auto [t, b] = unwrap(expr);
-    if (reason.empty() && t == "FuncCall") {
-      auto names = strings(b, "funcname");
-      std::string fn = names.empty() ? "" : names.back();
-      if (!non_volatile_functions().count(fn))
-        reason = "calls " + fn + "(), which is volatile" +
-                 (fn == "gen_random_uuid" || fn == "random" || fn == "clock_timestamp" ||
-                          fn == "nextval" || fn.rfind("uuid_generate", 0) == 0
-                      ? ""
-                      : " or of unknown volatility (treated as volatile)");
-    }
+    if (t == "FuncCall") judge(b);
+    tree::walk(expr, [&](std::string_view type, Node body) {
+      if (type == "FuncCall") judge(body);
+    });
     return reason;
   }
 

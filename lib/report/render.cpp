@@ -26,20 +26,6 @@ constexpr std::size_t kMarkdownBudget = 60000;
 constexpr std::string_view kWaiverSyntax = "-- dbsafe:ignore <rule> reason: <why it is safe>";
 constexpr std::string_view kSarifSchema = "https://json.schemastore.org/sarif-2.1.0.json";
 
-const char *level_word(Level level) {
-  switch (level) {
-    case Level::Off:
-      return "off";
-    case Level::Info:
-      return "info";
-    case Level::Warning:
-      return "warning";
-    case Level::Error:
-      return "error";
-  }
-  return "error";
-}
-
 const char *sarif_level(Level level) {
   switch (level) {
     case Level::Off:
@@ -259,7 +245,7 @@ std::string no_findings_sentence(const CheckSummary &summary) {
 // warning or above."
 std::string failure_reason(const CheckSummary &summary) {
   std::size_t failing = findings_at_or_above_fail_level(summary);
-  std::string level = level_word(summary.fail_on);
+  std::string level = level_name(summary.fail_on);
   std::string text = "The check fails at level " + level + ": " +
                      plural(failing, "finding is", "findings are") + " at " + level;
   if (summary.fail_on != Level::Error) text += " or above";
@@ -501,7 +487,7 @@ std::string sql_block(std::string_view statement) {
 
 std::string markdown_details(const Finding &finding) {
   std::string out = "<details>\n<summary>";
-  out += level_word(finding.level);
+  out += level_name(finding.level);
   out += " <code>" + html_escape(finding.rule) + "</code> at <code>" +
          html_escape(location_of(finding)) + "</code>: " + html_escape(finding.message);
   out += "</summary>\n\n";
@@ -700,7 +686,7 @@ std::string render_text(const CheckReport &report, const RenderOptions &options)
   std::string out;
   for (const Finding &finding : report.findings) {
     out += terminal_safe(location_of(finding)) + ": ";
-    out += paint(level_word(finding.level), Painter::level_sgr(finding.level));
+    out += paint(level_name(finding.level), Painter::level_sgr(finding.level));
     out += "[" + paint(terminal_safe(finding.rule), "1") + "] ";
     auto message_lines = split_lines(finding.message);
     for (std::size_t i = 0; i < message_lines.size(); ++i) {
@@ -746,7 +732,7 @@ std::string render_markdown(const CheckReport &report, const RenderOptions &) {
   for (const Finding &finding : report.findings) {
     if (out.size() > kMarkdownTableBudget) break;
     out += "| ";
-    out += level_word(finding.level);
+    out += level_name(finding.level);
     out += " | " + markdown_code(finding.rule) + " | " + markdown_code(location_of(finding)) +
            " | " + markdown_text(finding.message) + " |\n";
     ++rows;
