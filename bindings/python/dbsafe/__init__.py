@@ -40,6 +40,7 @@ from ._types import (
     Stats,
     TableStats,
 )
+from . import errors as _errors
 from .errors import (
     AuthError,
     CallbackError,
@@ -80,21 +81,9 @@ __all__ = [
     "IndexStats",
     "LAYOUTS",
     "ProgressCallback",
-    "Error",
-    "InternalError",
-    "InvalidInputError",
-    "NotFoundError",
-    "ParseError",
-    "DatabaseError",
-    "HttpError",
-    "AuthError",
-    "TimeoutError",
-    "CancelledError",
-    "CallbackError",
-    "VersionError",
-    "FileError",
-    "ConnectError",
 ]
+# The exception classes are listed once, in errors.py.
+__all__ += [name for name in _errors.__all__ if name != "error_class"]
 
 __version__: str = _dbsafe.version()
 
