@@ -110,7 +110,7 @@ uint32_t dbsafe_abi_version(void) {
 }
 
 const char *dbsafe_status_name(int status) {
-  if (status > 0 || status < static_cast<int>(dbsafe::ErrorCode::Connect)) return "DBSAFE_UNKNOWN";
+  if (status > 0 || status < static_cast<int>(dbsafe::ErrorCode::State)) return "DBSAFE_UNKNOWN";
   return dbsafe::error_code_name(static_cast<dbsafe::ErrorCode>(status));
 }
 

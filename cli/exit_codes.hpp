@@ -33,6 +33,8 @@ inline int exit_code_for(ErrorCode code) {
     case ErrorCode::Cancelled:
     case ErrorCode::Callback:
       return kExitCancelled;
+    case ErrorCode::State:
+      return kExitNeedsPerson;
     case ErrorCode::Database:
     case ErrorCode::Internal:
       return kExitFailedPartway;

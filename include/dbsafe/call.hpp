@@ -49,6 +49,8 @@ class DBSAFE_CXX_API CallContext {
   void log(LogLevel level, std::string_view component, std::string_view message) const;
   // Delivers a progress event; throws Error(Callback) when the callback aborts.
   void progress(std::string_view event_json) const;
+  // Whether anyone listens to progress (events need not be built otherwise).
+  bool has_progress() const noexcept { return options_ != nullptr && bool(options_->progress); }
 
  private:
   const CallOptions *options_ = nullptr;

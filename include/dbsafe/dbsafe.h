@@ -9,5 +9,6 @@
 #include "c/error.h"
 #include "c/source.h"
 #include "c/check.h"
+#include "c/migrate.h"
 
 #endif /* DBSAFE_H */

@@ -4,5 +4,6 @@
 #include "dbsafe/call.hpp"
 #include "dbsafe/check.hpp"
 #include "dbsafe/error.hpp"
+#include "dbsafe/migrate.hpp"
 #include "dbsafe/source.hpp"
 #include "dbsafe/version.hpp"

@@ -27,6 +27,7 @@ enum class ErrorCode : int {
   Version = -11,
   Io = -12,
   Connect = -13,
+  State = -14,
 };
 
 // The symbolic C name of a code, e.g. "DBSAFE_ENOTFOUND".

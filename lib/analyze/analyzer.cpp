@@ -22,6 +22,31 @@ using tree::str;
 using tree::strings;
 using tree::unwrap;
 
+bool is_non_transactional(const Statement &s, int pg_version) {
+  if (s.type == "IndexStmt") return flag(s.body, "concurrent");
+  if (s.type == "DropStmt") return flag(s.body, "concurrent");
+  if (s.type == "ReindexStmt") {
+    for (Node p : items(s.body, "params"))
+      if (str(unwrap(p).second, "defname") == "concurrently") return true;
+    return false;
+  }
+  if (s.type == "VacuumStmt") return flag(s.body, "is_vacuumcmd");
+  if (s.type == "CreatedbStmt" || s.type == "DropdbStmt" || s.type == "AlterSystemStmt" ||
+      s.type == "CreateTableSpaceStmt" || s.type == "DropTableSpaceStmt")
+    return true;
+  if (s.type == "AlterEnumStmt") return pg_version < 12 && str(s.body, "oldVal").empty();
+  if (s.type == "AlterTableStmt") {
+    for (Node c : items(s.body, "cmds")) {
+      Node cmd = unwrap(c).second;
+      Node def;
+      if (str(cmd, "subtype") == "AT_DetachPartition" && tree::get(cmd, "def", def) &&
+          flag(unwrap(def).second, "concurrent"))
+        return true;
+    }
+  }
+  return false;
+}
+
 namespace {
 
 // PostgreSQL's table lock modes, weakest first.
@@ -524,31 +549,6 @@ struct Analyzer::State {
   }
 
   // ----------------------------------------------------- transaction model
-  static bool is_non_transactional(const Statement &s, int pg_version) {
-    if (s.type == "IndexStmt") return flag(s.body, "concurrent");
-    if (s.type == "DropStmt") return flag(s.body, "concurrent");
-    if (s.type == "ReindexStmt") {
-      for (Node p : items(s.body, "params"))
-        if (str(unwrap(p).second, "defname") == "concurrently") return true;
-      return false;
-    }
-    if (s.type == "VacuumStmt") return flag(s.body, "is_vacuumcmd");
-    if (s.type == "CreatedbStmt" || s.type == "DropdbStmt" || s.type == "AlterSystemStmt" ||
-        s.type == "CreateTableSpaceStmt" || s.type == "DropTableSpaceStmt")
-      return true;
-    if (s.type == "AlterEnumStmt") return pg_version < 12 && str(s.body, "oldVal").empty();
-    if (s.type == "AlterTableStmt") {
-      for (Node c : items(s.body, "cmds")) {
-        Node cmd = unwrap(c).second;
-        Node def;
-        if (str(cmd, "subtype") == "AT_DetachPartition" && tree::get(cmd, "def", def) &&
-            flag(unwrap(def).second, "concurrent"))
-          return true;
-      }
-    }
-    return false;
-  }
-
   void open_txn(bool explicit_block) {
     Txn t;
     t.id = next_txn++;

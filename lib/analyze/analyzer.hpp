@@ -29,6 +29,10 @@ struct FileInput {
   std::string sorts_before;
 };
 
+// Whether PostgreSQL refuses to run `s` inside a transaction block
+// (CREATE INDEX CONCURRENTLY, VACUUM, ...), on a server of `pg_version`.
+bool is_non_transactional(const Statement &s, int pg_version);
+
 class Analyzer {
  public:
   Analyzer(const CheckOptions &options, LevelPolicy policy);

@@ -12,7 +12,7 @@ constexpr std::size_t kMaxEmptinessProbes = 5000;
 
 Stats collect_stats(const std::string &database_url, const CallOptions &call) {
   CallContext ctx(call);
-  auto conn = pg::Connection::open(database_url, ctx);
+  auto conn = pg::Connection::open(pg::parse_target(database_url).conninfo, ctx);
   Stats stats;
   conn.exec("BEGIN READ ONLY");
   // Bounded: a probe must never hold the caller up on a busy server.

@@ -35,6 +35,8 @@ const char *error_code_name(ErrorCode code) noexcept {
       return "DBSAFE_EIO";
     case ErrorCode::Connect:
       return "DBSAFE_ECONNECT";
+    case ErrorCode::State:
+      return "DBSAFE_ESTATE";
   }
   return "DBSAFE_UNKNOWN";
 }

@@ -1,5 +1,6 @@
 // Named failure points for fault-injection tests. DBSAFE_FAILPOINTS holds a
-// comma-separated list of names; a listed point throws when reached. Read
+// comma-separated list of names; a listed point throws when reached, and a
+// point listed as "name:kill" kills the process with SIGKILL. Read
 // once per process; costs one branch when the variable is unset.
 #pragma once
 

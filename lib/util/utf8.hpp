@@ -38,4 +38,16 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return len;
 }
 
+// Byte offset of the character numbered `chars` (0-based) in UTF-8 text;
+// an invalid byte counts as one character. Clamped to the text's size.
+inline std::size_t utf8_byte_offset(std::string_view s, std::size_t chars) {
+  std::size_t i = 0;
+  while (chars > 0 && i < s.size()) {
+    std::size_t len = utf8_sequence_length(s, i);
+    i += len == 0 ? 1 : len;
+    --chars;
+  }
+  return i;
+}
+
 }  // namespace dbsafe::util

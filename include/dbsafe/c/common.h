@@ -52,7 +52,9 @@ typedef enum dbsafe_status {
   DBSAFE_EUSER = -10,     /* a callback returned non-zero */
   DBSAFE_EVERSION = -11,  /* an options struct carries an unknown version */
   DBSAFE_EIO = -12,       /* reading or writing a file failed */
-  DBSAFE_ECONNECT = -13   /* cannot reach the server (database, HTTP API) */
+  DBSAFE_ECONNECT = -13,  /* cannot reach the server (database, HTTP API) */
+  DBSAFE_ESTATE = -14     /* the target's state needs a person first (a failed or
+                             modified migration, a half-done restore) */
 } dbsafe_status;
 
 /* The symbolic name of a status ("DBSAFE_EINVALID"); "DBSAFE_UNKNOWN" for a
