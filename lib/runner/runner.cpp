@@ -104,9 +104,10 @@ Session open_session(const MigrateOptions &options, const CallContext &ctx) {
                            : !target.schema.empty() ? target.schema
                                                     : "public";
       Session s{std::move(target), std::move(conn), schema, 0};
-      if (!options.schema.empty() || !s.target.schema.empty())
-        s.conn.exec("SELECT set_config('search_path', $1, false)",
-                    {s.conn.quote_identifier(schema)});
+      // Like Prisma, which always sets the search path to the URL's schema
+      // (default public): unqualified names in migrations land there, and
+      // never in a schema named like the user (such as dbsafe's own).
+      s.conn.exec("SELECT set_config('search_path', $1, false)", {s.conn.quote_identifier(schema)});
       s.server_pid = std::stoi(s.conn.exec("SELECT pg_backend_pid()").text(0, 0));
       return s;
     } catch (const Error &e) {
