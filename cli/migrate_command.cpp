@@ -139,10 +139,21 @@ void print_text(std::ostream &out, const MigrateReport &r) {
     for (const auto &m : plan.migrations) {
       if (m.state == MigrationState::Applied && r.command == "status" && !r.dry_run) continue;
       out << "  " << state_label(m.state) << "  " << m.name << "\n";
-      for (const auto &s : m.steps)
-        out << "      line " << s.line << (s.transactional ? "" : " (outside a transaction)")
-            << ":\n"
-            << "        " << s.sql.substr(0, 2000) << (s.sql.size() > 2000 ? "…" : "") << "\n";
+      for (const auto &s : m.steps) {
+        out << "      step at line " << s.line
+            << (s.transactional ? ", in a transaction" : ", outside any transaction") << ":\n";
+        // The SQL indented under its step, trailing blank lines dropped.
+        std::string_view sql = s.sql;
+        while (!sql.empty() && (sql.back() == '\n' || sql.back() == ' ')) sql.remove_suffix(1);
+        std::size_t pos = 0;
+        while (pos <= sql.size()) {
+          auto nl = sql.find('\n', pos);
+          out << "        " << sql.substr(pos, nl == std::string_view::npos ? nl : nl - pos)
+              << "\n";
+          if (nl == std::string_view::npos) break;
+          pos = nl + 1;
+        }
+      }
     }
   }
   if (r.command == "deploy" && !r.dry_run) {
@@ -171,6 +182,8 @@ void print_text(std::ostream &out, const MigrateReport &r) {
     else if (code == 1)
       out << pending << " migration" << (pending == 1 ? "" : "s")
           << " not yet applied. Run `dbsafe migrate deploy`.\n";
+    else
+      out << "The history needs a person first: see the warnings below.\n";
   }
   for (const auto &w : r.warnings) std::cerr << "dbsafe: warning: " << w << "\n";
 }

@@ -919,6 +919,7 @@ MigrateReport migrate_resolve(const std::string &migrations_dir, const std::stri
   auto set = load_set(migrations_dir, options, ctx, call);
   if (action == ResolveAction::Applied) require_on_disk(set.set, migration_name);
   auto session = open_session(options, ctx);
+  refuse_transaction_pooler(session, ctx);
   take_migration_lock(session, options, ctx);
   runner::History history(session.conn, session.schema);
   history.create_if_missing();
@@ -969,6 +970,7 @@ MigrateReport migrate_baseline(const std::string &migrations_dir, const std::str
   auto set = load_set(migrations_dir, options, ctx, call);
   require_on_disk(set.set, migration_name);
   auto session = open_session(options, ctx);
+  refuse_transaction_pooler(session, ctx);
   take_migration_lock(session, options, ctx);
   runner::History history(session.conn, session.schema);
   history.create_if_missing();

@@ -29,4 +29,22 @@ cc -std=c11 -Wall -Wextra -pedantic -Werror "$src/examples/c/list_migrations.c" 
 out=$(LD_LIBRARY_PATH="$libdir" "$prefix/c/list_migrations" "$fixture")
 [[ "$out" == '{"schema_version":1,'* ]] || { echo "examples/c printed: $out"; exit 1; }
 echo "examples/c: $(echo "$out" | head -c 60)..."
+# The runner examples deploy the sample project into fresh databases.
+if [[ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]]; then
+  cc -std=c11 -Wall -Wextra -pedantic -Werror "$src/examples/c/deploy_migrations.c" \
+    $(pkg-config --cflags --libs dbsafe) -o "$prefix/c/deploy_migrations"
+  app="$src/examples/prisma-app/prisma/migrations"
+  for example in "$prefix/cpp/deploy_migrations" "$prefix/c/deploy_migrations"; do
+    db="dbsafe_pkg_$$_$(basename "$(dirname "$example")")"
+    PGOPTIONS="-c client_min_messages=warning" psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+    url="${DBSAFE_TEST_DATABASE_URL%/*}/$db"
+    out=$(DATABASE_URL="$url" LD_LIBRARY_PATH="$libdir" "$example" "$app" 2>/dev/null)
+    psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE $db WITH (FORCE)"
+    case "$example" in
+      */cpp/*) [[ "$out" == *"up to date: yes"* ]] || { echo "examples/cpp deploy printed: $out"; exit 1; } ;;
+      *) [[ "$out" == *'"status_code":0'* ]] || { echo "examples/c deploy printed: $out"; exit 1; } ;;
+    esac
+    echo "$example: deployed examples/prisma-app"
+  done
+fi
 echo "installed package OK"
