@@ -65,6 +65,10 @@ struct CorpusCase {
   Runner mode;
 };
 
+void PrintTo(const CorpusCase &c, std::ostream *os) {
+  *os << c.project << (c.mode == Runner::Safe ? " (safe mode)" : " (prisma mode)");
+}
+
 class CorpusDeploy : public ::testing::TestWithParam<CorpusCase> {};
 
 TEST_P(CorpusDeploy, AppliesFromEmptyThenIsUpToDate) {
