@@ -84,8 +84,20 @@ struct Session {
   int server_pid = 0;
 };
 
-Session open_session(const MigrateOptions &options, const CallContext &ctx) {
+[[noreturn]] void refuse_pooler(const std::string &why) {
+  throw Error(ErrorCode::Invalid,
+              "refusing to deploy through a transaction-mode connection pooler (" + why +
+                  "): the migration advisory lock needs one server session for the whole "
+                  "deploy. Use the direct URL: set DIRECT_URL (Prisma's directUrl), or pass "
+                  "--database-url with the non-pooled host. Read-only commands (status, "
+                  "check) work through the pooler.");
+}
+
+// `writes`: the session will change the database under the migration lock,
+// so a URL that names a transaction-mode pooler is refused before connecting.
+Session open_session(const MigrateOptions &options, const CallContext &ctx, bool writes) {
   auto target = pg::parse_target(resolve_url(options));
+  if (writes && !target.pooler_reason.empty()) refuse_pooler(target.pooler_reason);
   std::string conninfo = target.conninfo;
   // Name the session in pg_stat_activity unless the URL does: a deploy that
   // waits on the lock names the holder by it.
@@ -136,15 +148,6 @@ Session open_session(const MigrateOptions &options, const CallContext &ctx) {
 // answers (a pooler announces its own process id; a transaction-mode one
 // hands two client connections the same server session).
 void refuse_transaction_pooler(Session &s, const CallContext &ctx) {
-  auto refuse = [&](const std::string &why) {
-    throw Error(ErrorCode::Invalid,
-                "refusing to deploy through a transaction-mode connection pooler (" + why +
-                    "): the migration advisory lock needs one server session for the whole "
-                    "deploy. Use the direct URL: set DIRECT_URL (Prisma's directUrl), or pass "
-                    "--database-url with the non-pooled host. Read-only commands (status, "
-                    "check) work through the pooler.");
-  };
-  if (!s.target.pooler_reason.empty()) refuse(s.target.pooler_reason);
   if (s.conn.announced_backend_pid() == s.server_pid) return;
   ctx.log(LogLevel::Info, "runner",
           "a proxy sits between dbsafe and the server (it announced process " +
@@ -154,8 +157,8 @@ void refuse_transaction_pooler(Session &s, const CallContext &ctx) {
   int first_pid = std::stoi(s.conn.exec("SELECT pg_backend_pid()").text(0, 0));
   int second_pid = std::stoi(second.exec("SELECT pg_backend_pid()").text(0, 0));
   if (first_pid == second_pid)
-    refuse("two connections through it were served by the same server session, process " +
-           std::to_string(first_pid));
+    refuse_pooler("two connections through it were served by the same server session, process " +
+                  std::to_string(first_pid));
   s.server_pid = first_pid;
 }
 
@@ -396,20 +399,23 @@ class Deployer {
   // Sets the session's timeouts for the next migration and checks that this
   // session still holds the migration lock (a pooler nobody announced would
   // have moved it), in one round trip.
-  void prepare(const std::string &name) {
+  // `then` (e.g. "BEGIN; INSERT …") rides along in the same round trip.
+  void prepare(const std::string &name, const std::string &then = "") {
     auto t = timeouts_for(name);
     auto r = s_.conn.simple(
-        "SET lock_timeout = " + std::to_string(t.lock.count()) +
-        "; SET statement_timeout = " + std::to_string(t.statement.count()) +
-        "; SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = " +
+        "SET lock_timeout = " + std::to_string(t.lock.count()) + "; SET statement_timeout = " +
+        std::to_string(t.statement.count()) + "; " + then + (then.empty() ? "" : "; ") +
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = " +
         std::to_string(kMigrationLockKey) +
         " AND objsubid = 1 AND granted AND pid = pg_backend_pid()");
-    if (r.text(0, 0) != "1")
+    if (r.text(0, 0) != "1") {
+      if (s_.conn.in_transaction()) s_.conn.simple("ROLLBACK");
       throw Error(ErrorCode::State,
                   "this session no longer holds the migration lock before " + name +
                       ": the connection goes through a pooler that moved it to another server "
                       "session. Deploy with the direct URL (DIRECT_URL); nothing of " +
                       name + " was run.");
+    }
   }
 
   std::string file_of(const Migration &m) const { return set_.root + "/" + m.path; }
@@ -602,12 +608,13 @@ class Deployer {
     ctx_.progress(progress_event(
         "migration-start", {{"migration", m.name}},
         {{"index", double(index + 1)}, {"total", double(total)}, {"steps", double(steps)}}));
-    prepare(m.name);
+    bool atomic = program.atomic && resume_id.empty();
+    if (!atomic) prepare(m.name);
     util::failpoint("runner.before_migration");
     AppliedMigration done;
     done.name = m.name;
     done.steps = steps;
-    if (program.atomic && resume_id.empty())
+    if (atomic)
       apply_atomic(m, program);
     else
       done.resumed = apply_steps(m, program, resume_id);
@@ -621,7 +628,7 @@ class Deployer {
   void apply_atomic(const Migration &m, const runner::Program &program) {
     for (int attempt = 0;; ++attempt) {
       std::string id = runner::History::new_id();
-      s_.conn.simple("BEGIN; " + history_.insert_started(id, m.name, m.checksum));
+      prepare(m.name, "BEGIN; " + history_.insert_started(id, m.name, m.checksum));
       util::failpoint("runner.atomic.after_begin");
       try {
         if (!program.steps.empty()) {
@@ -634,7 +641,6 @@ class Deployer {
         if (lock_timeout(e) && attempt < options_.lock_retries) {
           s_.conn.simple("ROLLBACK");
           backoff(attempt + 1, m, program.steps[0]);
-          prepare(m.name);
           continue;
         }
         s_.conn.simple("ROLLBACK");
@@ -841,7 +847,7 @@ MigrateReport migrate_status(const std::string &migrations_dir, const MigrateOpt
   auto started = Clock::now();
   auto report = start_report("status", options);
   auto set = load_set(migrations_dir, options, ctx, call);
-  auto session = open_session(options, ctx);
+  auto session = open_session(options, ctx, false);
   report.plan = read_plan(session, set.set, nullptr);
   add_plan_warnings(report);
   report.elapsed_ms = ms_since(started);
@@ -854,7 +860,7 @@ MigrateReport migrate_deploy(const std::string &migrations_dir, const MigrateOpt
   auto started = Clock::now();
   auto report = start_report("deploy", options);
   auto set = load_set(migrations_dir, options, ctx, call);
-  auto session = open_session(options, ctx);
+  auto session = open_session(options, ctx, !options.dry_run);
   if (options.dry_run) {
     report.plan = read_plan(session, set.set, nullptr);
     refuse_unresolved(report.plan, options);
@@ -918,7 +924,7 @@ MigrateReport migrate_resolve(const std::string &migrations_dir, const std::stri
   auto report = start_report("resolve", options);
   auto set = load_set(migrations_dir, options, ctx, call);
   if (action == ResolveAction::Applied) require_on_disk(set.set, migration_name);
-  auto session = open_session(options, ctx);
+  auto session = open_session(options, ctx, true);
   refuse_transaction_pooler(session, ctx);
   take_migration_lock(session, options, ctx);
   runner::History history(session.conn, session.schema);
@@ -969,7 +975,7 @@ MigrateReport migrate_baseline(const std::string &migrations_dir, const std::str
   auto report = start_report("baseline", options);
   auto set = load_set(migrations_dir, options, ctx, call);
   require_on_disk(set.set, migration_name);
-  auto session = open_session(options, ctx);
+  auto session = open_session(options, ctx, true);
   refuse_transaction_pooler(session, ctx);
   take_migration_lock(session, options, ctx);
   runner::History history(session.conn, session.schema);

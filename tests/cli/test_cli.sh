@@ -75,5 +75,39 @@ out=$("$cli" stats --database-url "postgresql://u:canary-pw@127.0.0.1:1/db?conne
 if [[ "$out" == *canary-pw* ]]; then echo "FAIL: the password leaked: $out"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
 rm -rf "$repo"
 
+# migrate: usage errors need no server; the rest runs when the harness gives one.
+app="$src/examples/prisma-app/prisma/migrations"
+out=$(DATABASE_URL= DIRECT_URL= "$cli" migrate status --migrations "$app" 2>&1); check "migrate without a URL" 3 $?
+contains "migrate URL hint" "$out" "DIRECT_URL"
+out=$("$cli" migrate resolve --migrations "$app" --database-url postgresql://u@127.0.0.1:1/db 2>&1); check "resolve without an action" 3 $?
+out=$("$cli" migrate status --migrations "$src/tests/fixtures/missing" --database-url postgresql://u@h/db 2>&1); check "migrate missing dir" 3 $?
+out=$("$cli" migrate deploy --migrations "$app" --connect-retry-ms 0 --database-url "postgresql://u:canary-pw@127.0.0.1:1/db?connect_timeout=2" 2>&1); check "migrate unreachable exits 4" 4 $?
+if [[ "$out" == *canary-pw* ]]; then echo "FAIL: the password leaked: $out"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+out=$("$cli" migrate deploy --migrations "$app" --database-url "postgresql://u@db-pooler.example.com:5432/db?pgbouncer=true" 2>&1); check "pooler URL refused" 3 $?
+contains "pooler refusal names DIRECT_URL" "$out" "DIRECT_URL"
+if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
+  db="dbsafe_cli_$$"
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "CREATE DATABASE $db" >/dev/null
+  url="${DBSAFE_TEST_DATABASE_URL%/*}/$db"
+  out=$("$cli" migrate status --migrations "$app" --database-url "$url" 2>&1); check "status pending" 1 $?
+  out=$("$cli" migrate deploy --migrations "$app" --database-url "$url" --format json 2>&1); check "deploy" 0 $?
+  contains "deploy report" "$out" '"status_code":0'
+  out=$("$cli" migrate status --migrations "$app" --database-url "$url" 2>&1); check "status up to date" 0 $?
+  contains "status text" "$out" "Database schema is up to date: 3 migrations applied."
+  scratch=$(mktemp -d /tmp/dbsafe-cli-mig.XXXXXX)
+  cp -r "$app/." "$scratch/"
+  mkdir "$scratch/20240301000000_bad" && printf 'ALTER TABLE "Post" ADD COLUMN x int;\nSELECT nosuch FROM "Post";\n' > "$scratch/20240301000000_bad/migration.sql"
+  out=$("$cli" migrate deploy --migrations "$scratch" --database-url "$url" 2>&1); check "failing deploy exits 5" 5 $?
+  contains "failure position" "$out" "20240301000000_bad/migration.sql:2:8"
+  contains "failure resolve command" "$out" "dbsafe migrate resolve --rolled-back 20240301000000_bad"
+  out=$("$cli" migrate status --migrations "$scratch" --database-url "$url" 2>&1); check "status after failure" 2 $?
+  out=$("$cli" migrate deploy --migrations "$scratch" --database-url "$url" 2>&1); check "deploy refuses a failed history" 2 $?
+  printf 'ALTER TABLE "Post" ADD COLUMN x int;\n' > "$scratch/20240301000000_bad/migration.sql"
+  out=$("$cli" migrate resolve --rolled-back 20240301000000_bad --migrations "$scratch" --database-url "$url" 2>&1); check "resolve" 0 $?
+  out=$("$cli" migrate deploy --migrations "$scratch" --database-url "$url" 2>&1); check "deploy after resolve" 0 $?
+  rm -rf "$scratch"
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE $db WITH (FORCE)" >/dev/null
+fi
+
 echo "$passed passed, $fail failed"
 [ "$fail" -eq 0 ]
