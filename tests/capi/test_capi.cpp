@@ -346,3 +346,48 @@ TEST(CApiCheck, ConnectingHonoursTheTimeoutAndTheCancelToken) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CApiMigrate, OptionsAndArgumentsAreChecked) {
+  const std::string app = std::string(DBSAFE_SOURCE_DIR) + "/examples/prisma-app/prisma/migrations";
+  dbsafe_buf buf = DBSAFE_BUF_INIT;
+  dbsafe_error *err = nullptr;
+  EXPECT_EQ(dbsafe_migrate_status(&buf, app.c_str(), "{\"mode\": \"fast\"}", nullptr, &err),
+            DBSAFE_EINVALID);
+  EXPECT_NE(std::string(dbsafe_error_message(err)).find("mode"), std::string::npos);
+  dbsafe_error_free(err);
+  err = nullptr;
+  EXPECT_EQ(dbsafe_migrate_deploy(&buf, app.c_str(), "{\"lock_timeout_ms\": -1}", nullptr, &err),
+            DBSAFE_EINVALID);
+  dbsafe_error_free(err);
+  err = nullptr;
+  EXPECT_EQ(dbsafe_migrate_status(&buf, nullptr, nullptr, nullptr, nullptr), DBSAFE_EINVALID);
+  EXPECT_EQ(dbsafe_migrate_resolve(&buf, app.c_str(), "x", 7, nullptr, nullptr, nullptr),
+            DBSAFE_EINVALID);
+  EXPECT_EQ(dbsafe_migrate_baseline(&buf, app.c_str(), "", nullptr, nullptr, nullptr),
+            DBSAFE_EINVALID);
+  // A pooler URL is refused for deploy before any connection is tried.
+  EXPECT_EQ(dbsafe_migrate_deploy(&buf, app.c_str(),
+                                  "{\"database_url\": "
+                                  "\"postgresql://u:canary-pw@ep-x-pooler.neon.tech/db\"}",
+                                  nullptr, &err),
+            DBSAFE_EINVALID);
+  std::string message = dbsafe_error_message(err);
+  EXPECT_NE(message.find("DIRECT_URL"), std::string::npos) << message;
+  EXPECT_EQ(message.find("canary-pw"), std::string::npos) << message;
+  dbsafe_error_free(err);
+  err = nullptr;
+  EXPECT_EQ(dbsafe_migrate_status(
+                &buf, app.c_str(),
+                "{\"database_url\": \"postgresql://u:canary-pw@127.0.0.1:1/db?connect_timeout=2\", "
+                "\"connect_retry_ms\": 0}",
+                nullptr, &err),
+            DBSAFE_ECONNECT);
+  EXPECT_EQ(std::string(dbsafe_error_message(err)).find("canary-pw"), std::string::npos);
+  dbsafe_error_free(err);
+  EXPECT_EQ(buf.ptr, nullptr);
+  EXPECT_STREQ(dbsafe_status_name(DBSAFE_ESTATE), "DBSAFE_ESTATE");
+}
+
+}  // namespace
