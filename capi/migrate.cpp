@@ -21,7 +21,7 @@ std::chrono::milliseconds millis(simdjson::dom::element value, const std::string
 }
 
 // The options document of the migrate calls (documented in c/migrate.h).
-dbsafe::MigrateOptions parse_options(const char *json) {
+dbsafe::MigrateOptions parse_options(const char *json, bool deploy = false) {
   dbsafe::MigrateOptions o;
   if (json == nullptr || *json == '\0') return o;
   simdjson::dom::parser parser;
@@ -62,6 +62,8 @@ dbsafe::MigrateOptions parse_options(const char *json) {
       o.advisory_lock_timeout = millis(value, k);
     } else if (k == "connect_retry_ms") {
       o.connect_retry_budget = millis(value, k);
+    } else if (k == "dry_run" && !deploy) {
+      bad_option("dry_run applies to deploy only");
     } else if (k == "allow_modified" || k == "dry_run") {
       if (value.get_bool().get(b)) bad_option(k + " must be true or false");
       (k == "allow_modified" ? o.allow_modified : o.dry_run) = b;
@@ -119,7 +121,7 @@ int dbsafe_migrate_deploy(dbsafe_buf *out_report_json, const char *migrations_di
   DBSAFE_CAPI_BEGIN
   dbsafe::capi::require_empty_buf(out_report_json, "out_report_json");
   auto dir = require_text(migrations_dir, "migrations_dir", "pass the migration directory");
-  auto options = parse_options(options_json);
+  auto options = parse_options(options_json, true);
   auto report = dbsafe::migrate_deploy(dir, options, dbsafe::capi::to_call_options(call));
   dbsafe::capi::fill_buf(out_report_json, report.to_json());
   return DBSAFE_OK;

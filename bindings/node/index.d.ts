@@ -22,6 +22,7 @@ export declare const Status: Readonly<{
   DBSAFE_EVERSION: -11;
   DBSAFE_EIO: -12;
   DBSAFE_ECONNECT: -13;
+  DBSAFE_ESTATE: -14;
 }>;
 
 /** A symbolic error code: 'DBSAFE_ENOTFOUND' etc. ('DBSAFE_UNKNOWN' for a newer library's code). */
@@ -347,6 +348,249 @@ export declare function stats(
 /** Synchronous stats(): blocks the event loop. */
 export declare function statsSync(databaseUrl: string | URL, options?: StatsOptions): CollectedStats;
 
+/** How a migration stands against the _prisma_migrations history. */
+export type MigrationState =
+  | 'applied'
+  | 'pending'
+  | 'failed'
+  | 'modified'
+  | 'missing'
+  /** Pending, but a later migration is already applied: deploy applies it, status warns. */
+  | 'out-of-order';
+
+/** One unit the runner sends (deploy with dryRun only). */
+export interface MigrationStep {
+  /** 1-based position where the step starts in the migration's file. */
+  line: number;
+  column: number;
+  /** false: runs outside any transaction (CREATE INDEX CONCURRENTLY, VACUUM, ...). */
+  transactional: boolean;
+  sql: string;
+}
+
+/** One migration of a migrate report. */
+export interface PlannedMigration {
+  name: string;
+  state: MigrationState;
+  /** Relative to the report's `root`; "" when missing. */
+  path: string;
+  /** Of the file on disk. */
+  checksum: string;
+  /** From _prisma_migrations; "" when not recorded. */
+  recorded_checksum: string;
+  /** ISO 8601, from the history; null when not recorded. */
+  started_at: string | null;
+  finished_at: string | null;
+  /** The failure recorded in the history, if any. */
+  logs: string | null;
+  /** A multi-step migration stopped part-way by a crash: the next deploy resumes it. */
+  resumable: boolean;
+  /** deploy with dryRun only: what each step would send. */
+  steps?: MigrationStep[];
+}
+
+/** A migration a deploy ran. */
+export interface AppliedMigration {
+  name: string;
+  steps: number;
+  elapsed_ms: number;
+  /** It continued a crashed multi-step migration. */
+  resumed: boolean;
+}
+
+/** Where and why a deploy stopped. */
+export interface MigrationFailure {
+  migration: string;
+  /** The migration's file: the report's root joined with its path. */
+  file: string;
+  /** 1-based position of the failing statement in `file`; 0 when unknown. */
+  line: number;
+  column: number;
+  sqlstate: string;
+  message: string;
+  /** Nothing of the failed migration is left in the database. */
+  rolled_back: boolean;
+  /** Steps of the migration that committed. */
+  steps_done: number;
+  /** The command that clears the failure, e.g. `dbsafe migrate resolve --rolled-back <name>`. */
+  resolve_command: string;
+}
+
+export interface MigrateSummary {
+  applied: number;
+  pending: number;
+  failed: number;
+  modified: number;
+  missing: number;
+  out_of_order: number;
+}
+
+/** The migrate report's document (docs/schema/migrate-report.v1.json). */
+export interface MigrateReportDocument {
+  schema_version: 1;
+  command: 'status' | 'deploy' | 'resolve' | 'baseline';
+  mode: Runner;
+  dry_run: boolean;
+  /** The migration directory read. */
+  root: string;
+  /** The quoted, schema-qualified history table, e.g. "public"."_prisma_migrations". */
+  history_table: string;
+  history_exists: boolean;
+  /** 0 up to date, 1 pending, 2 failed, modified or missing migrations. */
+  status_code: 0 | 1 | 2;
+  summary: MigrateSummary;
+  /** Every migration in disk order, then those recorded but not on disk (after the command). */
+  migrations: PlannedMigration[];
+  /** What a deploy ran, in order. */
+  applied: AppliedMigration[];
+  /** resolve and baseline: the migrations they marked. */
+  resolved: string[];
+  warnings: string[];
+  /** A deploy stopped by an error (then the report is the error's `report`). */
+  failure?: MigrationFailure;
+  elapsed_ms: number;
+}
+
+/** What a migrate call resolves with. */
+export interface MigrateReport extends MigrateReportDocument {
+  /** The exact JSON text the library produced (non-enumerable). */
+  readonly json: string;
+}
+
+/**
+ * The progress events of the migrate calls, in the order they happen. The
+ * library only appends new kinds; narrow on `event`.
+ */
+export type MigrateProgressEvent =
+  /** Reading the migration set, one per file (as migrations() reports). */
+  | { event: 'migration_read'; index: number; total: number; name: string }
+  /** Opening the connection failed; retrying within connectRetryMs (a compute waking up). */
+  | { event: 'connect-retry'; message: string; attempt: number; delay_ms: number }
+  /** Another deploy holds the migration advisory lock; waiting up to advisoryLockTimeoutMs. */
+  | { event: 'lock-wait'; holder: string }
+  /** `index` counts from 1 to `total`, the number of migrations this deploy runs. */
+  | { event: 'migration-start'; migration: string; index: number; total: number; steps: number }
+  /** `step` counts from 1 to `steps`; `line` is where the step starts in the file. */
+  | { event: 'step-start'; migration: string; step: number; steps: number; line: number }
+  /** One statement of the step finished; `statement` counts from 1 within the step. */
+  | {
+      event: 'statement-finish';
+      migration: string;
+      step: number;
+      statement: number;
+      line: number;
+      elapsed_ms: number;
+    }
+  | { event: 'migration-finish'; migration: string; elapsed_ms: number }
+  /** A statement hit lock_timeout and is retried (lockRetries) after `delay_ms`. */
+  | {
+      event: 'lock-timeout-retry';
+      migration: string;
+      blocking: string;
+      attempt: number;
+      delay_ms: number;
+    };
+
+/** Timeouts one migration may set apart from the run's. */
+export interface MigrationTimeouts {
+  lockTimeoutMs?: number | null;
+  statementTimeoutMs?: number | null;
+}
+
+/** The options every migrate call takes; every option is optional. */
+export interface MigrateOptions {
+  /** Default: DIRECT_URL, else DATABASE_URL, from the environment (as Prisma). */
+  databaseUrl?: string | URL | null;
+  /**
+   * 'safe' (default): each file in its own transaction, statements that
+   * cannot run in one (CREATE INDEX CONCURRENTLY) outside it. 'prisma': each
+   * file sent as one query, as Prisma does.
+   */
+  mode?: Runner | null;
+  /** The schema of _prisma_migrations; default: the URL's `schema` parameter, else 'public'. */
+  schema?: string | null;
+  /** Default 'auto'. */
+  layout?: Layout | null;
+  /** SET lock_timeout per statement; default 5000. */
+  lockTimeoutMs?: number | null;
+  /** SET statement_timeout per statement; default none. */
+  statementTimeoutMs?: number | null;
+  /** Times a statement that hit lock_timeout is retried; default 3. */
+  lockRetries?: number | null;
+  /** The first backoff between those retries. */
+  lockRetryBackoffMs?: number | null;
+  /** How long to wait for another deploy's migration advisory lock; default 60000. */
+  advisoryLockTimeoutMs?: number | null;
+  /** How long to keep retrying a connection that fails to open; default 20000. */
+  connectRetryMs?: number | null;
+  /** Deploy even though an applied migration's file changed since. */
+  allowModified?: boolean | null;
+  /** Per migration name; wins over the run's values. */
+  migrations?: Record<string, MigrationTimeouts> | null;
+  /**
+   * Timeout of the whole call in milliseconds; 0 or absent: none. On expiry
+   * the running statement is cancelled on the server (a TimeoutError).
+   */
+  timeoutMs?: number | null;
+  /** Cancels the call and the running statement on the server: it rejects with a CancelledError. */
+  signal?: AbortSignal | null;
+  /**
+   * Called on the JS thread for each progress event, always before the
+   * promise settles. If it throws, the call is cancelled and rejects with
+   * what it threw.
+   */
+  onProgress?: ((event: MigrateProgressEvent) => void) | null;
+}
+
+export interface MigrateDeployOptions extends MigrateOptions {
+  /** Compute and report the plan and each migration's steps without running them. */
+  dryRun?: boolean | null;
+}
+
+/** resolve's target: exactly one of the two. */
+export type ResolveTarget =
+  | { applied: string; rolledBack?: null }
+  | { rolledBack: string; applied?: null };
+
+/**
+ * Classifies every migration at `dir` against _prisma_migrations, read-only
+ * (works through a transaction pooler), off the event loop.
+ */
+export declare function migrateStatus(
+  dir: string | URL,
+  options?: MigrateOptions,
+): Promise<MigrateReport>;
+/**
+ * Applies the pending migrations in order under Prisma's advisory lock, off
+ * the event loop. An SQL error rejects with a DatabaseError carrying `file`,
+ * `line`, `column`, `sqlstate`, `report` and `failure`. Before anything
+ * runs, a failed or modified migration rejects with a StateError, a
+ * transaction-mode pooler URL with an InvalidArgumentError.
+ */
+export declare function migrateDeploy(
+  dir: string | URL,
+  options?: MigrateDeployOptions,
+): Promise<MigrateReport>;
+/** Prisma's `migrate resolve --applied NAME` / `--rolled-back NAME`. */
+export declare function migrateResolve(
+  dir: string | URL,
+  target: ResolveTarget,
+  options?: MigrateOptions,
+): Promise<MigrateReport>;
+/** Records every migration up to and including `name` as applied without running it. */
+export declare function migrateBaseline(
+  dir: string | URL,
+  name: string,
+  options?: MigrateOptions,
+): Promise<MigrateReport>;
+/** The migration runner, named like Prisma's `migrate` verbs. */
+export declare const migrate: Readonly<{
+  status: typeof migrateStatus;
+  deploy: typeof migrateDeploy;
+  resolve: typeof migrateResolve;
+  baseline: typeof migrateBaseline;
+}>;
+
 /**
  * Whether `script` matches a checksum stored in Prisma's _prisma_migrations
  * table, compared as Prisma does (as is, CRLF->LF, LF->CRLF, old unpadded hex).
@@ -392,6 +636,10 @@ export declare class DbsafeError extends Error {
   readonly httpStatus: number | null;
   /** Further detail (an empty object when there is none). */
   readonly detail: Record<string, unknown>;
+  /** The migrate report a failed migrate call sent as its detail (a failed deploy's), else null. */
+  readonly report: MigrateReportDocument | null;
+  /** `report.failure`: where and why the deploy stopped; else null. */
+  readonly failure: MigrationFailure | null;
 }
 
 /** DBSAFE_ERROR: an internal error in dbsafe. */
@@ -420,3 +668,5 @@ export declare class VersionError extends DbsafeError {}
 export declare class IoError extends DbsafeError {}
 /** DBSAFE_ECONNECT: the server (database, HTTP API) cannot be reached. */
 export declare class ConnectError extends DbsafeError {}
+/** DBSAFE_ESTATE: the target's state needs a person first (a failed or modified migration). */
+export declare class StateError extends DbsafeError {}

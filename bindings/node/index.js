@@ -49,6 +49,7 @@ const Status = Object.freeze({
   DBSAFE_EVERSION: -11,
   DBSAFE_EIO: -12,
   DBSAFE_ECONNECT: -13,
+  DBSAFE_ESTATE: -14,
 });
 
 const LAYOUTS = Object.freeze(['auto', 'prisma', 'plain', 'flyway', 'dbmate', 'golang-migrate']);
@@ -75,7 +76,24 @@ class DbsafeError extends Error {
     this.column = fields.column || null;
     this.httpStatus = fields.httpStatus || null;
     this.detail = fields.detail ?? {};
+    // A failed migrate call (a deploy stopped by an SQL error) carries its
+    // migrate report as the detail; these two name it and its failure.
+    this.report = isMigrateReport(this.detail) ? this.detail : null;
+    this.failure = this.report?.failure ?? null;
   }
+}
+
+const MIGRATE_COMMANDS = Object.freeze(['status', 'deploy', 'resolve', 'baseline']);
+
+// Whether an error's detail is a migrate report (docs/schema/migrate-report.v1.json).
+function isMigrateReport(detail) {
+  return (
+    detail !== null &&
+    typeof detail === 'object' &&
+    detail.schema_version === 1 &&
+    MIGRATE_COMMANDS.includes(detail.command) &&
+    Array.isArray(detail.migrations)
+  );
 }
 
 /** DBSAFE_ERROR: an internal error in dbsafe (please report it). */
@@ -104,6 +122,8 @@ class VersionError extends DbsafeError {}
 class IoError extends DbsafeError {}
 /** DBSAFE_ECONNECT: the server (database, HTTP API) cannot be reached. */
 class ConnectError extends DbsafeError {}
+/** DBSAFE_ESTATE: the target's state needs a person first (a failed or modified migration). */
+class StateError extends DbsafeError {}
 
 const ERROR_CLASSES = new Map([
   [Status.DBSAFE_ERROR, InternalError],
@@ -119,6 +139,7 @@ const ERROR_CLASSES = new Map([
   [Status.DBSAFE_EVERSION, VersionError],
   [Status.DBSAFE_EIO, IoError],
   [Status.DBSAFE_ECONNECT, ConnectError],
+  [Status.DBSAFE_ESTATE, StateError],
 ]);
 
 function makeError(status, message, fields = {}) {
@@ -231,8 +252,10 @@ function parseListing(text) {
 
 // Runs an asynchronous addon call, `start(cancel, progress)`, with the
 // user's AbortSignal and progress callback; resolves with the text it wrote.
-// `describe` is fromNative's.
-async function runAsync(start, signal, onProgress, describe) {
+// `describe` is fromNative's. With `completionWins`, a call that finished
+// although the signal was aborted meanwhile resolves: it changed the
+// database, and a CancelledError would say it had not.
+async function runAsync(start, signal, onProgress, describe, { completionWins = false } = {}) {
   if (signal?.aborted) throw cancelledError(signal);
 
   const cancel = signal || onProgress ? addon.cancelNew() : null;
@@ -267,8 +290,9 @@ async function runAsync(start, signal, onProgress, describe) {
       throw converted;
     }
     if (callbackFailed) throw callbackError;
-    // Aborted before the call settled, but it finished first: still cancelled.
-    if (signal?.aborted) throw cancelledError(signal);
+    // Aborted before the call settled, but it finished first: still cancelled,
+    // unless what the call did must be reported (completionWins).
+    if (signal?.aborted && !completionWins) throw cancelledError(signal);
     return text;
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -336,6 +360,59 @@ function invalidOption(message) {
   return makeError(Status.DBSAFE_EINVALID, `dbsafe: ${message}`);
 }
 
+function checkLayout(value) {
+  if (LAYOUTS.includes(value)) return;
+  const got = typeof value === 'string' ? `'${value}'` : `a ${typeof value}`;
+  throw invalidOption(
+    `options.layout must be one of ${LAYOUTS.map((l) => `'${l}'`).join(', ')} (got ${got})`,
+  );
+}
+
+// `value` when it can be written into an options document; an
+// InvalidArgumentError naming options.<name> when not.
+function documentValue(name, value) {
+  let written;
+  try {
+    written = JSON.stringify(value);
+  } catch (cause) {
+    throw makeError(
+      Status.DBSAFE_EINVALID,
+      `dbsafe: options.${name} cannot be written as JSON: ${cause.message}`,
+      { cause },
+    );
+  }
+  if (written === undefined) {
+    throw invalidOption(`options.${name} cannot be written as JSON (got a ${typeof value})`);
+  }
+  return value;
+}
+
+// Checks the options the addon or JS handle (CALL_OPTIONS); null and
+// undefined mean "not set".
+function readCallOptions({ timeoutMs, signal, onProgress }, { allowAsync }) {
+  if (timeoutMs !== undefined && timeoutMs !== null) {
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 0xffffffff) {
+      const error = new RangeError('dbsafe: options.timeoutMs must be an integer from 0 to 4294967295');
+      error.code = 'ERR_OUT_OF_RANGE';
+      throw error;
+    }
+  }
+  if (!allowAsync && (signal !== undefined || onProgress !== undefined)) {
+    throw invalidArg('dbsafe: signal and onProgress are only supported by the asynchronous calls');
+  }
+  if (signal !== undefined && signal !== null && !isAbortSignal(signal)) {
+    throw invalidArg('dbsafe: options.signal must be an AbortSignal');
+  }
+  if (onProgress !== undefined && onProgress !== null && typeof onProgress !== 'function') {
+    throw invalidArg('dbsafe: options.onProgress must be a function');
+  }
+  return {
+    timeoutMs: timeoutMs ?? undefined,
+    signal: signal ?? undefined,
+    onProgress: onProgress ?? undefined,
+  };
+}
+
 // A database URL (a string or a URL object) as the text the library takes.
 // The URL may hold a password: no message here ever includes it.
 function toDatabaseUrl(value, what) {
@@ -388,26 +465,10 @@ function readCheckOptions(options, { allowAsync, allowCall = true, allowName = f
           throw invalidArg('dbsafe: checkSql takes no databaseUrl: it checks one text in memory');
         }
         converted = toDatabaseUrl(value, 'options.databaseUrl');
-      } else if (name === 'layout' && !LAYOUTS.includes(value)) {
-        const got = typeof value === 'string' ? `'${value}'` : `a ${typeof value}`;
-        throw invalidOption(
-          `options.layout must be one of ${LAYOUTS.map((l) => `'${l}'`).join(', ')} (got ${got})`,
-        );
+      } else if (name === 'layout') {
+        checkLayout(value);
       }
-      let written;
-      try {
-        written = JSON.stringify(converted);
-      } catch (cause) {
-        throw makeError(
-          Status.DBSAFE_EINVALID,
-          `dbsafe: options.${name} cannot be written as JSON: ${cause.message}`,
-          { cause },
-        );
-      }
-      if (written === undefined) {
-        throw invalidOption(`options.${name} cannot be written as JSON (got a ${typeof value})`);
-      }
-      document[CHECK_OPTIONS[name]] = converted;
+      document[CHECK_OPTIONS[name]] = documentValue(name, converted);
     } else if (CALL_OPTIONS.includes(name)) {
       if (!allowCall) {
         throw invalidArg(`dbsafe: checkSql takes no ${name}: it checks one text in memory`);
@@ -424,45 +485,33 @@ function readCheckOptions(options, { allowAsync, allowCall = true, allowName = f
       throw invalidOption(`unknown option '${name}'; the options are ${known.join(', ')}`);
     }
   }
-  const { timeoutMs, signal, onProgress, name } = rest;
-  if (timeoutMs !== undefined && timeoutMs !== null) {
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 0xffffffff) {
-      const error = new RangeError('dbsafe: options.timeoutMs must be an integer from 0 to 4294967295');
-      error.code = 'ERR_OUT_OF_RANGE';
-      throw error;
-    }
-  }
-  if (!allowAsync && (signal !== undefined || onProgress !== undefined)) {
-    throw invalidArg('dbsafe: signal and onProgress are only supported by the asynchronous calls');
-  }
-  if (signal !== undefined && signal !== null && !isAbortSignal(signal)) {
-    throw invalidArg('dbsafe: options.signal must be an AbortSignal');
-  }
-  if (onProgress !== undefined && onProgress !== null && typeof onProgress !== 'function') {
-    throw invalidArg('dbsafe: options.onProgress must be a function');
-  }
+  const { name } = rest;
+  const call = readCallOptions(rest, { allowAsync });
   if (name !== undefined && name !== null && (typeof name !== 'string' || name.includes('\0'))) {
     throw invalidArg('dbsafe: options.name must be a string without NUL characters');
   }
   return {
     json: Object.keys(document).length > 0 ? JSON.stringify(document) : null,
-    timeoutMs: timeoutMs ?? undefined,
-    signal: signal ?? undefined,
-    onProgress: onProgress ?? undefined,
+    ...call,
     name: name ?? undefined,
   };
 }
 
 // A library error about the options document names the option as the caller
 // wrote it: "options_json: fail_on must be ..." -> "dbsafe: options.failOn must be ...".
-function describeCheckError(message, status) {
-  if (status !== Status.DBSAFE_EINVALID || !message.startsWith('options_json: ')) return message;
-  const text = message.slice('options_json: '.length);
-  const match = /^([a-z_]+)\b(.*)$/s.exec(text);
-  return match && CHECK_OPTION_NAMES.has(match[1])
-    ? `dbsafe: options.${CHECK_OPTION_NAMES.get(match[1])}${match[2]}`
-    : `dbsafe: options: ${text}`;
+// `optionNames` maps the document's keys to the camelCase names.
+function optionsErrorDescriber(optionNames) {
+  return (message, status) => {
+    if (status !== Status.DBSAFE_EINVALID || !message.startsWith('options_json: ')) return message;
+    const text = message.slice('options_json: '.length);
+    const match = /^([a-z_]+)\b(.*)$/s.exec(text);
+    return match && optionNames.has(match[1])
+      ? `dbsafe: options.${optionNames.get(match[1])}${match[2]}`
+      : `dbsafe: options: ${text}`;
+  };
 }
+
+const describeCheckError = optionsErrorDescriber(CHECK_OPTION_NAMES);
 
 function parseReport(text) {
   const report = JSON.parse(text);
@@ -588,6 +637,197 @@ function statsSync(databaseUrl, options) {
   return parseStats(text);
 }
 
+// The options of the migrate calls, by their camelCase name, with the key of
+// the options document dbsafe_migrate_* take (include/dbsafe/c/migrate.h).
+const MIGRATE_OPTIONS = Object.freeze({
+  databaseUrl: 'database_url',
+  mode: 'mode',
+  schema: 'schema',
+  layout: 'layout',
+  lockTimeoutMs: 'lock_timeout_ms',
+  statementTimeoutMs: 'statement_timeout_ms',
+  lockRetries: 'lock_retries',
+  lockRetryBackoffMs: 'lock_retry_backoff_ms',
+  advisoryLockTimeoutMs: 'advisory_lock_timeout_ms',
+  connectRetryMs: 'connect_retry_ms',
+  allowModified: 'allow_modified',
+  dryRun: 'dry_run',
+  migrations: 'migrations',
+});
+const MIGRATE_OPTION_NAMES = new Map(
+  Object.entries(MIGRATE_OPTIONS).map(([camel, key]) => [key, camel]),
+);
+// What options.migrations[name] may set apart from the run's values.
+const MIGRATION_TIMEOUT_OPTIONS = Object.freeze({
+  lockTimeoutMs: 'lock_timeout_ms',
+  statementTimeoutMs: 'statement_timeout_ms',
+});
+
+const describeMigrateError = optionsErrorDescriber(MIGRATE_OPTION_NAMES);
+
+// options.migrations, {name: {lockTimeoutMs, statementTimeoutMs}}, as the
+// document's {name: {lock_timeout_ms, statement_timeout_ms}}. The numbers
+// are judged by the library.
+function migrationTimeouts(value) {
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidOption(
+      'options.migrations must map migration names to { lockTimeoutMs, statementTimeoutMs }',
+    );
+  }
+  const converted = {};
+  for (const [migration, timeouts] of Object.entries(value)) {
+    if (timeouts === null || typeof timeouts !== 'object' || Array.isArray(timeouts)) {
+      throw invalidOption(`options.migrations['${migration}'] must be an object`);
+    }
+    const entry = {};
+    for (const [name, timeout] of Object.entries(timeouts)) {
+      if (!Object.hasOwn(MIGRATION_TIMEOUT_OPTIONS, name)) {
+        throw invalidOption(
+          `unknown option '${name}' in options.migrations['${migration}']; ` +
+            `the options are ${Object.keys(MIGRATION_TIMEOUT_OPTIONS).join(', ')}`,
+        );
+      }
+      if (timeout !== undefined && timeout !== null) {
+        entry[MIGRATION_TIMEOUT_OPTIONS[name]] = timeout;
+      }
+    }
+    converted[migration] = entry;
+  }
+  return converted;
+}
+
+// Splits a migrate call's options into the options document (JSON text, or
+// null for the defaults) and timeoutMs, signal and onProgress. dryRun is
+// deploy's alone. An unknown option, a value that cannot be written as JSON
+// or an unknown layout is an InvalidArgumentError here; the library judges
+// the other values.
+function readMigrateOptions(options, command) {
+  if (options === undefined || options === null) return { json: null };
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArg('dbsafe: options must be an object');
+  }
+  const takes = (name) => name !== 'dryRun' || command === 'deploy';
+  const document = {};
+  const call = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (CALL_OPTIONS.includes(name)) {
+      call[name] = value;
+      continue;
+    }
+    if (!Object.hasOwn(MIGRATE_OPTIONS, name) || !takes(name)) {
+      const known = [...Object.keys(MIGRATE_OPTIONS).filter(takes), ...CALL_OPTIONS];
+      throw invalidOption(
+        `unknown option '${name}' of migrate ${command}; the options are ${known.join(', ')}`,
+      );
+    }
+    if (value === undefined || value === null) continue;
+    let converted = value;
+    if (name === 'databaseUrl') {
+      converted = toDatabaseUrl(value, 'options.databaseUrl');
+    } else if (name === 'layout') {
+      checkLayout(value);
+    } else if (name === 'migrations') {
+      converted = migrationTimeouts(value);
+    }
+    document[MIGRATE_OPTIONS[name]] = documentValue(name, converted);
+  }
+  return {
+    json: Object.keys(document).length > 0 ? JSON.stringify(document) : null,
+    ...readCallOptions(call, { allowAsync: true }),
+  };
+}
+
+// A migration name as resolve and baseline take it.
+function toMigrationName(value, what) {
+  if (typeof value !== 'string' || value.length === 0 || value.includes('\0')) {
+    throw invalidArg(`dbsafe: ${what} must be a non-empty string without NUL characters`);
+  }
+  return value;
+}
+
+// Runs one migrate call: `start(file, json, cancel, progress, timeoutMs)`
+// starts the addon's call. Resolves with the migrate report (its exact text
+// is the non-enumerable `json`); rejects with a DbsafeError whose `report`
+// and `failure` are set when the library sent its report along.
+async function runMigrate(command, dir, options, start) {
+  const file = toPath(dir);
+  const { json, timeoutMs, signal, onProgress } = readMigrateOptions(options, command);
+  const text = await runAsync(
+    (cancel, progress) => start(file, json, cancel, progress, timeoutMs),
+    signal,
+    onProgress,
+    describeMigrateError,
+    { completionWins: true },
+  );
+  return parseReport(text);
+}
+
+/**
+ * Classifies every migration at `dir` against the database's
+ * _prisma_migrations history (applied, pending, failed, modified, missing,
+ * out-of-order), read-only, off the event loop. `report.status_code` is 0 up
+ * to date, 1 pending, 2 needs a person.
+ */
+async function migrateStatus(dir, options) {
+  return runMigrate('status', dir, options, addon.migrateStatus);
+}
+
+/**
+ * Applies the pending migrations at `dir` in order under Prisma's advisory
+ * lock, off the event loop, and resolves with the migrate report. An SQL
+ * error rejects with a DatabaseError carrying file, line, column, sqlstate,
+ * the report (`error.report`) and `error.failure`.
+ */
+async function migrateDeploy(dir, options) {
+  return runMigrate('deploy', dir, options, addon.migrateDeploy);
+}
+
+/**
+ * Prisma's `migrate resolve`: `{ applied: name }` records a migration as
+ * applied without running it, `{ rolledBack: name }` marks a failed one as
+ * rolled back so the next deploy runs it again.
+ */
+async function migrateResolve(dir, target, options) {
+  if (target === null || typeof target !== 'object' || Array.isArray(target)) {
+    throw invalidArg('dbsafe: resolve takes { applied: name } or { rolledBack: name }');
+  }
+  const { applied, rolledBack, ...unknown } = target;
+  const isSet = (name) => name !== undefined && name !== null;
+  if (isSet(applied) === isSet(rolledBack) || Object.keys(unknown).length > 0) {
+    const error = new TypeError(
+      'dbsafe: resolve takes exactly one of { applied: name } and { rolledBack: name }',
+    );
+    error.code = 'ERR_INVALID_ARG_VALUE';
+    throw error;
+  }
+  const action = isSet(applied) ? 'applied' : 'rolled-back';
+  const name = isSet(applied)
+    ? toMigrationName(applied, 'applied')
+    : toMigrationName(rolledBack, 'rolledBack');
+  return runMigrate('resolve', dir, options, (file, json, cancel, progress, timeoutMs) =>
+    addon.migrateResolve(file, name, action, json, cancel, progress, timeoutMs),
+  );
+}
+
+/**
+ * Records every migration at `dir` up to and including `name` as applied
+ * without running it: a database made before the migration history adopts it.
+ */
+async function migrateBaseline(dir, name, options) {
+  const migration = toMigrationName(name, 'the baseline migration name');
+  return runMigrate('baseline', dir, options, (file, json, cancel, progress, timeoutMs) =>
+    addon.migrateBaseline(file, migration, json, cancel, progress, timeoutMs),
+  );
+}
+
+/** The migration runner, named like Prisma's `migrate` verbs. */
+const migrate = Object.freeze({
+  status: migrateStatus,
+  deploy: migrateDeploy,
+  resolve: migrateResolve,
+  baseline: migrateBaseline,
+});
+
 /**
  * Whether `script` matches a checksum stored in Prisma's _prisma_migrations
  * table, compared the way Prisma compares them (CRLF/LF variants too).
@@ -635,6 +875,7 @@ module.exports = {
   VersionError,
   IoError,
   ConnectError,
+  StateError,
   migrations,
   migrationsJson,
   migrationsSync,
@@ -644,6 +885,11 @@ module.exports = {
   checkSql,
   stats,
   statsSync,
+  migrate,
+  migrateStatus,
+  migrateDeploy,
+  migrateResolve,
+  migrateBaseline,
   checksumMatches,
   cliMain,
 };

@@ -302,20 +302,25 @@ MigrationPlan read_plan(Session &s, const MigrationSet &set,
 // database's "ERROR:" line when there is one (Prisma's logs and dbsafe's
 // both hold it), else the first non-empty line.
 std::string log_summary(const std::string &text) {
-  std::string first;
+  std::vector<std::string> lines;
   std::size_t pos = 0;
-  while (pos <= text.size()) {
+  while (pos < text.size()) {
     auto nl = text.find('\n', pos);
-    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-    if (line.starts_with("ERROR:") || line.find("error:") != std::string::npos) {
-      first = line;
-      break;
-    }
-    if (first.empty() && line.find_first_not_of(" \t\r") != std::string::npos) first = line;
+    lines.push_back(text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
     if (nl == std::string::npos) break;
     pos = nl + 1;
   }
-  return first.size() > 300 ? first.substr(0, 300) + "…" : first;
+  auto pick = [&]() -> std::string {
+    for (const auto &l : lines)
+      if (l.starts_with("ERROR:")) return l;
+    for (const auto &l : lines)  // "…error: <what>", not a bare "Database error:" heading
+      if (auto at = l.find("error:"); at != std::string::npos && at + 6 < l.size()) return l;
+    for (const auto &l : lines)
+      if (l.find_first_not_of(" \t\r") != std::string::npos) return l;
+    return {};
+  };
+  std::string line = pick();
+  return line.size() > 300 ? line.substr(0, 300) + "…" : line;
 }
 
 // Refuses to deploy over a history that needs a person first.
@@ -553,6 +558,9 @@ class Deployer {
     last_blockers_.clear();
     s_.conn.exec_script(sql, ctx_, observer);
     if (!suffix.empty()) s_.conn.simple(suffix);
+    ctx_.progress(progress_event(
+        "step-finish", {{"migration", m.name}},
+        {{"step", double(step_no)}, {"steps", double(steps)}, {"elapsed_ms", ms_since(started)}}));
   }
 
   bool lock_timeout(const pg::ServerError &e) const { return e.sqlstate() == "55P03"; }
@@ -793,9 +801,10 @@ void add_plan_warnings(MigrateReport &report) {
     if (m.state == MigrationState::Failed)
       report.warnings.push_back(
           "migration " + m.name +
-          (m.resumable ? " was interrupted part-way; the next deploy resumes it"
-                       : " failed; resolve it with `dbsafe migrate resolve --rolled-back " +
-                             m.name + "` or `--applied " + m.name + "`"));
+          (m.resumable
+               ? " was interrupted part-way; the next deploy resumes it"
+               : " failed; resolve it with `" + resolve_command(report.plan.root, m.name, true) +
+                     "` or `" + resolve_command(report.plan.root, m.name, false) + "`"));
   }
 }
 
@@ -891,8 +900,16 @@ MigrateReport migrate_deploy(const std::string &migrations_dir, const MigrateOpt
   try {
     deployer.run(plan, resume_ids);
   } catch (Error &e) {
-    if (report.failure) {
-      report.plan = read_plan(session, set.set, nullptr);
+    // Whatever stopped the deploy, the caller learns what was applied.
+    if (e.detail_json() == "{}") {
+      try {
+        if (PQstatus(session.conn.raw()) == CONNECTION_OK && !session.conn.in_transaction())
+          report.plan = read_plan(session, set.set, nullptr);
+        else
+          report.plan = plan;
+      } catch (const Error &) {
+        report.plan = plan;  // the session is gone: the plan as it was before
+      }
       add_plan_warnings(report);
       report.elapsed_ms = ms_since(started);
       e.with_detail_json(report.to_json());

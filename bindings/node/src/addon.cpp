@@ -322,6 +322,102 @@ bool RunStats(const StatsRequest &request, dbsafe_cancel *cancel, dbsafe_progres
   return true;
 }
 
+// Which migrate call of include/dbsafe/c/migrate.h a request makes.
+enum class MigrateCommand { Status, Deploy, Resolve, Baseline };
+
+// What one migrate call runs on, read on the JS thread. The options document
+// may hold a database URL with a password: it is never put in a message.
+struct MigrateRequest {
+  MigrateCommand command = MigrateCommand::Status;
+  std::string migrations_dir;
+  std::string migration_name;  // resolve and baseline
+  int resolve_action = DBSAFE_RESOLVE_APPLIED;
+  std::optional<std::string> options_json;  // nullopt: the library's defaults
+  uint32_t timeout_ms = 0;
+};
+
+// A migration name: a non-empty string without NUL characters.
+std::string MigrationNameArgument(const Napi::CallbackInfo &info, size_t index) {
+  if (info.Length() <= index || !info[index].IsString()) {
+    ThrowType(info.Env(), "migration name must be a string");
+  }
+  std::string name = info[index].As<Napi::String>().Utf8Value();
+  if (name.empty()) ThrowType(info.Env(), "migration name must not be empty");
+  if (name.find('\0') != std::string::npos) {
+    ThrowType(info.Env(), "migration name must not contain a NUL character");
+  }
+  return name;
+}
+
+// The resolve action by the name index.js uses: 'applied' or 'rolled-back'.
+int ResolveActionArgument(Napi::Env env, const Napi::Value &value) {
+  if (!value.IsString()) ThrowType(env, "resolve action must be a string");
+  const std::string action = value.As<Napi::String>().Utf8Value();
+  if (action == "applied") return DBSAFE_RESOLVE_APPLIED;
+  if (action == "rolled-back") return DBSAFE_RESOLVE_ROLLED_BACK;
+  ThrowRange(env, "resolve action must be 'applied' or 'rolled-back' (got '" + action + "')");
+}
+
+// Reads (dir, [name, [action,]] optionsJson, cancel, onProgress, timeoutMs):
+// `options_index` is where optionsJson sits for this command; the timeout
+// comes three arguments after it, past the cancel token and the callback.
+MigrateRequest ReadMigrateRequest(const Napi::CallbackInfo &info, MigrateCommand command,
+                                  size_t options_index) {
+  Napi::Env env = info.Env();
+  MigrateRequest request;
+  request.command = command;
+  request.migrations_dir = PathArgument(info, 0);
+  if (command == MigrateCommand::Resolve || command == MigrateCommand::Baseline) {
+    request.migration_name = MigrationNameArgument(info, 1);
+  }
+  if (command == MigrateCommand::Resolve) {
+    request.resolve_action = ResolveActionArgument(env, info[2]);
+  }
+  request.options_json = OptionalString(env, info[options_index], "optionsJson");
+  request.timeout_ms = TimeoutArgument(env, info[options_index + 3]);
+  return request;
+}
+
+// Runs the migrate call with the given token; fills `out` or `error`. A failed
+// deploy's report travels in the error's detail JSON, which TakeError keeps.
+bool RunMigrate(const MigrateRequest &request, dbsafe_cancel *cancel, dbsafe_progress_fn progress,
+                void *payload, std::string *out, ErrorInfo *error) {
+  dbsafe_call_options call = DBSAFE_CALL_OPTIONS_INIT;
+  call.cancel = cancel;
+  call.timeout_ms = request.timeout_ms;
+  call.progress = progress;
+  call.payload = payload;
+
+  const char *dir = request.migrations_dir.c_str();
+  const char *name = request.migration_name.c_str();
+  const char *options = request.options_json ? request.options_json->c_str() : nullptr;
+  OwnedBuf report;
+  dbsafe_error *err = nullptr;
+  int status = DBSAFE_ERROR;
+  switch (request.command) {
+    case MigrateCommand::Status:
+      status = dbsafe_migrate_status(report.get(), dir, options, &call, &err);
+      break;
+    case MigrateCommand::Deploy:
+      status = dbsafe_migrate_deploy(report.get(), dir, options, &call, &err);
+      break;
+    case MigrateCommand::Resolve:
+      status = dbsafe_migrate_resolve(report.get(), dir, name, request.resolve_action, options,
+                                      &call, &err);
+      break;
+    case MigrateCommand::Baseline:
+      status = dbsafe_migrate_baseline(report.get(), dir, name, options, &call, &err);
+      break;
+  }
+  if (status != DBSAFE_OK) {
+    *error = TakeError(status, err);
+    return false;
+  }
+  dbsafe_error_free(err);  // NULL on success; freed anyway in case
+  *out = report.str();
+  return true;
+}
+
 // The outcome of an asynchronous call that reports progress. It is settled
 // by the progress TSFN's finalizer, which runs on the JS thread once every
 // queued progress event has been delivered: so no progress event ever arrives
@@ -537,6 +633,21 @@ class StatsWorker final : public CallWorker {
   StatsRequest request_;
 };
 
+class MigrateWorker final : public CallWorker {
+ public:
+  MigrateWorker(Napi::Env env, MigrateRequest request)
+      : CallWorker(env, "dbsafe.migrate", "migrate call"), request_(std::move(request)) {}
+
+ protected:
+  bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload, std::string *out,
+           ErrorInfo *error) override {
+    return RunMigrate(request_, cancel, progress, payload, out, error);
+  }
+
+ private:
+  MigrateRequest request_;
+};
+
 // The cancel token and progress callback of an asynchronous call, checked on
 // the JS thread before any work is queued.
 struct AsyncArguments {
@@ -697,6 +808,45 @@ Napi::Value StatsSync(const Napi::CallbackInfo &info) {
   return Napi::String::New(env, stats);
 }
 
+// The migrate calls have no synchronous variant: a deploy can run for minutes
+// and must stay cancellable, so it never blocks the event loop.
+
+// migrateStatus(dir, optionsJson|null, cancel|null, onProgress|null, timeoutMs?)
+//   -> Promise<string>
+Napi::Value MigrateStatus(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  MigrateRequest request = ReadMigrateRequest(info, MigrateCommand::Status, 1);
+  const AsyncArguments args = ReadAsyncArguments(env, info[2], info[3]);
+  return QueueCall(env, new MigrateWorker(env, std::move(request)), args);
+}
+
+// migrateDeploy(dir, optionsJson|null, cancel|null, onProgress|null, timeoutMs?)
+//   -> Promise<string>
+Napi::Value MigrateDeploy(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  MigrateRequest request = ReadMigrateRequest(info, MigrateCommand::Deploy, 1);
+  const AsyncArguments args = ReadAsyncArguments(env, info[2], info[3]);
+  return QueueCall(env, new MigrateWorker(env, std::move(request)), args);
+}
+
+// migrateResolve(dir, name, 'applied'|'rolled-back', optionsJson|null, cancel|null,
+//                onProgress|null, timeoutMs?) -> Promise<string>
+Napi::Value MigrateResolve(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  MigrateRequest request = ReadMigrateRequest(info, MigrateCommand::Resolve, 3);
+  const AsyncArguments args = ReadAsyncArguments(env, info[4], info[5]);
+  return QueueCall(env, new MigrateWorker(env, std::move(request)), args);
+}
+
+// migrateBaseline(dir, name, optionsJson|null, cancel|null, onProgress|null, timeoutMs?)
+//   -> Promise<string>
+Napi::Value MigrateBaseline(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  MigrateRequest request = ReadMigrateRequest(info, MigrateCommand::Baseline, 2);
+  const AsyncArguments args = ReadAsyncArguments(env, info[3], info[4]);
+  return QueueCall(env, new MigrateWorker(env, std::move(request)), args);
+}
+
 // checkSql(sql: string|Buffer|Uint8Array, name|null, optionsJson|null) -> string
 Napi::Value CheckSql(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -829,6 +979,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("checkSql", Napi::Function::New(env, CheckSql, "checkSql"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
   exports.Set("statsSync", Napi::Function::New(env, StatsSync, "statsSync"));
+  exports.Set("migrateStatus", Napi::Function::New(env, MigrateStatus, "migrateStatus"));
+  exports.Set("migrateDeploy", Napi::Function::New(env, MigrateDeploy, "migrateDeploy"));
+  exports.Set("migrateResolve", Napi::Function::New(env, MigrateResolve, "migrateResolve"));
+  exports.Set("migrateBaseline", Napi::Function::New(env, MigrateBaseline, "migrateBaseline"));
   exports.Set("checksumMatches", Napi::Function::New(env, ChecksumMatches, "checksumMatches"));
   exports.Set("cliMain", Napi::Function::New(env, CliMain, "cliMain"));
   exports.Set("ABI_VERSION", Napi::Number::New(env, DBSAFE_ABI_VERSION));

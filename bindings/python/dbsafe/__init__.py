@@ -13,6 +13,8 @@ with Ctrl-C (the call is cancelled, then ``KeyboardInterrupt`` is raised).
     ...     print(f.file, f.line, f.level, f.rule, f.message)
     >>> stats = dbsafe.stats("postgresql://app@db/app")   # read-only queries
     >>> report = dbsafe.check("prisma/migrations", stats=stats)
+    >>> report = dbsafe.migrate_deploy("prisma/migrations", database_url="postgresql://app@db/app")
+    >>> [m.name for m in report.applied]
 
 Library log messages go to the ``logging`` logger ``"dbsafe"`` (children named
 after the component, e.g. ``"dbsafe.source"``).
@@ -24,19 +26,26 @@ import json as _json
 import logging as _logging
 import math as _math
 import os as _os
+import re as _re
 import sys as _sys
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _dbsafe
 from ._dbsafe import CancelToken
 from ._types import (
+    AppliedMigration,
     CheckReport,
     CheckSummary,
     Finding,
     Impact,
     IndexStats,
+    MigrateReport,
+    MigrateSummary,
     Migration,
+    MigrationFailure,
     MigrationSet,
+    MigrationStep,
+    PlannedMigration,
     Stats,
     TableStats,
 )
@@ -54,6 +63,7 @@ from .errors import (
     InvalidInputError,
     NotFoundError,
     ParseError,
+    StateError,
     TimeoutError,
     VersionError,
 )
@@ -67,6 +77,10 @@ __all__ = [
     "check",
     "check_sql",
     "stats",
+    "migrate_status",
+    "migrate_deploy",
+    "migrate_resolve",
+    "migrate_baseline",
     "cli_main",
     "checksum_matches",
     "CancelToken",
@@ -79,7 +93,14 @@ __all__ = [
     "Stats",
     "TableStats",
     "IndexStats",
+    "MigrateReport",
+    "MigrateSummary",
+    "PlannedMigration",
+    "AppliedMigration",
+    "MigrationFailure",
+    "MigrationStep",
     "LAYOUTS",
+    "MIGRATE_MODES",
     "ProgressCallback",
 ]
 # The exception classes are listed once, in errors.py.
@@ -89,6 +110,11 @@ __version__: str = _dbsafe.version()
 
 #: Migration directory layouts understood by :func:`migrations`.
 LAYOUTS: Tuple[str, ...] = ("auto", "prisma", "plain", "flyway", "dbmate", "golang-migrate")
+
+#: How the migrate calls apply a migration: ``"safe"`` (each file in its own
+#: transaction, statements that cannot run in one outside it) or ``"prisma"``
+#: (each file sent as one query, as Prisma does).
+MIGRATE_MODES: Tuple[str, ...] = ("safe", "prisma")
 
 #: A progress callback receives each event as a dict with at least ``"event"``.
 ProgressCallback = Callable[[Dict[str, Any]], Any]
@@ -293,6 +319,11 @@ def _options_json(
         "large_table_rows": large_table_rows,
         "large_table_bytes": large_table_bytes,
     }
+    return _document(options)
+
+
+def _document(options: Mapping[str, Any]) -> Optional[str]:
+    """The options document with the options that are not None; None when there are none."""
     document: Dict[str, Any] = {}
     for key, value in options.items():
         if value is None:
@@ -308,11 +339,25 @@ def _options_json(
 _OPTIONS_PREFIX = "options_json: "
 
 
-def _renamed(exc: InvalidInputError) -> InvalidInputError:
-    """The library names its options document "options_json"; the caller wrote keywords."""
+def _renamed(
+    exc: InvalidInputError, keywords: Optional[Mapping[str, str]] = None
+) -> InvalidInputError:
+    """The library names its options document "options_json"; the caller wrote keywords.
+
+    ``keywords`` maps a document key to the keyword that sets it, where they differ.
+    """
     if not exc.message.startswith(_OPTIONS_PREFIX):
         return exc
-    return type(exc)(exc.message[len(_OPTIONS_PREFIX) :], **exc._fields())
+    text = exc.message[len(_OPTIONS_PREFIX) :]
+    for key, keyword in (keywords or {}).items():
+        # The key leads the message ("migrations must be ...") or is the option it
+        # does not know ('unknown option "migrations.<name>.<key>"').
+        text, renamed = _re.subn(
+            rf'^(unknown option ")?{_re.escape(key)}\b', rf"\g<1>{keyword}", text
+        )
+        if renamed:
+            break
+    return type(exc)(text, **exc._fields())
 
 
 def check(
@@ -499,6 +544,356 @@ def stats(
     log, log_level = _log_arguments()
     text = _dbsafe.stats_collect(database_url, timeout_ms, cancel, log, log_level)
     return Stats.from_json(text)
+
+
+#: What :func:`migrate_deploy` and the other migrate calls take as ``migration_timeouts``:
+#: ``{"<migration name>": {"lock_timeout_ms": n, "statement_timeout_ms": n}}``.
+MigrationTimeouts = Mapping[str, Mapping[str, int]]
+
+# The migrate options whose keyword is not the options document's key.
+_MIGRATE_KEYWORDS = {"migrations": "migration_timeouts"}
+
+
+def _migrate_options_json(
+    *,
+    database_url: Optional[str],
+    mode: str,
+    schema: Optional[str],
+    layout: Optional[str],
+    lock_timeout_ms: Optional[int],
+    statement_timeout_ms: Optional[int],
+    lock_retries: Optional[int],
+    lock_retry_backoff_ms: Optional[int],
+    advisory_lock_timeout_ms: Optional[int],
+    connect_retry_ms: Optional[int],
+    allow_modified: Optional[bool],
+    migration_timeouts: Optional[MigrationTimeouts],
+    dry_run: Optional[bool] = None,
+) -> Optional[str]:
+    """The options document of the dbsafe_migrate_* calls (``include/dbsafe/c/migrate.h``).
+
+    Options left as None are not set. The layout and mode are checked here, as
+    :func:`migrations` does; the library judges the numbers.
+    """
+    if layout is not None and layout not in LAYOUTS:
+        raise InvalidInputError(
+            f"unknown migration layout {layout!r}; use one of {', '.join(LAYOUTS)}"
+        )
+    if mode not in MIGRATE_MODES:
+        raise InvalidInputError(f"unknown mode {mode!r}; use one of {', '.join(MIGRATE_MODES)}")
+    if database_url is not None:
+        _check_database_url(database_url)
+    if migration_timeouts is not None:
+        if not isinstance(migration_timeouts, Mapping):
+            raise TypeError(
+                "migration_timeouts must map migration names to "
+                '{"lock_timeout_ms": n, "statement_timeout_ms": n}'
+            )
+        migration_timeouts = {
+            name: dict(timeouts) if isinstance(timeouts, Mapping) else timeouts
+            for name, timeouts in migration_timeouts.items()
+        }
+    return _document(
+        {
+            "database_url": database_url,
+            "mode": mode,
+            "schema": schema,
+            "layout": layout,
+            "lock_timeout_ms": lock_timeout_ms,
+            "statement_timeout_ms": statement_timeout_ms,
+            "lock_retries": lock_retries,
+            "lock_retry_backoff_ms": lock_retry_backoff_ms,
+            "advisory_lock_timeout_ms": advisory_lock_timeout_ms,
+            "connect_retry_ms": connect_retry_ms,
+            "allow_modified": allow_modified,
+            "migrations": migration_timeouts,
+            "dry_run": dry_run,
+        }
+    )
+
+
+def _run_migrate(
+    native: Callable[..., str],
+    *arguments: Any,
+    options: Optional[str],
+    timeout: Optional[float],
+    progress: Optional[ProgressCallback],
+    cancel: Optional[CancelToken],
+) -> MigrateReport:
+    """Runs one dbsafe_migrate_* call through the native layer and types its report."""
+    timeout_ms = _timeout_ms(timeout)
+    on_event = _progress_events(progress)
+    _check_cancel(cancel)
+    log, log_level = _log_arguments()
+    try:
+        text = native(*arguments, options, timeout_ms, on_event, cancel, log, log_level)
+    except InvalidInputError as exc:
+        renamed = _renamed(exc, _MIGRATE_KEYWORDS)
+        if renamed is exc:
+            raise
+        raise renamed from None
+    return MigrateReport.from_json(text)
+
+
+def migrate_status(
+    directory: StrPath,
+    *,
+    database_url: Optional[str] = None,
+    mode: str = "safe",
+    schema: Optional[str] = None,
+    layout: Optional[str] = None,
+    lock_timeout_ms: Optional[int] = None,
+    statement_timeout_ms: Optional[int] = None,
+    lock_retries: Optional[int] = None,
+    lock_retry_backoff_ms: Optional[int] = None,
+    advisory_lock_timeout_ms: Optional[int] = None,
+    connect_retry_ms: Optional[int] = None,
+    allow_modified: Optional[bool] = None,
+    migration_timeouts: Optional[MigrationTimeouts] = None,
+    timeout: Optional[float] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> MigrateReport:
+    """Classify every migration at ``directory`` against the ``_prisma_migrations`` history.
+
+    Each migration is applied, pending, failed, modified, missing or
+    out-of-order; ``report.status_code`` is 0 (up to date), 1 (pending) or 2
+    (needs a person), the exit code of ``dbsafe migrate status``. Read-only, so
+    it works through a transaction pooler. The GIL is released while the
+    library works.
+
+    :param database_url: the database; default ``DIRECT_URL``, else ``DATABASE_URL``,
+        from the environment (as Prisma).
+    :param mode: one of :data:`MIGRATE_MODES`.
+    :param schema: the schema of ``_prisma_migrations``; default the URL's ``schema``
+        parameter, else ``"public"``.
+    :param layout: one of :data:`LAYOUTS`.
+    :param lock_timeout_ms: ``SET lock_timeout`` per statement (default 5000).
+    :param statement_timeout_ms: ``SET statement_timeout`` per statement (default none).
+    :param lock_retries: times a statement that hit the lock timeout is retried (default 3).
+    :param lock_retry_backoff_ms: the first backoff between those retries.
+    :param advisory_lock_timeout_ms: how long to wait for another deploy's migration
+        advisory lock (default 60000).
+    :param connect_retry_ms: how long to keep retrying a connection that fails to open,
+        e.g. while a serverless compute wakes up (default 20000).
+    :param allow_modified: deploy even though an applied migration's file changed since.
+    :param migration_timeouts: per migration name,
+        ``{"lock_timeout_ms": n, "statement_timeout_ms": n}``; wins over the run's values.
+    :param timeout: give up after this many seconds (:class:`TimeoutError`); the
+        running statement is cancelled on the server.
+    :param progress: called with each progress event, a dict with ``"event"``
+        (``"connect-retry"``, ``"lock-wait"``, ``"migration-start"``, ``"step-start"``,
+        ``"statement-finish"``, ``"migration-finish"``, ``"lock-timeout-retry"``); as for
+        :func:`migrations`.
+    :param cancel: a :class:`CancelToken`; cancelling it cancels the running
+        statement on the server (:class:`CancelledError`). Ctrl-C does too.
+    :raises NotFoundError: ``directory`` does not exist.
+    :raises ConnectError: the server cannot be reached (the message never includes
+        the URL's password).
+    :raises Error: any other failure, as the subclass of its status code.
+    """
+    options = _migrate_options_json(
+        database_url=database_url,
+        mode=mode,
+        schema=schema,
+        layout=layout,
+        lock_timeout_ms=lock_timeout_ms,
+        statement_timeout_ms=statement_timeout_ms,
+        lock_retries=lock_retries,
+        lock_retry_backoff_ms=lock_retry_backoff_ms,
+        advisory_lock_timeout_ms=advisory_lock_timeout_ms,
+        connect_retry_ms=connect_retry_ms,
+        allow_modified=allow_modified,
+        migration_timeouts=migration_timeouts,
+    )
+    return _run_migrate(
+        _dbsafe.migrate_status,
+        _os.fsencode(directory),
+        options=options,
+        timeout=timeout,
+        progress=progress,
+        cancel=cancel,
+    )
+
+
+def migrate_deploy(
+    directory: StrPath,
+    *,
+    database_url: Optional[str] = None,
+    mode: str = "safe",
+    schema: Optional[str] = None,
+    layout: Optional[str] = None,
+    lock_timeout_ms: Optional[int] = None,
+    statement_timeout_ms: Optional[int] = None,
+    lock_retries: Optional[int] = None,
+    lock_retry_backoff_ms: Optional[int] = None,
+    advisory_lock_timeout_ms: Optional[int] = None,
+    connect_retry_ms: Optional[int] = None,
+    allow_modified: Optional[bool] = None,
+    migration_timeouts: Optional[MigrationTimeouts] = None,
+    dry_run: bool = False,
+    timeout: Optional[float] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> MigrateReport:
+    """Apply the pending migrations at ``directory`` in order, as ``prisma migrate deploy`` does.
+
+    Runs under Prisma's migration advisory lock and records each migration in
+    ``_prisma_migrations`` exactly as Prisma does. Takes the options of
+    :func:`migrate_status`, and ``dry_run``: report the plan and each pending
+    migration's steps (``PlannedMigration.steps``) without running anything.
+
+    :raises DatabaseError: an SQL error stopped the deploy: ``file``, ``line``,
+        ``column`` and ``sqlstate`` say where, ``report`` is the migrate report and
+        ``failure`` (also ``report.failure``) says what is left and the command that
+        clears it.
+    :raises StateError: a migration is recorded as failed, or was modified without
+        ``allow_modified``; nothing was changed, and the message names the command
+        that clears it.
+    :raises InvalidInputError: the URL goes through a transaction-mode pooler;
+        nothing was changed.
+    :raises CancelledError: ``cancel`` was cancelled; the running statement was
+        cancelled on the server.
+    :raises Error: any other failure, as for :func:`migrate_status`.
+    """
+    if not isinstance(dry_run, bool):
+        raise TypeError(f"dry_run must be a bool, not {type(dry_run).__name__}")
+    options = _migrate_options_json(
+        database_url=database_url,
+        mode=mode,
+        schema=schema,
+        layout=layout,
+        lock_timeout_ms=lock_timeout_ms,
+        statement_timeout_ms=statement_timeout_ms,
+        lock_retries=lock_retries,
+        lock_retry_backoff_ms=lock_retry_backoff_ms,
+        advisory_lock_timeout_ms=advisory_lock_timeout_ms,
+        connect_retry_ms=connect_retry_ms,
+        allow_modified=allow_modified,
+        migration_timeouts=migration_timeouts,
+        dry_run=dry_run or None,
+    )
+    return _run_migrate(
+        _dbsafe.migrate_deploy,
+        _os.fsencode(directory),
+        options=options,
+        timeout=timeout,
+        progress=progress,
+        cancel=cancel,
+    )
+
+
+def migrate_resolve(
+    directory: StrPath,
+    *,
+    applied: Optional[str] = None,
+    rolled_back: Optional[str] = None,
+    database_url: Optional[str] = None,
+    mode: str = "safe",
+    schema: Optional[str] = None,
+    layout: Optional[str] = None,
+    lock_timeout_ms: Optional[int] = None,
+    statement_timeout_ms: Optional[int] = None,
+    lock_retries: Optional[int] = None,
+    lock_retry_backoff_ms: Optional[int] = None,
+    advisory_lock_timeout_ms: Optional[int] = None,
+    connect_retry_ms: Optional[int] = None,
+    allow_modified: Optional[bool] = None,
+    migration_timeouts: Optional[MigrationTimeouts] = None,
+    timeout: Optional[float] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> MigrateReport:
+    """Prisma's ``migrate resolve``: give exactly one of ``applied`` and ``rolled_back``.
+
+    ``applied=NAME`` records the migration as applied without running it (it
+    was applied by hand); ``rolled_back=NAME`` marks a failed migration as
+    rolled back, so the next :func:`migrate_deploy` runs it again. Takes the
+    options of :func:`migrate_status`.
+    """
+    if (applied is None) == (rolled_back is None):
+        raise TypeError("migrate_resolve takes exactly one of applied= and rolled_back=")
+    name = applied if applied is not None else rolled_back
+    if not isinstance(name, str):
+        raise TypeError(f"the migration name must be a str, not {type(name).__name__}")
+    action = _dbsafe.RESOLVE_APPLIED if applied is not None else _dbsafe.RESOLVE_ROLLED_BACK
+    options = _migrate_options_json(
+        database_url=database_url,
+        mode=mode,
+        schema=schema,
+        layout=layout,
+        lock_timeout_ms=lock_timeout_ms,
+        statement_timeout_ms=statement_timeout_ms,
+        lock_retries=lock_retries,
+        lock_retry_backoff_ms=lock_retry_backoff_ms,
+        advisory_lock_timeout_ms=advisory_lock_timeout_ms,
+        connect_retry_ms=connect_retry_ms,
+        allow_modified=allow_modified,
+        migration_timeouts=migration_timeouts,
+    )
+    return _run_migrate(
+        _dbsafe.migrate_resolve,
+        _os.fsencode(directory),
+        name,
+        action,
+        options=options,
+        timeout=timeout,
+        progress=progress,
+        cancel=cancel,
+    )
+
+
+def migrate_baseline(
+    directory: StrPath,
+    name: str,
+    *,
+    database_url: Optional[str] = None,
+    mode: str = "safe",
+    schema: Optional[str] = None,
+    layout: Optional[str] = None,
+    lock_timeout_ms: Optional[int] = None,
+    statement_timeout_ms: Optional[int] = None,
+    lock_retries: Optional[int] = None,
+    lock_retry_backoff_ms: Optional[int] = None,
+    advisory_lock_timeout_ms: Optional[int] = None,
+    connect_retry_ms: Optional[int] = None,
+    allow_modified: Optional[bool] = None,
+    migration_timeouts: Optional[MigrationTimeouts] = None,
+    timeout: Optional[float] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> MigrateReport:
+    """Record every migration up to and including ``name`` as applied without running it.
+
+    For a database made before its migration history: the migrations that
+    built it are marked applied, and the next :func:`migrate_deploy` runs only
+    the later ones. Takes the options of :func:`migrate_status`.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"the migration name must be a str, not {type(name).__name__}")
+    options = _migrate_options_json(
+        database_url=database_url,
+        mode=mode,
+        schema=schema,
+        layout=layout,
+        lock_timeout_ms=lock_timeout_ms,
+        statement_timeout_ms=statement_timeout_ms,
+        lock_retries=lock_retries,
+        lock_retry_backoff_ms=lock_retry_backoff_ms,
+        advisory_lock_timeout_ms=advisory_lock_timeout_ms,
+        connect_retry_ms=connect_retry_ms,
+        allow_modified=allow_modified,
+        migration_timeouts=migration_timeouts,
+    )
+    return _run_migrate(
+        _dbsafe.migrate_baseline,
+        _os.fsencode(directory),
+        name,
+        options=options,
+        timeout=timeout,
+        progress=progress,
+        cancel=cancel,
+    )
 
 
 def checksum_matches(script: Union[bytes, str], stored_checksum: str) -> bool:

@@ -41,6 +41,48 @@ def stats_collect(
     log: Optional[Callable[[int, str, str], object]] = None,
     log_level: int = 30,
 ) -> str: ...
+RESOLVE_APPLIED: int
+RESOLVE_ROLLED_BACK: int
+
+def migrate_status(
+    path: Union[str, bytes],
+    options_json: Optional[str] = None,
+    timeout_ms: int = 0,
+    progress: Optional[Callable[[str], object]] = None,
+    cancel: Optional[CancelToken] = None,
+    log: Optional[Callable[[int, str, str], object]] = None,
+    log_level: int = 30,
+) -> str: ...
+def migrate_deploy(
+    path: Union[str, bytes],
+    options_json: Optional[str] = None,
+    timeout_ms: int = 0,
+    progress: Optional[Callable[[str], object]] = None,
+    cancel: Optional[CancelToken] = None,
+    log: Optional[Callable[[int, str, str], object]] = None,
+    log_level: int = 30,
+) -> str: ...
+def migrate_resolve(
+    path: Union[str, bytes],
+    name: str,
+    action: int,
+    options_json: Optional[str] = None,
+    timeout_ms: int = 0,
+    progress: Optional[Callable[[str], object]] = None,
+    cancel: Optional[CancelToken] = None,
+    log: Optional[Callable[[int, str, str], object]] = None,
+    log_level: int = 30,
+) -> str: ...
+def migrate_baseline(
+    path: Union[str, bytes],
+    name: str,
+    options_json: Optional[str] = None,
+    timeout_ms: int = 0,
+    progress: Optional[Callable[[str], object]] = None,
+    cancel: Optional[CancelToken] = None,
+    log: Optional[Callable[[int, str, str], object]] = None,
+    log_level: int = 30,
+) -> str: ...
 def check_sql(
     sql: Union[str, bytes], name: str = "<sql>", options_json: Optional[str] = None
 ) -> str: ...

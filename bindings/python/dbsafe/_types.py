@@ -16,6 +16,12 @@ __all__ = [
     "TableStats",
     "IndexStats",
     "Stats",
+    "MigrationStep",
+    "PlannedMigration",
+    "AppliedMigration",
+    "MigrationFailure",
+    "MigrateSummary",
+    "MigrateReport",
 ]
 
 
@@ -329,3 +335,233 @@ class Stats:
     def to_dict(self) -> Dict[str, Any]:
         """The stats document as plain JSON values."""
         return _json.loads(self.json)
+
+
+@dataclass(frozen=True)
+class MigrationStep:
+    """One unit the runner sends: statements in one transaction, or one that cannot run in one."""
+
+    #: 1-based position where the step starts in the migration's file.
+    line: int
+    column: int
+    #: False: runs outside any transaction (``CREATE INDEX CONCURRENTLY``, ``VACUUM``, ...).
+    transactional: bool
+    sql: str
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "MigrationStep":
+        return cls(
+            line=doc["line"],
+            column=doc["column"],
+            transactional=doc["transactional"],
+            sql=doc["sql"],
+        )
+
+
+@dataclass(frozen=True)
+class PlannedMigration:
+    """One migration of a migrate report and how it stands against ``_prisma_migrations``."""
+
+    name: str
+    #: ``"applied"``, ``"pending"``, ``"failed"``, ``"modified"``, ``"missing"`` or
+    #: ``"out-of-order"`` (pending, but a later one is applied: deploy runs it, status warns).
+    state: str
+    #: Relative to the report's ``root``; empty when the migration is missing.
+    path: str
+    #: SHA-256 of the file on disk.
+    checksum: str
+    #: The checksum recorded in ``_prisma_migrations``; empty when not recorded.
+    recorded_checksum: str
+    #: ISO 8601 times from the history; None when not recorded.
+    started_at: Optional[str] = None
+    finished_at: Optional[str] = None
+    #: The failure recorded in the history, if any.
+    logs: Optional[str] = None
+    #: A multi-step migration stopped part-way by a crash: the next deploy resumes it.
+    resumable: bool = False
+    #: ``migrate_deploy(dry_run=True)`` only: what each step would send.
+    steps: List[MigrationStep] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "PlannedMigration":
+        return cls(
+            name=doc["name"],
+            state=doc["state"],
+            path=doc.get("path", ""),
+            checksum=doc.get("checksum", ""),
+            recorded_checksum=doc.get("recorded_checksum", ""),
+            started_at=doc.get("started_at"),
+            finished_at=doc.get("finished_at"),
+            logs=doc.get("logs"),
+            resumable=doc.get("resumable", False),
+            steps=[MigrationStep.from_dict(step) for step in doc.get("steps", [])],
+        )
+
+
+@dataclass(frozen=True)
+class AppliedMigration:
+    """A migration a deploy ran."""
+
+    name: str
+    steps: int
+    elapsed_ms: float
+    #: It continued a crashed multi-step migration.
+    resumed: bool = False
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "AppliedMigration":
+        return cls(
+            name=doc["name"],
+            steps=doc["steps"],
+            elapsed_ms=doc["elapsed_ms"],
+            resumed=doc.get("resumed", False),
+        )
+
+
+@dataclass(frozen=True)
+class MigrationFailure:
+    """Where and why a deploy stopped."""
+
+    migration: str
+    #: The migration's file: the report's root joined with its path.
+    file: str
+    #: 1-based position of the failing statement in ``file``; 0 when unknown.
+    line: int
+    column: int
+    sqlstate: str
+    message: str
+    #: Nothing of the failed migration is left in the database.
+    rolled_back: bool
+    #: Steps of the migration that committed.
+    steps_done: int
+    #: The command that clears the failure, e.g. ``dbsafe migrate resolve --rolled-back <name>``.
+    resolve_command: str
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "MigrationFailure":
+        return cls(
+            migration=doc["migration"],
+            file=doc["file"],
+            line=doc.get("line", 0),
+            column=doc.get("column", 0),
+            sqlstate=doc.get("sqlstate", ""),
+            message=doc["message"],
+            rolled_back=doc.get("rolled_back", False),
+            steps_done=doc.get("steps_done", 0),
+            resolve_command=doc.get("resolve_command", ""),
+        )
+
+
+@dataclass(frozen=True)
+class MigrateSummary:
+    """How many migrations are in each state."""
+
+    applied: int
+    pending: int
+    failed: int
+    modified: int
+    missing: int
+    out_of_order: int
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "MigrateSummary":
+        return cls(
+            applied=doc.get("applied", 0),
+            pending=doc.get("pending", 0),
+            failed=doc.get("failed", 0),
+            modified=doc.get("modified", 0),
+            missing=doc.get("missing", 0),
+            out_of_order=doc.get("out_of_order", 0),
+        )
+
+
+_MIGRATE_COMMANDS = ("status", "deploy", "resolve", "baseline")
+
+
+@dataclass(frozen=True)
+class MigrateReport:
+    """What a migrate call found and did (``docs/schema/migrate-report.v1.json``).
+
+    Returned by :func:`dbsafe.migrate_status`, :func:`dbsafe.migrate_deploy`,
+    :func:`dbsafe.migrate_resolve` and :func:`dbsafe.migrate_baseline`; a failed
+    deploy's exception carries one as ``report``.
+    """
+
+    schema_version: int
+    #: ``"status"``, ``"deploy"``, ``"resolve"`` or ``"baseline"``.
+    command: str
+    #: ``"safe"`` or ``"prisma"``.
+    mode: str
+    dry_run: bool
+    #: The migration directory read.
+    root: str
+    #: The quoted, schema-qualified history table, e.g. ``"public"."_prisma_migrations"``.
+    history_table: str
+    history_exists: bool
+    #: 0 up to date, 1 pending, 2 failed, modified or missing migrations (the CLI's exit code).
+    status_code: int
+    summary: MigrateSummary
+    #: Every migration in disk order, then those recorded but not on disk (after the command).
+    migrations: List[PlannedMigration]
+    #: What a deploy ran, in order.
+    applied: List[AppliedMigration]
+    #: resolve and baseline: the migrations they marked.
+    resolved: List[str]
+    warnings: List[str]
+    #: Where and why a deploy stopped; None when it did not.
+    failure: Optional[MigrationFailure]
+    elapsed_ms: float
+    #: The report as JSON text: exactly as the library produced it for a returned report;
+    #: re-serialised from the error's detail for an exception's ``report``.
+    json: str = field(repr=False, compare=False)
+
+    @staticmethod
+    def is_report(doc: Any) -> bool:
+        """Whether ``doc`` (a parsed JSON value) is a migrate report."""
+        return (
+            isinstance(doc, dict)
+            and doc.get("schema_version") == 1
+            and doc.get("command") in _MIGRATE_COMMANDS
+            and isinstance(doc.get("migrations"), list)
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "MigrateReport":
+        return cls._from_document(_json.loads(text), text)
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "MigrateReport":
+        return cls._from_document(doc, _json.dumps(doc))
+
+    @classmethod
+    def _from_document(cls, doc: Dict[str, Any], text: str) -> "MigrateReport":
+        failure = doc.get("failure")
+        return cls(
+            schema_version=doc["schema_version"],
+            command=doc["command"],
+            mode=doc["mode"],
+            dry_run=doc.get("dry_run", False),
+            root=doc["root"],
+            history_table=doc["history_table"],
+            history_exists=doc["history_exists"],
+            status_code=doc["status_code"],
+            summary=MigrateSummary.from_dict(doc.get("summary", {})),
+            migrations=[PlannedMigration.from_dict(m) for m in doc.get("migrations", [])],
+            applied=[AppliedMigration.from_dict(a) for a in doc.get("applied", [])],
+            resolved=list(doc.get("resolved", [])),
+            warnings=list(doc.get("warnings", [])),
+            failure=MigrationFailure.from_dict(failure) if failure is not None else None,
+            elapsed_ms=doc.get("elapsed_ms", 0),
+            json=text,
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The report as plain JSON values (the raw document)."""
+        return _json.loads(self.json)
+
+    def migration(self, name: str) -> PlannedMigration:
+        """The migration called ``name``; KeyError when the report has none."""
+        for planned in self.migrations:
+            if planned.name == name:
+                return planned
+        raise KeyError(name)

@@ -10,6 +10,10 @@ as in ``docs/schema/error.v1.json``. Where a built-in exception means the same t
 derives from it, so ``except FileNotFoundError`` or ``except TimeoutError``
 works as a Python programmer expects.
 
+When the detail is a migrate report (a failed ``migrate_deploy``), ``report``
+is that :class:`MigrateReport` and ``failure`` its :class:`MigrationFailure`;
+otherwise both are None.
+
 This module is pure Python and does not import the native extension.
 """
 
@@ -19,6 +23,8 @@ import builtins
 import errno as _errno
 import json as _json
 from typing import Any, Dict, Optional, Type
+
+from ._types import MigrateReport, MigrationFailure
 
 __all__ = [
     "Error",
@@ -35,8 +41,19 @@ __all__ = [
     "VersionError",
     "FileError",
     "ConnectError",
+    "StateError",
     "error_class",
 ]
+
+
+def _migrate_report(detail: Dict[str, Any]) -> Optional[MigrateReport]:
+    """The migrate report an error's detail holds (a failed deploy's), else None."""
+    if not MigrateReport.is_report(detail):
+        return None
+    try:
+        return MigrateReport.from_dict(detail)
+    except (KeyError, TypeError, ValueError):
+        return None  # a malformed report must not stand in the way of the error itself
 
 
 def _rebuild(cls: Type["Error"], message: str, fields: Dict[str, Any]) -> "Error":
@@ -60,6 +77,8 @@ class Error(Exception):
     http_status: int
     detail: Dict[str, Any]
     json: Optional[str]
+    report: Optional[MigrateReport]
+    failure: Optional[MigrationFailure]
 
     def __init__(
         self,
@@ -86,6 +105,9 @@ class Error(Exception):
         self.http_status = http_status
         self.detail = dict(detail) if detail else {}
         self.json = json
+        # Built from `detail`, so a pickled error gets them back too.
+        self.report = _migrate_report(self.detail)
+        self.failure = self.report.failure if self.report is not None else None
         if isinstance(self, OSError):
             # What OSError-based handlers look at.
             self.filename = file
@@ -234,6 +256,17 @@ class ConnectError(Error, builtins.ConnectionError):
     default_status = -13
 
 
+class StateError(Error):
+    """DBSAFE_ESTATE: the target's state needs a person first.
+
+    A failed or modified migration, a half-done restore: the message names
+    the command that clears it.
+    """
+
+    default_code = "DBSAFE_ESTATE"
+    default_status = -14
+
+
 _BY_CODE: Dict[str, Type[Error]] = {
     cls.default_code: cls
     for cls in (
@@ -250,6 +283,7 @@ _BY_CODE: Dict[str, Type[Error]] = {
         VersionError,
         FileError,
         ConnectError,
+        StateError,
     )
 }
 

@@ -360,6 +360,73 @@ py::str stats_collect(const std::string &database_url, std::uint32_t timeout_ms,
       timeout_ms, py::none(), cancel, std::move(log), log_level);
 }
 
+// The migrate calls (include/dbsafe/c/migrate.h). The options document may hold a database URL
+// with a password: no message here includes it. A failed deploy's report arrives as the error's
+// detail, which dbsafe.errors turns into the exception's `report` and `failure`.
+
+void require_migration_name(const std::string &name) {
+  if (name.empty()) raise_invalid("the migration name is empty");
+  if (name.find('\0') != std::string::npos) raise_invalid("the migration name contains a NUL byte");
+}
+
+void require_migrations_dir(const std::string &path) {
+  if (path.find('\0') != std::string::npos) raise_invalid("the path contains a NUL byte");
+}
+
+py::str migrate_status(const std::string &path, const std::optional<std::string> &options_json,
+                       std::uint32_t timeout_ms, py::object progress, CancelToken *cancel,
+                       py::object log, int log_level) {
+  require_migrations_dir(path);
+  const char *options = options_pointer(options_json);
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_migrate_status(out, path.c_str(), options, call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
+py::str migrate_deploy(const std::string &path, const std::optional<std::string> &options_json,
+                       std::uint32_t timeout_ms, py::object progress, CancelToken *cancel,
+                       py::object log, int log_level) {
+  require_migrations_dir(path);
+  const char *options = options_pointer(options_json);
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_migrate_deploy(out, path.c_str(), options, call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
+// `action` is DBSAFE_RESOLVE_APPLIED or DBSAFE_RESOLVE_ROLLED_BACK (RESOLVE_* in the module).
+py::str migrate_resolve(const std::string &path, const std::string &name, int action,
+                        const std::optional<std::string> &options_json, std::uint32_t timeout_ms,
+                        py::object progress, CancelToken *cancel, py::object log, int log_level) {
+  require_migrations_dir(path);
+  require_migration_name(name);
+  if (action != DBSAFE_RESOLVE_APPLIED && action != DBSAFE_RESOLVE_ROLLED_BACK)
+    raise_invalid("unknown resolve action " + std::to_string(action) +
+                  "; use RESOLVE_APPLIED or RESOLVE_ROLLED_BACK");
+  const char *options = options_pointer(options_json);
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_migrate_resolve(out, path.c_str(), name.c_str(), action, options, call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
+py::str migrate_baseline(const std::string &path, const std::string &name,
+                         const std::optional<std::string> &options_json, std::uint32_t timeout_ms,
+                         py::object progress, CancelToken *cancel, py::object log, int log_level) {
+  require_migrations_dir(path);
+  require_migration_name(name);
+  const char *options = options_pointer(options_json);
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_migrate_baseline(out, path.c_str(), name.c_str(), options, call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
 py::str check_sql(const std::string &sql, const std::string &name,
                   const std::optional<std::string> &options_json) {
   if (name.find('\0') != std::string::npos) raise_invalid("the name contains a NUL byte");
@@ -451,6 +518,30 @@ PYBIND11_MODULE(_dbsafe, m) {
   m.def("check_sql", &check_sql, py::arg("sql"), py::arg("name") = "<sql>",
         py::arg("options_json") = py::none(),
         "Check one SQL text as a one-file migration called `name`; return the report JSON text.");
+
+  m.attr("RESOLVE_APPLIED") = static_cast<int>(DBSAFE_RESOLVE_APPLIED);
+  m.attr("RESOLVE_ROLLED_BACK") = static_cast<int>(DBSAFE_RESOLVE_ROLLED_BACK);
+  m.def("migrate_status", &migrate_status, py::arg("path"), py::arg("options_json") = py::none(),
+        py::arg("timeout_ms") = 0, py::arg("progress") = py::none(), py::arg("cancel") = nullptr,
+        py::arg("log") = py::none(), py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Classify every migration at `path` against _prisma_migrations (read-only); return the "
+        "migrate report JSON text.");
+  m.def("migrate_deploy", &migrate_deploy, py::arg("path"), py::arg("options_json") = py::none(),
+        py::arg("timeout_ms") = 0, py::arg("progress") = py::none(), py::arg("cancel") = nullptr,
+        py::arg("log") = py::none(), py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Apply the pending migrations at `path`; return the migrate report JSON text.");
+  m.def("migrate_resolve", &migrate_resolve, py::arg("path"), py::arg("name"), py::arg("action"),
+        py::arg("options_json") = py::none(), py::arg("timeout_ms") = 0,
+        py::arg("progress") = py::none(), py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+        py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Mark migration `name` as applied or rolled back (`action`, a RESOLVE_* value); return the "
+        "migrate report JSON text.");
+  m.def("migrate_baseline", &migrate_baseline, py::arg("path"), py::arg("name"),
+        py::arg("options_json") = py::none(), py::arg("timeout_ms") = 0,
+        py::arg("progress") = py::none(), py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+        py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Record every migration up to and including `name` as applied without running it; return "
+        "the migrate report JSON text.");
   m.def("cli_main", &cli_main, py::arg("argv"),
         "Run the dbsafe command line (argv[0] is the program name); returns the exit code.");
   m.def("checksum_matches", &checksum_matches, py::arg("script"), py::arg("stored_checksum"),

@@ -37,9 +37,11 @@ DBSAFE_API int dbsafe_migrate_status(dbsafe_buf *out_report_json, const char *mi
 
 /* Applies the pending migrations in order. On an SQL error returns
  * DBSAFE_EDB with the file, line, column and SQLSTATE in the error and the
- * report (with its "failure") as the error's detail JSON. Refuses with
- * DBSAFE_EINVALID before changing anything when a migration is failed or
- * modified, or the URL goes through a transaction-mode pooler. */
+ * report (with its "failure") as the error's detail JSON; any other error
+ * after connecting (cancelled, timed out, lost connection) also carries the
+ * report, so the caller sees what was applied. Refuses before changing
+ * anything with DBSAFE_ESTATE when a migration is failed or modified, and
+ * with DBSAFE_EINVALID when the URL goes through a transaction-mode pooler. */
 DBSAFE_API int dbsafe_migrate_deploy(dbsafe_buf *out_report_json, const char *migrations_dir,
                                      const char *options_json, const dbsafe_call_options *call,
                                      dbsafe_error **out_err);
