@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <deque>
 #include <map>
 #include <optional>
 #include <regex>
@@ -220,7 +221,8 @@ bool is_builtin_type(std::string_view t) {
 struct Analyzer::State {
   CheckOptions options;
   LevelPolicy policy;
-  std::vector<Finding> findings;
+  // A deque: findings never move while the run grows (a Finding is large).
+  std::deque<Finding> findings;
   std::size_t statement_count = 0;
   int file_index = -1;
   int next_txn = 0;
@@ -2199,7 +2201,11 @@ void Analyzer::analyze_file(const FileInput &input) {
 }
 
 std::vector<Finding> Analyzer::take_findings() {
-  return std::move(state_->findings);
+  std::vector<Finding> out;
+  out.reserve(state_->findings.size());
+  for (auto &f : state_->findings) out.push_back(std::move(f));
+  state_->findings.clear();
+  return out;
 }
 
 std::size_t Analyzer::statements() const {

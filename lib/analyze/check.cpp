@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "analyze/analyzer.hpp"
 #include "analyze/rules.hpp"
@@ -281,16 +282,38 @@ CheckReport run(std::vector<ParsedFile> files, const CheckOptions &given, const 
   }
   CheckReport report;
   report.findings = analyzer.take_findings();
-  // File order is the order the files were given; inside a file, by position.
-  std::map<std::string, std::size_t> order;
-  for (std::size_t i = 0; i < files.size(); ++i) order.emplace(files[i].file, i);
-  std::stable_sort(report.findings.begin(), report.findings.end(),
-                   [&](const Finding &a, const Finding &b) {
-                     auto oa = order[a.file], ob = order[b.file];
-                     if (oa != ob) return oa < ob;
-                     if (a.line != b.line) return a.line < b.line;
-                     return a.column < b.column;
-                   });
+  // File order is the order the files were given; inside a file, by
+  // position. The keys are computed once per finding and an index sorted, so
+  // neither paths are compared nor findings moved while sorting.
+  {
+    std::unordered_map<std::string_view, std::size_t> order;
+    for (std::size_t i = 0; i < files.size(); ++i) order.emplace(files[i].file, i);
+    struct Key {
+      std::size_t file;
+      std::uint32_t line, column;
+      std::size_t index;
+    };
+    std::vector<Key> keys;
+    keys.reserve(report.findings.size());
+    for (std::size_t i = 0; i < report.findings.size(); ++i) {
+      const auto &f = report.findings[i];
+      auto it = order.find(f.file);
+      keys.push_back({it == order.end() ? files.size() : it->second, f.line, f.column, i});
+    }
+    std::stable_sort(keys.begin(), keys.end(), [](const Key &a, const Key &b) {
+      if (a.file != b.file) return a.file < b.file;
+      if (a.line != b.line) return a.line < b.line;
+      return a.column < b.column;
+    });
+    bool sorted = true;
+    for (std::size_t i = 0; i < keys.size() && sorted; ++i) sorted = keys[i].index == i;
+    if (!sorted) {
+      std::vector<Finding> ordered;
+      ordered.reserve(keys.size());
+      for (const auto &k : keys) ordered.push_back(std::move(report.findings[k.index]));
+      report.findings = std::move(ordered);
+    }
+  }
   auto &s = report.summary;
   s.files = static_cast<std::size_t>(
       std::count_if(files.begin(), files.end(), [](const ParsedFile &f) { return f.report; }));
