@@ -94,6 +94,14 @@ std::string History::mark_finished(const std::string &id) {
          conn_.quote_literal(id);
 }
 
+std::string History::insert_finished(const std::string &id, const std::string &name,
+                                     const std::string &checksum) {
+  return "INSERT INTO " + table_ +
+         " (id, checksum, migration_name, started_at, finished_at, applied_steps_count) VALUES (" +
+         conn_.quote_literal(id) + ", " + conn_.quote_literal(checksum) + ", " +
+         conn_.quote_literal(name) + ", now(), clock_timestamp(), 1)";
+}
+
 std::string History::insert_failed(const std::string &id, const std::string &name,
                                    const std::string &checksum, const std::string &logs) {
   return "INSERT INTO " + table_ +

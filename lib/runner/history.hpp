@@ -44,6 +44,9 @@ class History {
   std::string insert_started(const std::string &id, const std::string &name,
                              const std::string &checksum);
   std::string mark_finished(const std::string &id);
+  // A row started at the transaction's start and finished now.
+  std::string insert_finished(const std::string &id, const std::string &name,
+                              const std::string &checksum);
   std::string insert_failed(const std::string &id, const std::string &name,
                             const std::string &checksum, const std::string &logs);
   std::string set_logs(const std::string &id, const std::string &logs);

@@ -401,25 +401,42 @@ class Deployer {
     return t;
   }
 
-  // Sets the session's timeouts for the next migration and checks that this
+  // The session's timeouts for the next migration, and a check that this
   // session still holds the migration lock (a pooler nobody announced would
-  // have moved it), in one round trip.
-  // `then` (e.g. "BEGIN; INSERT …") rides along in the same round trip.
-  void prepare(const std::string &name, const std::string &then = "") {
+  // have moved it): SQL that rides at the head of the migration's first
+  // round trip. Four statements.
+  std::string preamble(const std::string &name) const {
     auto t = timeouts_for(name);
-    auto r = s_.conn.simple(
-        "SET lock_timeout = " + std::to_string(t.lock.count()) + "; SET statement_timeout = " +
-        std::to_string(t.statement.count()) + "; " + then + (then.empty() ? "" : "; ") +
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = " +
-        std::to_string(kMigrationLockKey) +
-        " AND objsubid = 1 AND granted AND pid = pg_backend_pid()");
-    if (r.text(0, 0) != "1") {
-      if (s_.conn.in_transaction()) s_.conn.simple("ROLLBACK");
-      throw Error(ErrorCode::State,
-                  "this session no longer holds the migration lock before " + name +
-                      ": the connection goes through a pooler that moved it to another server "
-                      "session. Deploy with the direct URL (DIRECT_URL); nothing of " +
-                      name + " was run.");
+    // Division by zero (SQLSTATE 22012) in the third statement when the lock
+    // is gone: cheaper per migration than a PL/pgSQL block.
+    return "SET lock_timeout = " + std::to_string(t.lock.count()) +
+           "; SET statement_timeout = " + std::to_string(t.statement.count()) +
+           "; SELECT 1 / count(*)::int FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND "
+           "classid = 0 AND objid = " +
+           std::to_string(kMigrationLockKey) +
+           " AND objsubid = 1 AND granted AND pid = pg_catalog.pg_backend_pid()";
+  }
+  static constexpr int kPreambleStatements = 3;
+  static bool lost_lock_error(const pg::ServerError &e, bool in_preamble) {
+    return in_preamble && e.sqlstate() == "22012";
+  }
+
+  [[noreturn]] void lost_lock(const std::string &name) {
+    if (s_.conn.in_transaction()) s_.conn.simple("ROLLBACK");
+    throw Error(ErrorCode::State,
+                "this session no longer holds the migration lock before " + name +
+                    ": the connection goes through a pooler that moved it to another server "
+                    "session. Deploy with the direct URL (DIRECT_URL); nothing of " +
+                    name + " was run.");
+  }
+
+  // Runs the preamble (and `then`) on its own.
+  void prepare(const std::string &name, const std::string &then = "") {
+    try {
+      s_.conn.simple(preamble(name) + (then.empty() ? "" : "; " + then));
+    } catch (const pg::ServerError &e) {
+      if (lost_lock_error(e, e.statements_done < kPreambleStatements)) lost_lock(name);
+      throw;
     }
   }
 
@@ -520,23 +537,40 @@ class Deployer {
 
   // Runs one step's SQL, reporting each statement; retries a statement that
   // hit lock_timeout (SQLSTATE 55P03) with backoff when `retry` allows.
+  // Bookkeeping sent in the same round trip as a step: `statements` of SQL
+  // before it, and SQL after it.
+  struct Wrap {
+    std::string prefix;
+    int prefix_statements = 0;
+    std::string suffix;
+  };
+
+  // Runs one step's SQL, reporting each statement. The wrap's prefix and
+  // suffix ride in the same simple query (one round trip per migration in
+  // the usual case); a server error is translated back so its statement
+  // index and position count from the step's first byte. A failure inside
+  // the prefix throws Error(State) when the lock check failed.
   void send(const Migration &m, const runner::Step &step, std::size_t step_no, std::size_t steps,
-            const std::string &prefix, const std::string &suffix) {
-    // The step's text is sent alone, so the server's error positions count
-    // from its first byte.
-    if (!prefix.empty()) s_.conn.simple(prefix);
+            const Wrap &wrap) {
     std::string sql = m.sql.substr(step.begin, step.end - step.begin);
+    const int script_statements = static_cast<int>(step.statement_begins.size());
+    std::size_t prefix_chars = 0;
+    if (!wrap.prefix.empty() || !wrap.suffix.empty()) {
+      std::string head = wrap.prefix.empty() ? std::string() : wrap.prefix + ";\n";
+      prefix_chars = util::utf8_length(head);
+      // The newline ends a trailing `--` comment of the file before the
+      // suffix; the file has no transaction control (atomic steps only).
+      sql = head + sql + (wrap.suffix.empty() ? std::string() : "\n;\n" + wrap.suffix);
+    }
     pg::ScriptObserver observer;
     auto started = Clock::now();
     auto last = started;
-    observer.statement_done = [&](int index) {
-      if (!ctx_.has_progress()) return;
+    observer.statement_done = [&](int raw_index) {
+      int index = raw_index - wrap.prefix_statements;
+      if (!ctx_.has_progress() || index < 0 || index >= script_statements) return;
       auto now = Clock::now();
-      auto lc = analyze::LineIndex(m.sql).at(
-          step.statement_begins.empty()
-              ? step.begin
-              : step.statement_begins[std::min<std::size_t>(static_cast<std::size_t>(index),
-                                                            step.statement_begins.size() - 1)]);
+      auto lc =
+          analyze::LineIndex(m.sql).at(step.statement_begins[static_cast<std::size_t>(index)]);
       ctx_.progress(progress_event(
           "statement-finish", {{"migration", m.name}},
           {{"step", double(step_no)},
@@ -556,11 +590,26 @@ class Deployer {
                      last_blockers_);
     };
     last_blockers_.clear();
-    s_.conn.exec_script(sql, ctx_, observer);
-    if (!suffix.empty()) s_.conn.simple(suffix);
+    try {
+      s_.conn.exec_script(sql, ctx_, observer);
+    } catch (pg::ServerError &e) {
+      int position = e.position() > 0 ? e.position() - static_cast<int>(prefix_chars) : 0;
+      bool in_prefix =
+          e.position() > 0 ? position <= 0 : e.statements_done < wrap.prefix_statements;
+      if (lost_lock_error(e, in_prefix && e.statements_done < kPreambleStatements))
+        lost_lock(m.name);
+      if (in_prefix) throw;  // the bookkeeping itself failed: reported as it is
+      pg::ServerError translated(e.message(), e.sqlstate(), e.primary(), std::max(position, 0));
+      translated.statements_done = e.statements_done - wrap.prefix_statements;
+      throw translated;
+    }
     ctx_.progress(progress_event(
         "step-finish", {{"migration", m.name}},
         {{"step", double(step_no)}, {"steps", double(steps)}, {"elapsed_ms", ms_since(started)}}));
+  }
+
+  void send(const Migration &m, const runner::Step &step, std::size_t step_no, std::size_t steps) {
+    send(m, step, step_no, steps, Wrap());
   }
 
   bool lock_timeout(const pg::ServerError &e) const { return e.sqlstate() == "55P03"; }
@@ -617,7 +666,6 @@ class Deployer {
         "migration-start", {{"migration", m.name}},
         {{"index", double(index + 1)}, {"total", double(total)}, {"steps", double(steps)}}));
     bool atomic = program.atomic && resume_id.empty();
-    if (!atomic) prepare(m.name);
     util::failpoint("runner.before_migration");
     AppliedMigration done;
     done.name = m.name;
@@ -632,27 +680,30 @@ class Deployer {
                                  {{"elapsed_ms", done.elapsed_ms}}));
   }
 
-  // One transaction: the history row, the migration, its completion.
+  // One transaction and one round trip: the preamble, the history row, the
+  // migration, its completion.
   void apply_atomic(const Migration &m, const runner::Program &program) {
+    runner::Step empty;  // a file of comments only still gets its row
+    const runner::Step &step = program.steps.empty() ? empty : program.steps[0];
     for (int attempt = 0;; ++attempt) {
       std::string id = runner::History::new_id();
-      prepare(m.name, "BEGIN; " + history_.insert_started(id, m.name, m.checksum));
-      util::failpoint("runner.atomic.after_begin");
+      Wrap wrap;
+      // The row is written at the end, in the same transaction: started_at
+      // is now(), the transaction's start, as if it were written first.
+      wrap.prefix = preamble(m.name) + "; BEGIN";
+      wrap.prefix_statements = kPreambleStatements + 1;
+      wrap.suffix = history_.insert_finished(id, m.name, m.checksum) + "; COMMIT";
+      ctx_.progress(progress_event("step-start", {{"migration", m.name}},
+                                   {{"step", 1}, {"steps", 1}, {"line", double(step.line)}}));
       try {
-        if (!program.steps.empty()) {
-          ctx_.progress(
-              progress_event("step-start", {{"migration", m.name}},
-                             {{"step", 1}, {"steps", 1}, {"line", double(program.steps[0].line)}}));
-          send(m, program.steps[0], 1, 1, "", "");
-        }
+        send(m, step, 1, 1, wrap);
       } catch (const pg::ServerError &e) {
+        if (s_.conn.in_transaction()) s_.conn.simple("ROLLBACK");
         if (lock_timeout(e) && attempt < options_.lock_retries) {
-          s_.conn.simple("ROLLBACK");
-          backoff(attempt + 1, m, program.steps[0]);
+          backoff(attempt + 1, m, step);
           continue;
         }
-        s_.conn.simple("ROLLBACK");
-        fail(m, program.steps[0], e, id, false, true, 0, 1);
+        fail(m, step, e, id, false, true, 0, 1);
       } catch (...) {
         // Cancelled, timed out or lost: the open transaction rolls back with
         // the session; nothing of the migration or its row remains.
@@ -660,8 +711,6 @@ class Deployer {
           s_.conn.simple("ROLLBACK");
         throw;
       }
-      util::failpoint("runner.atomic.before_commit");
-      s_.conn.simple(history_.mark_finished(id) + "; COMMIT");
       return;
     }
   }
@@ -679,9 +728,11 @@ class Deployer {
     std::set<int> recorded;
     if (id.empty()) {
       id = runner::History::new_id();
-      s_.conn.simple("BEGIN; " + history_.insert_started(id, m.name, m.checksum) + "; " +
-                     history_.record_step(id, m.name, 0, static_cast<int>(steps), 1) + "; COMMIT");
+      prepare(m.name, "BEGIN; " + history_.insert_started(id, m.name, m.checksum) + "; " +
+                          history_.record_step(id, m.name, 0, static_cast<int>(steps), 1) +
+                          "; COMMIT");
     } else {
+      prepare(m.name);
       recorded = history_.step_records()[id];
       ctx_.log(LogLevel::Warning, "runner",
                m.name + " was interrupted after " + std::to_string(recorded.size() - 1) + " of " +
@@ -689,6 +740,7 @@ class Deployer {
                    std::to_string(recorded.size()));
     }
     std::size_t steps_done = 0;
+    bool finished = false;  // the last step's record also marked the row finished
     for (std::size_t i = 0; i < steps; ++i) {
       const auto &step = program.steps[i];
       int no = static_cast<int>(i + 1);
@@ -697,8 +749,9 @@ class Deployer {
         continue;
       }
       ctx_.checkpoint();
-      bool first_unrecorded_after_resume = !resume_id.empty() && steps_done + 1 == recorded.size();
-      if (first_unrecorded_after_resume && !step.rerunnable) {
+      // The step an interruption may have left committed without its record.
+      bool uncertain = !resume_id.empty() && steps_done + 1 == recorded.size();
+      if (uncertain && !step.rerunnable) {
         throw Error(ErrorCode::State,
                     position_text(file_of(m), step.line, step.column) + ": migration " + m.name +
                         " was interrupted during step " + std::to_string(no) + " of " +
@@ -713,9 +766,11 @@ class Deployer {
       ctx_.progress(progress_event(
           "step-start", {{"migration", m.name}},
           {{"step", double(no)}, {"steps", double(steps)}, {"line", double(step.line)}}));
+      bool last = i + 1 == steps;
       for (int attempt = 0;; ++attempt) {
         try {
-          run_step(m, step, no, steps, id);
+          run_step(m, step, no, steps, id, last, uncertain || attempt > 0);
+          finished = last;
           break;
         } catch (const pg::ServerError &e) {
           bool in_txn = step.kind == runner::StepKind::Wrapped;
@@ -738,34 +793,39 @@ class Deployer {
       ++steps_done;
       util::failpoint("runner.steps.after_step");
     }
-    s_.conn.exec(history_.mark_finished(id));
+    if (!finished) s_.conn.exec(history_.mark_finished(id));
     return !resume_id.empty();
   }
 
+  // Runs step `no` and records it; the last step's record also marks the
+  // history row finished, in the same transaction. `check_first`: a previous
+  // attempt may have done a concurrent index step already.
   void run_step(const Migration &m, const runner::Step &step, int no, std::size_t steps,
-                const std::string &id) {
+                const std::string &id, bool last, bool check_first) {
     std::string record =
-        history_.record_step(id, m.name, no, static_cast<int>(steps), static_cast<int>(step.line));
+        history_.record_step(id, m.name, no, static_cast<int>(steps), static_cast<int>(step.line)) +
+        (last ? "; " + history_.mark_finished(id) : std::string());
+    auto step_no = static_cast<std::size_t>(no);
     switch (step.kind) {
       case runner::StepKind::Wrapped:
-        send(m, step, static_cast<std::size_t>(no), steps, "BEGIN", record + "; COMMIT");
+        send(m, step, step_no, steps, Wrap{"BEGIN", 1, record + "; COMMIT"});
         return;
       case runner::StepKind::SelfManaged:
-        send(m, step, static_cast<std::size_t>(no), steps, "", "");
-        s_.conn.exec(record);
+        send(m, step, step_no, steps);
+        s_.conn.simple(record);  // one implicit transaction
         return;
       case runner::StepKind::NonTransactional:
-        if ((step.creates_index || step.drops_index) && reconcile_index(step, m)) {
+        if (check_first && (step.creates_index || step.drops_index) && reconcile_index(step, m)) {
           ctx_.log(LogLevel::Info, "runner",
                    m.name + " step " + std::to_string(no) + ": " +
                        (step.creates_index ? "the index is already built and valid"
                                            : "the index is already dropped") +
                        ", so the step is recorded as done");
         } else {
-          send(m, step, static_cast<std::size_t>(no), steps, "", "");
+          send(m, step, step_no, steps);  // alone: it refuses any transaction
         }
         util::failpoint("runner.steps.before_record");
-        s_.conn.exec(record);
+        s_.conn.simple(record);
         return;
     }
   }

@@ -50,4 +50,15 @@ inline std::size_t utf8_byte_offset(std::string_view s, std::size_t chars) {
   return i;
 }
 
+// Number of characters in UTF-8 text, as PostgreSQL counts them for error
+// positions; an invalid byte counts as one.
+inline std::size_t utf8_length(std::string_view s) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < s.size(); ++chars) {
+    std::size_t len = utf8_sequence_length(s, i);
+    i += len == 0 ? 1 : len;
+  }
+  return chars;
+}
+
 }  // namespace dbsafe::util
