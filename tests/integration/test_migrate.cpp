@@ -473,7 +473,7 @@ TEST(MigrateUrl, PoolerHintsAreRefusedForDeployButNotStatus) {
   }
 }
 
-TEST(MigrateUrl, WrongPasswordAndUnreachableHostKeepTheSecret) {
+TEST(MigrateUrl, UnreachableHostAndBadUrlKeepTheSecret) {
   TempDir dir;
   dir.write("1_a/migration.sql", "CREATE TABLE a (id int);\n");
   MigrateOptions options;
@@ -510,6 +510,41 @@ TEST(MigrateUrl, ConnectRetriesWithinTheBudget) {
   EXPECT_THROW(dbsafe::migrate_status(dir.str(), options, call), dbsafe::Error);
   EXPECT_GE(retries, 2);
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(MigrateUrl, WrongPasswordIsAnAuthErrorWithoutThePassword) {
+  TestDatabase db;
+  Psql admin(db.url());
+  admin.one(
+      "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dbsafe_pw') THEN "
+      "CREATE ROLE dbsafe_pw LOGIN PASSWORD 'the-right-pw'; END IF; END $$");
+  // The URL of this server for dbsafe_pw with a wrong password.
+  std::string url = db.url();
+  auto at = url.find('@');
+  auto scheme = url.find("://");
+  ASSERT_NE(at, std::string::npos);
+  url = url.substr(0, scheme + 3) + "dbsafe_pw:wr0ng-pw-canary" + url.substr(at);
+  PGconn *probe = PQconnectdb(url.c_str());
+  bool trusted = PQstatus(probe) == CONNECTION_OK;
+  PQfinish(probe);
+  if (trusted) GTEST_SKIP() << "this server trusts dbsafe_pw (not a scripts/pg-throwaway cluster)";
+  TempDir dir;
+  dir.write("1_a/migration.sql", "CREATE TABLE a (id int);\n");
+  MigrateOptions options;
+  options.database_url = url;
+  options.connect_retry_budget = std::chrono::milliseconds(0);
+  try {
+    dbsafe::migrate_deploy(dir.str(), options);
+    FAIL();
+  } catch (const dbsafe::Error &e) {
+    EXPECT_EQ(e.code(), dbsafe::ErrorCode::Auth) << e.message();
+    EXPECT_EQ(e.message().find("wr0ng-pw-canary"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("password"), std::string::npos) << e.message();
+  }
 }
 
 }  // namespace
