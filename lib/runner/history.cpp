@@ -142,6 +142,7 @@ void History::create_steps_table() {
       "  step           integer      NOT NULL,\n"
       "  steps          integer      NOT NULL,\n"
       "  line           integer      NOT NULL,\n"
+      "  mode           text,\n"
       "  finished_at    timestamptz  NOT NULL DEFAULT clock_timestamp(),\n"
       "  PRIMARY KEY (migration_id, step)\n"
       ")");
@@ -150,20 +151,26 @@ void History::create_steps_table() {
       "ran in several transactions (step 0: started); _prisma_migrations.id is migration_id'");
 }
 
-std::map<std::string, std::set<int>> History::step_records() {
-  std::map<std::string, std::set<int>> out;
+std::map<std::string, History::StepRecords> History::step_records() {
+  std::map<std::string, StepRecords> out;
   if (!steps_table_exists()) return out;
-  auto r = conn_.exec("SELECT migration_id, step FROM dbsafe.migration_steps");
-  for (int i = 0; i < r.rows(); ++i) out[r.text(i, 0)].insert(std::stoi(r.text(i, 1)));
+  auto r = conn_.exec("SELECT migration_id, step, coalesce(mode, '') FROM dbsafe.migration_steps");
+  for (int i = 0; i < r.rows(); ++i) {
+    auto &records = out[r.text(i, 0)];
+    int step = std::stoi(r.text(i, 1));
+    records.steps.insert(step);
+    if (step == 0) records.mode = r.text(i, 2);
+  }
   return out;
 }
 
 std::string History::record_step(const std::string &id, const std::string &name, int step,
-                                 int steps, int line) {
-  return "INSERT INTO dbsafe.migration_steps (migration_id, migration_name, step, steps, line) "
-         "VALUES (" +
+                                 int steps, int line, const std::string &mode) {
+  return "INSERT INTO dbsafe.migration_steps (migration_id, migration_name, step, steps, line, "
+         "mode) VALUES (" +
          conn_.quote_literal(id) + ", " + conn_.quote_literal(name) + ", " + std::to_string(step) +
-         ", " + std::to_string(steps) + ", " + std::to_string(line) + ")";
+         ", " + std::to_string(steps) + ", " + std::to_string(line) + ", " +
+         (mode.empty() ? std::string("NULL") : conn_.quote_literal(mode)) + ")";
 }
 
 }  // namespace dbsafe::runner

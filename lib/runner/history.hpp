@@ -57,9 +57,16 @@ class History {
   // keyed by the history row's id. Step 0 is written with the history row.
   bool steps_table_exists();
   void create_steps_table();
-  std::map<std::string, std::set<int>> step_records();
+  // The steps of one attempt that committed, and the mode it ran in (a
+  // resume must cut the file the same way).
+  struct StepRecords {
+    std::set<int> steps;
+    std::string mode;  // "safe" or "prisma"
+  };
+  std::map<std::string, StepRecords> step_records();
+  // `mode` is stored with step 0.
   std::string record_step(const std::string &id, const std::string &name, int step, int steps,
-                          int line);
+                          int line, const std::string &mode = "");
 
  private:
   pg::Connection &conn_;

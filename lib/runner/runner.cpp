@@ -84,20 +84,24 @@ struct Session {
   int server_pid = 0;
 };
 
-[[noreturn]] void refuse_pooler(const std::string &why) {
+[[noreturn]] void refuse_pooler(const std::string &verb, const std::string &why) {
   throw Error(ErrorCode::Invalid,
-              "refusing to deploy through a transaction-mode connection pooler (" + why +
+              "refusing to " + verb + " through a transaction-mode connection pooler (" + why +
                   "): the migration advisory lock needs one server session for the whole "
-                  "deploy. Use the direct URL: set DIRECT_URL (Prisma's directUrl), or pass "
+                  "command. Use the direct URL: set DIRECT_URL (Prisma's directUrl), or pass "
                   "--database-url with the non-pooled host. Read-only commands (status, "
                   "check) work through the pooler.");
 }
 
 // `writes`: the session will change the database under the migration lock,
 // so a URL that names a transaction-mode pooler is refused before connecting.
-Session open_session(const MigrateOptions &options, const CallContext &ctx, bool writes) {
+// `verb`: the command when it changes the database under the migration
+// lock (then a URL that names a transaction-mode pooler is refused before
+// connecting); empty for read-only work.
+Session open_session(const MigrateOptions &options, const CallContext &ctx,
+                     const std::string &verb) {
   auto target = pg::parse_target(resolve_url(options));
-  if (writes && !target.pooler_reason.empty()) refuse_pooler(target.pooler_reason);
+  if (!verb.empty() && !target.pooler_reason.empty()) refuse_pooler(verb, target.pooler_reason);
   std::string conninfo = target.conninfo;
   // Name the session in pg_stat_activity unless the URL does: a deploy that
   // waits on the lock names the holder by it.
@@ -147,7 +151,7 @@ Session open_session(const MigrateOptions &options, const CallContext &ctx, bool
 // advisory lock would not hold: by what the URL says, and by how the server
 // answers (a pooler announces its own process id; a transaction-mode one
 // hands two client connections the same server session).
-void refuse_transaction_pooler(Session &s, const CallContext &ctx) {
+void refuse_transaction_pooler(Session &s, const CallContext &ctx, const std::string &verb) {
   if (s.conn.announced_backend_pid() == s.server_pid) return;
   ctx.log(LogLevel::Info, "runner",
           "a proxy sits between dbsafe and the server (it announced process " +
@@ -157,8 +161,9 @@ void refuse_transaction_pooler(Session &s, const CallContext &ctx) {
   int first_pid = std::stoi(s.conn.exec("SELECT pg_backend_pid()").text(0, 0));
   int second_pid = std::stoi(second.exec("SELECT pg_backend_pid()").text(0, 0));
   if (first_pid == second_pid)
-    refuse_pooler("two connections through it were served by the same server session, process " +
-                  std::to_string(first_pid));
+    refuse_pooler(verb,
+                  "two connections through it were served by the same server session, process " +
+                      std::to_string(first_pid));
   s.server_pid = first_pid;
 }
 
@@ -223,9 +228,27 @@ LoadedSet load_set(const std::string &dir, const MigrateOptions &options, const 
 }
 
 // Classifies every migration against the history rows.
+Runner mode_from_name(const std::string &name) {
+  return name == "prisma" ? Runner::Prisma : Runner::Safe;
+}
+
+// Whether a deploy can continue an attempt that stopped without an SQL
+// error: the file is unchanged, and the first step without a record is
+// harmless to run again (it may have committed just before the stop).
+bool can_resume(const Migration &m, const runner::HistoryRow &row,
+                const runner::History::StepRecords &records, int pg_version) {
+  if (row.logs || !records.steps.count(0)) return false;
+  if (!(m.checksum == row.checksum || checksum_matches(m.sql, row.checksum))) return false;
+  auto program = runner::plan_program(m.sql, mode_from_name(records.mode), pg_version);
+  for (std::size_t i = 0; i < program.steps.size(); ++i)
+    if (!records.steps.count(static_cast<int>(i + 1))) return program.steps[i].rerunnable;
+  return true;  // every step done: only the row's completion is missing
+}
+
 MigrationPlan make_plan(const MigrationSet &set, const std::string &table, bool exists,
                         const std::vector<runner::HistoryRow> &rows,
-                        const std::map<std::string, std::set<int>> &steps) {
+                        const std::map<std::string, runner::History::StepRecords> &steps,
+                        int pg_version) {
   MigrationPlan plan;
   plan.root = set.root();
   plan.history_table = table;
@@ -254,7 +277,7 @@ MigrationPlan make_plan(const MigrationSet &set, const std::string &table, bool 
     if (failed) {
       p.state = MigrationState::Failed;
       auto it = steps.find(failed->id);
-      p.resumable = !failed->logs && it != steps.end() && it->second.count(0);
+      p.resumable = it != steps.end() && can_resume(m, *failed, it->second, pg_version);
     } else if (applied) {
       p.state = (m.checksum == applied->checksum || checksum_matches(m.sql, applied->checksum))
                     ? MigrationState::Applied
@@ -293,7 +316,7 @@ MigrationPlan read_plan(Session &s, const MigrationSet &set,
   std::vector<runner::HistoryRow> r;
   if (exists) r = history.rows();
   auto steps = history.step_records();
-  auto plan = make_plan(set, history.table(), exists, r, steps);
+  auto plan = make_plan(set, history.table(), exists, r, steps, s.conn.server_version() / 10000);
   if (rows) *rows = std::move(r);
   return plan;
 }
@@ -660,7 +683,14 @@ class Deployer {
              const std::string &resume_id) {
     ctx_.checkpoint();
     auto started = Clock::now();
-    auto program = runner::plan_program(m.sql, options_.mode, pg_version_);
+    // A resumed attempt is cut into steps as it was when it started.
+    Runner mode = options_.mode;
+    runner::History::StepRecords resumed;
+    if (!resume_id.empty()) {
+      resumed = history_.step_records()[resume_id];
+      mode = mode_from_name(resumed.mode);
+    }
+    auto program = runner::plan_program(m.sql, mode, pg_version_);
     std::size_t steps = program.steps.size();
     ctx_.progress(progress_event(
         "migration-start", {{"migration", m.name}},
@@ -673,7 +703,7 @@ class Deployer {
     if (atomic)
       apply_atomic(m, program);
     else
-      done.resumed = apply_steps(m, program, resume_id);
+      done.resumed = apply_steps(m, program, mode, resume_id, resumed.steps);
     done.elapsed_ms = ms_since(started);
     report_.applied.push_back(done);
     ctx_.progress(progress_event("migration-finish", {{"migration", m.name}},
@@ -717,23 +747,32 @@ class Deployer {
 
   // Several transactions, each step recorded in dbsafe.migration_steps.
   // Returns whether it resumed an interrupted attempt.
-  bool apply_steps(const Migration &m, const runner::Program &program,
-                   const std::string &resume_id) {
+  bool apply_steps(const Migration &m, const runner::Program &program, Runner mode,
+                   const std::string &resume_id, std::set<int> recorded) {
     if (!steps_table_ready_) {
+      bool existed = history_.steps_table_exists();
       history_.create_steps_table();
       steps_table_ready_ = true;
+      // A role named dbsafe resolves "$user" in the default search path to
+      // dbsafe's own schema from now on: say so once.
+      if (!existed &&
+          s_.conn.exec("SELECT count(*) FROM pg_roles WHERE rolname = 'dbsafe'").text(0, 0) != "0")
+        report_.warnings.push_back(
+            "a role named dbsafe exists: with the default search_path (\"$user\", public) its "
+            "unqualified names now resolve to dbsafe's own schema \"dbsafe\", which drift checks "
+            "ignore; give that role its own search_path (ALTER ROLE dbsafe SET search_path = "
+            "public)");
     }
     std::size_t steps = program.steps.size();
     std::string id = resume_id;
-    std::set<int> recorded;
     if (id.empty()) {
       id = runner::History::new_id();
       prepare(m.name, "BEGIN; " + history_.insert_started(id, m.name, m.checksum) + "; " +
-                          history_.record_step(id, m.name, 0, static_cast<int>(steps), 1) +
+                          history_.record_step(id, m.name, 0, static_cast<int>(steps), 1,
+                                               mode == Runner::Safe ? "safe" : "prisma") +
                           "; COMMIT");
     } else {
       prepare(m.name);
-      recorded = history_.step_records()[id];
       ctx_.log(LogLevel::Warning, "runner",
                m.name + " was interrupted after " + std::to_string(recorded.size() - 1) + " of " +
                    std::to_string(steps) + " steps; resuming at step " +
@@ -903,10 +942,14 @@ std::size_t MigrationPlan::count(MigrationState state) const {
 }
 
 int MigrationPlan::status_code() const {
-  if (count(MigrationState::Failed) || count(MigrationState::Modified) ||
-      count(MigrationState::Missing))
-    return 2;
-  if (count(MigrationState::Pending) || count(MigrationState::OutOfOrder)) return 1;
+  bool resumable = false, stuck = false;
+  for (const auto &m : migrations) {
+    if (m.state == MigrationState::Failed) (m.resumable ? resumable : stuck) = true;
+    if (m.state == MigrationState::Modified || m.state == MigrationState::Missing) stuck = true;
+  }
+  if (stuck) return 2;
+  // An interrupted migration the next deploy continues by itself is pending.
+  if (resumable || count(MigrationState::Pending) || count(MigrationState::OutOfOrder)) return 1;
   return 0;
 }
 
@@ -916,7 +959,7 @@ MigrateReport migrate_status(const std::string &migrations_dir, const MigrateOpt
   auto started = Clock::now();
   auto report = start_report("status", options);
   auto set = load_set(migrations_dir, options, ctx, call);
-  auto session = open_session(options, ctx, false);
+  auto session = open_session(options, ctx, "");
   report.plan = read_plan(session, set.set, nullptr);
   add_plan_warnings(report);
   report.elapsed_ms = ms_since(started);
@@ -929,10 +972,16 @@ MigrateReport migrate_deploy(const std::string &migrations_dir, const MigrateOpt
   auto started = Clock::now();
   auto report = start_report("deploy", options);
   auto set = load_set(migrations_dir, options, ctx, call);
-  auto session = open_session(options, ctx, !options.dry_run);
+  auto session = open_session(options, ctx, options.dry_run ? "" : "deploy");
   if (options.dry_run) {
     report.plan = read_plan(session, set.set, nullptr);
-    refuse_unresolved(report.plan, options);
+    try {
+      refuse_unresolved(report.plan, options);
+    } catch (Error &e) {
+      add_plan_warnings(report);
+      e.with_detail_json(report.to_json());
+      throw;
+    }
     int pg_version = session.conn.server_version() / 10000;
     std::map<std::string, const Migration *> by_name;
     for (const auto &m : set.set.migrations()) by_name[m.name] = &m;
@@ -944,13 +993,21 @@ MigrateReport migrate_deploy(const std::string &migrations_dir, const MigrateOpt
     report.elapsed_ms = ms_since(started);
     return report;
   }
-  refuse_transaction_pooler(session, ctx);
+  refuse_transaction_pooler(session, ctx, "deploy");
   take_migration_lock(session, options, ctx);
   runner::History history(session.conn, session.schema);
   history.create_if_missing();
   std::vector<runner::HistoryRow> rows;
   auto plan = read_plan(session, set.set, &rows);
-  refuse_unresolved(plan, options);
+  try {
+    refuse_unresolved(plan, options);
+  } catch (Error &e) {
+    report.plan = plan;  // --format json and the bindings show what is in the way
+    add_plan_warnings(report);
+    report.elapsed_ms = ms_since(started);
+    e.with_detail_json(report.to_json());
+    throw;
+  }
   std::map<std::string, std::string> resume_ids;
   for (const auto &r : rows)
     if (r.failed() && !r.logs) resume_ids[r.migration_name] = r.id;
@@ -1001,8 +1058,8 @@ MigrateReport migrate_resolve(const std::string &migrations_dir, const std::stri
   auto report = start_report("resolve", options);
   auto set = load_set(migrations_dir, options, ctx, call);
   if (action == ResolveAction::Applied) require_on_disk(set.set, migration_name);
-  auto session = open_session(options, ctx, true);
-  refuse_transaction_pooler(session, ctx);
+  auto session = open_session(options, ctx, "resolve");
+  refuse_transaction_pooler(session, ctx, "resolve");
   take_migration_lock(session, options, ctx);
   runner::History history(session.conn, session.schema);
   history.create_if_missing();
@@ -1052,8 +1109,8 @@ MigrateReport migrate_baseline(const std::string &migrations_dir, const std::str
   auto report = start_report("baseline", options);
   auto set = load_set(migrations_dir, options, ctx, call);
   require_on_disk(set.set, migration_name);
-  auto session = open_session(options, ctx, true);
-  refuse_transaction_pooler(session, ctx);
+  auto session = open_session(options, ctx, "baseline");
+  refuse_transaction_pooler(session, ctx, "baseline");
   take_migration_lock(session, options, ctx);
   runner::History history(session.conn, session.schema);
   history.create_if_missing();

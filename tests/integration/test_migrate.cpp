@@ -548,3 +548,36 @@ TEST(MigrateUrl, WrongPasswordIsAnAuthErrorWithoutThePassword) {
 }
 
 }  // namespace
+
+namespace {
+
+// What a kill leaves when it lands in a step dbsafe cannot re-run (the
+// file's own BEGIN/COMMIT): status and deploy agree that a person decides.
+TEST(MigrateDeploy, InterruptedSelfManagedStepNeedsAPersonInStatusAndDeploy) {
+  TestDatabase db;
+  TempDir dir;
+  dir.write("1_a/migration.sql", "CREATE TABLE log (m text);\n");
+  dir.write("2_tx/migration.sql",
+            "BEGIN;\nINSERT INTO log VALUES ('part1');\nCOMMIT;\nINSERT INTO log VALUES "
+            "('part2');\n");
+  auto options = options_for(db);
+  dbsafe::migrate_deploy(dir.str(), options);
+  Psql psql(db.url());
+  psql.one("DELETE FROM dbsafe.migration_steps WHERE migration_name = '2_tx' AND step > 0");
+  psql.one(
+      "UPDATE _prisma_migrations SET finished_at = NULL, applied_steps_count = 0 WHERE "
+      "migration_name = '2_tx'");
+  auto status = dbsafe::migrate_status(dir.str(), options);
+  EXPECT_FALSE(status.plan.migrations[1].resumable);
+  EXPECT_EQ(status.plan.status_code(), 2);
+  try {
+    dbsafe::migrate_deploy(dir.str(), options);
+    FAIL();
+  } catch (const dbsafe::Error &e) {
+    EXPECT_EQ(e.code(), dbsafe::ErrorCode::State);
+    EXPECT_NE(e.message().find("dbsafe migrate resolve"), std::string::npos);
+    EXPECT_NE(e.detail_json().find("\"status_code\":2"), std::string::npos) << e.detail_json();
+  }
+}
+
+}  // namespace
