@@ -160,8 +160,6 @@ void print_text(std::ostream &out, const MigrateReport &r) {
     if (r.applied.empty())
       out << "No pending migrations to apply.\n";
     else {
-      double total = 0;
-      for (const auto &a : r.applied) total += a.elapsed_ms;
       out << "Applied " << r.applied.size() << " migration" << (r.applied.size() == 1 ? "" : "s")
           << " in " << static_cast<long>(r.elapsed_ms) << " ms ("
           << (r.mode == Runner::Safe ? "safe" : "prisma") << " mode).\n";
