@@ -285,7 +285,9 @@ describe('migrate: a failing migration', () => {
         assert.equal(error.code, 'DBSAFE_ESTATE');
         assert.equal(error.status, dbsafe.Status.DBSAFE_ESTATE);
         assert.match(error.message, /resolve --rolled-back 002_audit/);
-        assert.equal(error.report, null);
+        // The refusal carries the plan that stopped it, and no new failure.
+        assert.equal(error.report.status_code, 2);
+        assert.equal(migration(error.report, '002_audit').state, 'failed');
         assert.equal(error.failure, null);
         return true;
       });
