@@ -27,13 +27,9 @@ dbsafe::Level level_of(std::string_view v, const std::string &where) {
 // cancel token and deadline.
 dbsafe::CheckOptions parse_options(const char *json, std::string *database_url = nullptr) {
   dbsafe::CheckOptions o;
-  if (json == nullptr || *json == '\0') return o;
   simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (auto err = parser.parse(json, std::strlen(json)).get(root))
-    bad_option(std::string("not valid JSON: ") + simdjson::error_message(err));
   simdjson::dom::object obj;
-  if (root.get_object().get(obj)) bad_option("must be a JSON object");
+  if (!dbsafe::capi::parse_options_object(json, parser, obj)) return o;
   for (auto [key, value] : obj) {
     std::string k(key);
     std::string_view s;

@@ -91,6 +91,18 @@ dbsafe::CallOptions to_call_options(const dbsafe_call_options *opts) {
   return call;
 }
 
+bool parse_options_object(const char *json, simdjson::dom::parser &parser,
+                          simdjson::dom::object &out) {
+  if (json == nullptr || *json == '\0') return false;
+  simdjson::dom::element root;
+  if (auto err = parser.parse(json, std::strlen(json)).get(root))
+    throw Error(ErrorCode::Invalid,
+                std::string("options_json: not valid JSON: ") + simdjson::error_message(err));
+  if (root.get_object().get(out))
+    throw Error(ErrorCode::Invalid, "options_json: must be a JSON object");
+  return true;
+}
+
 }  // namespace dbsafe::capi
 
 extern "C" {

@@ -6,6 +6,8 @@
 #include <new>
 #include <string>
 
+#include <simdjson.h>
+
 #include "dbsafe/call.hpp"
 #include "dbsafe/dbsafe.h"
 #include "dbsafe/error.hpp"
@@ -41,6 +43,12 @@ void require_empty_buf(const dbsafe_buf *buf, const char *argument);
 // Checks a versioned options struct: NULL is fine (defaults), version 0 or
 // a version newer than this library knows is DBSAFE_EVERSION.
 void require_version(unsigned int version, unsigned int newest, const char *struct_name);
+
+// Parses an `options_json` argument into `parser`: NULL or "" is no
+// options (false); anything but a JSON object throws Error(Invalid) with the
+// "options_json: " prefix every options error carries.
+bool parse_options_object(const char *json, simdjson::dom::parser &parser,
+                          simdjson::dom::object &out);
 
 // Builds C++ call options from the C struct; the C struct must outlive them.
 dbsafe::CallOptions to_call_options(const dbsafe_call_options *opts);

@@ -23,13 +23,9 @@ std::chrono::milliseconds millis(simdjson::dom::element value, const std::string
 // The options document of the migrate calls (documented in c/migrate.h).
 dbsafe::MigrateOptions parse_options(const char *json, bool deploy = false) {
   dbsafe::MigrateOptions o;
-  if (json == nullptr || *json == '\0') return o;
   simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (auto err = parser.parse(json, std::strlen(json)).get(root))
-    bad_option(std::string("not valid JSON: ") + simdjson::error_message(err));
   simdjson::dom::object obj;
-  if (root.get_object().get(obj)) bad_option("must be a JSON object");
+  if (!dbsafe::capi::parse_options_object(json, parser, obj)) return o;
   for (auto [key, value] : obj) {
     std::string k(key);
     std::string_view s;
@@ -98,6 +94,19 @@ std::string require_text(const char *value, const char *what, const char *hint) 
   return value;
 }
 
+// status and deploy: a directory and options in, the report out.
+int run_on_directory(dbsafe_buf *out_report_json, const char *migrations_dir,
+                     const char *options_json, const dbsafe_call_options *call, bool deploy) {
+  dbsafe::capi::require_empty_buf(out_report_json, "out_report_json");
+  auto dir = require_text(migrations_dir, "migrations_dir", "pass the migration directory");
+  auto options = parse_options(options_json, deploy);
+  auto call_options = dbsafe::capi::to_call_options(call);
+  auto report = deploy ? dbsafe::migrate_deploy(dir, options, call_options)
+                       : dbsafe::migrate_status(dir, options, call_options);
+  dbsafe::capi::fill_buf(out_report_json, report.to_json());
+  return DBSAFE_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -106,12 +115,7 @@ int dbsafe_migrate_status(dbsafe_buf *out_report_json, const char *migrations_di
                           const char *options_json, const dbsafe_call_options *call,
                           dbsafe_error **out_err) {
   DBSAFE_CAPI_BEGIN
-  dbsafe::capi::require_empty_buf(out_report_json, "out_report_json");
-  auto dir = require_text(migrations_dir, "migrations_dir", "pass the migration directory");
-  auto options = parse_options(options_json);
-  auto report = dbsafe::migrate_status(dir, options, dbsafe::capi::to_call_options(call));
-  dbsafe::capi::fill_buf(out_report_json, report.to_json());
-  return DBSAFE_OK;
+  return run_on_directory(out_report_json, migrations_dir, options_json, call, false);
   DBSAFE_CAPI_END(out_err)
 }
 
@@ -119,12 +123,7 @@ int dbsafe_migrate_deploy(dbsafe_buf *out_report_json, const char *migrations_di
                           const char *options_json, const dbsafe_call_options *call,
                           dbsafe_error **out_err) {
   DBSAFE_CAPI_BEGIN
-  dbsafe::capi::require_empty_buf(out_report_json, "out_report_json");
-  auto dir = require_text(migrations_dir, "migrations_dir", "pass the migration directory");
-  auto options = parse_options(options_json, true);
-  auto report = dbsafe::migrate_deploy(dir, options, dbsafe::capi::to_call_options(call));
-  dbsafe::capi::fill_buf(out_report_json, report.to_json());
-  return DBSAFE_OK;
+  return run_on_directory(out_report_json, migrations_dir, options_json, call, true);
   DBSAFE_CAPI_END(out_err)
 }
 
