@@ -230,6 +230,15 @@ struct Analyzer::State {
   // What earlier statements and files created.
   std::map<std::string, Relation> relations;
   std::map<std::string, Constraint> constraints;  // "table|name"
+  // The constraints of one table: the keys "table|…" are one ordered range,
+  // so a lookup costs the table's constraints, not the whole run's.
+  template <typename Fn>
+  void for_constraints_of(const std::string &table, Fn &&fn) const {
+    const std::string prefix = table + "|";
+    for (auto it = constraints.lower_bound(prefix);
+         it != constraints.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+      if (fn(it->first, it->second)) return;  // true: stop
+  }
   std::map<std::string, std::vector<std::string>> enums;
   std::map<std::string, bool> domains;  // name -> has CHECK constraints
   // table -> indexes created on it (names may be stale; checked on use)
@@ -1364,9 +1373,10 @@ struct Analyzer::State {
       not_null_set.insert(rel + "|" + col);
       if (pre) {
         bool proven = false;
-        for (const auto &[key, k] : constraints)
-          if (k.table == rel && k.kind == 'c' && k.validated && k.not_null_column == col)
-            proven = true;
+        for_constraints_of(rel, [&](const std::string &, const Constraint &k) {
+          proven = k.table == rel && k.kind == 'c' && k.validated && k.not_null_column == col;
+          return proven;
+        });
         if (!(options.pg_version >= 12 && proven)) {
           emit(make("set-not-null-blocking", {where}, Lock::AccessExclusive, false, true,
                     "sets " + where + " NOT NULL, scanning the table under ACCESS EXCLUSIVE"),
@@ -1430,8 +1440,10 @@ struct Analyzer::State {
     if (st == "AT_AttachPartition") {
       auto part = range_var(node(def, "name"));
       bool proven = false;
-      for (const auto &[key, k] : constraints)
-        if (k.table == part && k.kind == 'c' && k.validated) proven = true;
+      for_constraints_of(part, [&](const std::string &, const Constraint &k) {
+        proven = k.table == part && k.kind == 'c' && k.validated;
+        return proven;
+      });
       if (!proven || relation.has_default_partition)
         emit(make("attach-partition-scan", {rel, part}, Lock::AccessExclusive, false, true,
                   "attaches " + part + " to " + rel +
@@ -1540,15 +1552,16 @@ struct Analyzer::State {
                 "changes the collation of " + where + "; its indexes are rebuilt"),
            rel);
     // CHECK constraints mentioning the column are re-validated.
-    for (const auto &[key, k] : constraints)
-      if (k.table == rel && k.kind == 'c' &&
-          std::find(k.columns.begin(), k.columns.end(), col) != k.columns.end()) {
-        emit(make("type-change-revalidates-checks", {where}, Lock::AccessExclusive, false, true,
-                  "changing the type of " + where + " re-checks constraint " +
-                      key.substr(key.find('|') + 1)),
-             rel);
-        break;
-      }
+    for_constraints_of(rel, [&](const std::string &key, const Constraint &k) {
+      if (k.table != rel || k.kind != 'c' ||
+          std::find(k.columns.begin(), k.columns.end(), col) == k.columns.end())
+        return false;
+      emit(make("type-change-revalidates-checks", {where}, Lock::AccessExclusive, false, true,
+                "changing the type of " + where + " re-checks constraint " +
+                    key.substr(key.find('|') + 1)),
+           rel);
+      return true;
+    });
     if (!from) {
       emit(make("change-column-type", {where}, Lock::AccessExclusive, true, true,
                 "changes the type of " + where + " to " + to.type +
@@ -1855,7 +1868,9 @@ struct Analyzer::State {
     relations.erase(name);
     for (auto it = relations.begin(); it != relations.end();)
       it = it->second.kind == 'i' && it->second.table == name ? relations.erase(it) : std::next(it);
-    for (auto it = constraints.begin(); it != constraints.end();)
+    const std::string prefix = name + "|";
+    for (auto it = constraints.lower_bound(prefix);
+         it != constraints.end() && it->first.compare(0, prefix.size(), prefix) == 0;)
       it = it->second.table == name ? constraints.erase(it) : std::next(it);
   }
 
