@@ -100,11 +100,12 @@ CallOptions call_options(const MigrateArgs &a, std::shared_ptr<CancelToken> canc
       std::string_view kind, name;
       if (e["event"].get(kind) || e["migration"].get(name)) return true;
       if (kind == "migration-start") {
-        int64_t index = e["index"].get_int64().value_unsafe();
-        int64_t total = e["total"].get_int64().value_unsafe();
+        int64_t index = 0, total = 0;
+        if (e["index"].get(index) || e["total"].get(total)) return true;
         std::cerr << "  [" << index << "/" << total << "] " << name << " … " << std::flush;
       } else if (kind == "migration-finish") {
-        double ms = e["elapsed_ms"].get_double().value_unsafe();
+        double ms = 0;
+        if (e["elapsed_ms"].get(ms)) return true;
         std::cerr << "done in " << static_cast<long>(ms) << " ms\n";
       }
       return true;
