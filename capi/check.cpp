@@ -12,9 +12,7 @@ namespace {
 using dbsafe::Error;
 using dbsafe::ErrorCode;
 
-[[noreturn]] void bad_option(const std::string &what) {
-  throw Error(ErrorCode::Invalid, "options_json: " + what);
-}
+using dbsafe::capi::bad_option;
 
 dbsafe::Level level_of(std::string_view v, const std::string &where) {
   auto level = dbsafe::level_from_name(v);
@@ -81,8 +79,7 @@ dbsafe::CheckOptions parse_options(const char *json, std::string *database_url =
       text << in.rdbuf();
       o.stats = dbsafe::Stats::from_json(text.str());
     } else if (k == "layout") {
-      if (value.get_string().get(s) || !dbsafe::layout_from_name(s)) bad_option("unknown layout");
-      o.source.layout = *dbsafe::layout_from_name(s);
+      o.source.layout = dbsafe::capi::layout_option(value);
     } else if (k == "max_file_bytes") {
       if (value.get_int64().get(i) || i <= 0) bad_option("max_file_bytes must be positive");
       o.source.max_file_bytes = static_cast<uint64_t>(i);

@@ -91,15 +91,23 @@ dbsafe::CallOptions to_call_options(const dbsafe_call_options *opts) {
   return call;
 }
 
+void bad_option(const std::string &what) {
+  throw Error(ErrorCode::Invalid, "options_json: " + what);
+}
+
+dbsafe::Layout layout_option(simdjson::dom::element value) {
+  std::string_view name;
+  if (value.get_string().get(name) || !dbsafe::layout_from_name(name)) bad_option("unknown layout");
+  return *dbsafe::layout_from_name(name);
+}
+
 bool parse_options_object(const char *json, simdjson::dom::parser &parser,
                           simdjson::dom::object &out) {
   if (json == nullptr || *json == '\0') return false;
   simdjson::dom::element root;
   if (auto err = parser.parse(json, std::strlen(json)).get(root))
-    throw Error(ErrorCode::Invalid,
-                std::string("options_json: not valid JSON: ") + simdjson::error_message(err));
-  if (root.get_object().get(out))
-    throw Error(ErrorCode::Invalid, "options_json: must be a JSON object");
+    bad_option(std::string("not valid JSON: ") + simdjson::error_message(err));
+  if (root.get_object().get(out)) bad_option("must be a JSON object");
   return true;
 }
 

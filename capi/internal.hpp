@@ -11,6 +11,7 @@
 #include "dbsafe/call.hpp"
 #include "dbsafe/dbsafe.h"
 #include "dbsafe/error.hpp"
+#include "dbsafe/source.hpp"
 
 struct dbsafe_error {
   int code = DBSAFE_ERROR;
@@ -44,9 +45,16 @@ void require_empty_buf(const dbsafe_buf *buf, const char *argument);
 // a version newer than this library knows is DBSAFE_EVERSION.
 void require_version(unsigned int version, unsigned int newest, const char *struct_name);
 
+// Throws Error(Invalid) "options_json: <what>", the form every options
+// error takes (the bindings rename keys by it).
+[[noreturn]] void bad_option(const std::string &what);
+
 // Parses an `options_json` argument into `parser`: NULL or "" is no
 // options (false); anything but a JSON object throws Error(Invalid) with the
 // "options_json: " prefix every options error carries.
+// Reads a "layout" option value.
+dbsafe::Layout layout_option(simdjson::dom::element value);
+
 bool parse_options_object(const char *json, simdjson::dom::parser &parser,
                           simdjson::dom::object &out);
 

@@ -10,9 +10,7 @@ namespace {
 using dbsafe::Error;
 using dbsafe::ErrorCode;
 
-[[noreturn]] void bad_option(const std::string &what) {
-  throw Error(ErrorCode::Invalid, "options_json: " + what);
-}
+using dbsafe::capi::bad_option;
 
 std::chrono::milliseconds millis(simdjson::dom::element value, const std::string &key) {
   int64_t i;
@@ -42,8 +40,7 @@ dbsafe::MigrateOptions parse_options(const char *json, bool deploy = false) {
       if (value.get_string().get(s)) bad_option("schema must be a string");
       o.schema = std::string(s);
     } else if (k == "layout") {
-      if (value.get_string().get(s) || !dbsafe::layout_from_name(s)) bad_option("unknown layout");
-      o.source.layout = *dbsafe::layout_from_name(s);
+      o.source.layout = dbsafe::capi::layout_option(value);
     } else if (k == "lock_timeout_ms") {
       o.lock_timeout = millis(value, k);
     } else if (k == "statement_timeout_ms") {

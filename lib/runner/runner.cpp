@@ -214,20 +214,12 @@ void take_migration_lock(Session &s, const MigrateOptions &options, const CallCo
   }
 }
 
-struct LoadedSet {
-  MigrationSet set;
-  std::string root;
-};
-
-LoadedSet load_set(const std::string &dir, const MigrateOptions &options, const CallContext &,
-                   const CallOptions &call) {
+MigrationSet load_set(const std::string &dir, const MigrateOptions &options,
+                      const CallOptions &call) {
   if (dir.empty()) throw Error(ErrorCode::Invalid, "no migration directory; pass --migrations DIR");
-  auto set = MigrationSet::open(dir, options.source, call);
-  std::string root = set.root();
-  return {std::move(set), root};
+  return MigrationSet::open(dir, options.source, call);
 }
 
-// Classifies every migration against the history rows.
 Runner mode_from_name(const std::string &name) {
   return name == "prisma" ? Runner::Prisma : Runner::Safe;
 }
@@ -245,6 +237,7 @@ bool can_resume(const Migration &m, const runner::HistoryRow &row,
   return true;  // every step done: only the row's completion is missing
 }
 
+// Classifies every migration against the history rows.
 MigrationPlan make_plan(const MigrationSet &set, const std::string &table, bool exists,
                         const std::vector<runner::HistoryRow> &rows,
                         const std::map<std::string, runner::History::StepRecords> &steps,
@@ -382,8 +375,8 @@ std::string position_text(const std::string &file, std::uint32_t line, std::uint
 // Runs the pending migrations of a plan (see the file comment).
 class Deployer {
  public:
-  Deployer(Session &s, const LoadedSet &set, const MigrateOptions &options, const CallContext &ctx,
-           MigrateReport &report)
+  Deployer(Session &s, const MigrationSet &set, const MigrateOptions &options,
+           const CallContext &ctx, MigrateReport &report)
       : s_(s),
         set_(set),
         options_(options),
@@ -397,7 +390,7 @@ class Deployer {
     std::vector<const Migration *> todo;
     std::map<std::string, const PlannedMigration *> planned;
     for (const auto &p : plan.migrations) planned[p.name] = &p;
-    for (const auto &m : set_.set.migrations()) {
+    for (const auto &m : set_.migrations()) {
       auto state = planned[m.name]->state;
       if (state == MigrationState::Pending || state == MigrationState::OutOfOrder ||
           (state == MigrationState::Failed && planned[m.name]->resumable))
@@ -463,7 +456,7 @@ class Deployer {
     }
   }
 
-  std::string file_of(const Migration &m) const { return set_.root + "/" + m.path; }
+  std::string file_of(const Migration &m) const { return set_.root() + "/" + m.path; }
 
   // Where a server error points in the file: the statement that failed
   // (counted from the results before it) refined by the server's position.
@@ -518,7 +511,7 @@ class Deployer {
     f.message = e.primary();
     f.rolled_back = rolled_back;
     f.steps_done = steps_done;
-    f.resolve_command = resolve_command(set_.root, m.name, true);
+    f.resolve_command = resolve_command(set_.root(), m.name, true);
     std::string message = position_text(f.file, line, column) + ": migration " + m.name +
                           " failed: " + e.message() + " [SQLSTATE " + e.sqlstate() + "]. ";
     if (rolled_back)
@@ -531,7 +524,7 @@ class Deployer {
                  " steps committed before the error and remain in the database. Either undo them "
                  "and run `" +
                  f.resolve_command + "`, or finish the migration by hand and run `" +
-                 resolve_command(set_.root, m.name, false) + "`.";
+                 resolve_command(set_.root(), m.name, false) + "`.";
     report_.failure = f;
     Error err(ErrorCode::Database, message);
     err.with_file(f.file, line, column).with_sqlstate(e.sqlstate());
@@ -588,12 +581,13 @@ class Deployer {
     pg::ScriptObserver observer;
     auto started = Clock::now();
     auto last = started;
+    std::optional<analyze::LineIndex> lines;  // built once, on the first event
     observer.statement_done = [&](int raw_index) {
       int index = raw_index - wrap.prefix_statements;
       if (!ctx_.has_progress() || index < 0 || index >= script_statements) return;
       auto now = Clock::now();
-      auto lc =
-          analyze::LineIndex(m.sql).at(step.statement_begins[static_cast<std::size_t>(index)]);
+      if (!lines) lines.emplace(m.sql);
+      auto lc = lines->at(step.statement_begins[static_cast<std::size_t>(index)]);
       ctx_.progress(progress_event(
           "statement-finish", {{"migration", m.name}},
           {{"step", double(step_no)},
@@ -798,9 +792,9 @@ class Deployer {
                         ", which runs outside dbsafe's control of transactions, so dbsafe "
                         "cannot tell whether it committed. Check the database: if that step "
                         "and the rest of the file are in it, run `" +
-                        resolve_command(set_.root, m.name, false) +
+                        resolve_command(set_.root(), m.name, false) +
                         "`; otherwise undo the committed steps and run `" +
-                        resolve_command(set_.root, m.name, true) + "`.");
+                        resolve_command(set_.root(), m.name, true) + "`.");
       }
       ctx_.progress(progress_event(
           "step-start", {{"migration", m.name}},
@@ -870,7 +864,7 @@ class Deployer {
   }
 
   Session &s_;
-  const LoadedSet &set_;
+  const MigrationSet &set_;
   const MigrateOptions &options_;
   const CallContext &ctx_;
   MigrateReport &report_;
@@ -958,9 +952,9 @@ MigrateReport migrate_status(const std::string &migrations_dir, const MigrateOpt
   CallContext ctx(call);
   auto started = Clock::now();
   auto report = start_report("status", options);
-  auto set = load_set(migrations_dir, options, ctx, call);
+  auto set = load_set(migrations_dir, options, call);
   auto session = open_session(options, ctx, "");
-  report.plan = read_plan(session, set.set, nullptr);
+  report.plan = read_plan(session, set, nullptr);
   add_plan_warnings(report);
   report.elapsed_ms = ms_since(started);
   return report;
@@ -971,10 +965,10 @@ MigrateReport migrate_deploy(const std::string &migrations_dir, const MigrateOpt
   CallContext ctx(call);
   auto started = Clock::now();
   auto report = start_report("deploy", options);
-  auto set = load_set(migrations_dir, options, ctx, call);
+  auto set = load_set(migrations_dir, options, call);
   auto session = open_session(options, ctx, options.dry_run ? "" : "deploy");
   if (options.dry_run) {
-    report.plan = read_plan(session, set.set, nullptr);
+    report.plan = read_plan(session, set, nullptr);
     try {
       refuse_unresolved(report.plan, options);
     } catch (Error &e) {
@@ -984,7 +978,7 @@ MigrateReport migrate_deploy(const std::string &migrations_dir, const MigrateOpt
     }
     int pg_version = session.conn.server_version() / 10000;
     std::map<std::string, const Migration *> by_name;
-    for (const auto &m : set.set.migrations()) by_name[m.name] = &m;
+    for (const auto &m : set.migrations()) by_name[m.name] = &m;
     for (auto &p : report.plan.migrations)
       if (p.state == MigrationState::Pending || p.state == MigrationState::OutOfOrder ||
           p.resumable)
@@ -998,7 +992,7 @@ MigrateReport migrate_deploy(const std::string &migrations_dir, const MigrateOpt
   runner::History history(session.conn, session.schema);
   history.create_if_missing();
   std::vector<runner::HistoryRow> rows;
-  auto plan = read_plan(session, set.set, &rows);
+  auto plan = read_plan(session, set, &rows);
   try {
     refuse_unresolved(plan, options);
   } catch (Error &e) {
@@ -1021,7 +1015,7 @@ MigrateReport migrate_deploy(const std::string &migrations_dir, const MigrateOpt
     if (e.detail_json() == "{}") {
       try {
         if (PQstatus(session.conn.raw()) == CONNECTION_OK && !session.conn.in_transaction())
-          report.plan = read_plan(session, set.set, nullptr);
+          report.plan = read_plan(session, set, nullptr);
         else
           report.plan = plan;
       } catch (const Error &) {
@@ -1033,7 +1027,7 @@ MigrateReport migrate_deploy(const std::string &migrations_dir, const MigrateOpt
     }
     throw;
   }
-  report.plan = read_plan(session, set.set, nullptr);
+  report.plan = read_plan(session, set, nullptr);
   add_plan_warnings(report);
   report.elapsed_ms = ms_since(started);
   return report;
@@ -1056,8 +1050,8 @@ MigrateReport migrate_resolve(const std::string &migrations_dir, const std::stri
   CallContext ctx(call);
   auto started = Clock::now();
   auto report = start_report("resolve", options);
-  auto set = load_set(migrations_dir, options, ctx, call);
-  if (action == ResolveAction::Applied) require_on_disk(set.set, migration_name);
+  auto set = load_set(migrations_dir, options, call);
+  if (action == ResolveAction::Applied) require_on_disk(set, migration_name);
   auto session = open_session(options, ctx, "resolve");
   refuse_transaction_pooler(session, ctx, "resolve");
   take_migration_lock(session, options, ctx);
@@ -1080,7 +1074,7 @@ MigrateReport migrate_resolve(const std::string &migrations_dir, const std::stri
                                           "nothing to resolve");
     for (const auto *r : failed) sql += "; " + history.mark_rolled_back(r->id);
     const Migration *m = nullptr;
-    for (const auto &x : set.set.migrations())
+    for (const auto &x : set.migrations())
       if (x.name == migration_name) m = &x;
     sql += "; " + history.insert_applied(migration_name, m->checksum);
   } else {
@@ -1096,7 +1090,7 @@ MigrateReport migrate_resolve(const std::string &migrations_dir, const std::stri
   }
   session.conn.simple(sql + "; COMMIT");
   report.resolved.push_back(migration_name);
-  report.plan = read_plan(session, set.set, nullptr);
+  report.plan = read_plan(session, set, nullptr);
   add_plan_warnings(report);
   report.elapsed_ms = ms_since(started);
   return report;
@@ -1107,8 +1101,8 @@ MigrateReport migrate_baseline(const std::string &migrations_dir, const std::str
   CallContext ctx(call);
   auto started = Clock::now();
   auto report = start_report("baseline", options);
-  auto set = load_set(migrations_dir, options, ctx, call);
-  require_on_disk(set.set, migration_name);
+  auto set = load_set(migrations_dir, options, call);
+  require_on_disk(set, migration_name);
   auto session = open_session(options, ctx, "baseline");
   refuse_transaction_pooler(session, ctx, "baseline");
   take_migration_lock(session, options, ctx);
@@ -1116,7 +1110,7 @@ MigrateReport migrate_baseline(const std::string &migrations_dir, const std::str
   history.create_if_missing();
   auto rows = history.rows();
   std::string sql = "BEGIN";
-  for (const auto &m : set.set.migrations()) {
+  for (const auto &m : set.migrations()) {
     bool applied = false;
     for (const auto &r : rows)
       if (r.migration_name == m.name) {
@@ -1135,7 +1129,7 @@ MigrateReport migrate_baseline(const std::string &migrations_dir, const std::str
     if (m.name == migration_name) break;
   }
   session.conn.simple(sql + "; COMMIT");
-  report.plan = read_plan(session, set.set, nullptr);
+  report.plan = read_plan(session, set, nullptr);
   add_plan_warnings(report);
   report.elapsed_ms = ms_since(started);
   return report;

@@ -603,50 +603,28 @@ class ListingWorker final : public CallWorker {
   ListOptions options_;
 };
 
-class CheckWorker final : public CallWorker {
+// A call that takes one request struct and runs it with one of the Run*
+// functions above: check, stats and the migrate verbs.
+template <typename Request, bool (*RunRequest)(const Request &, dbsafe_cancel *, dbsafe_progress_fn,
+                                               void *, std::string *, ErrorInfo *)>
+class RequestWorker final : public CallWorker {
  public:
-  CheckWorker(Napi::Env env, CheckRequest request)
-      : CallWorker(env, "dbsafe.check", "check"), request_(std::move(request)) {}
+  RequestWorker(Napi::Env env, const char *resource, const char *what, Request request)
+      : CallWorker(env, resource, what), request_(std::move(request)) {}
 
  protected:
   bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload, std::string *out,
            ErrorInfo *error) override {
-    return RunCheck(request_, cancel, progress, payload, out, error);
+    return RunRequest(request_, cancel, progress, payload, out, error);
   }
 
  private:
-  CheckRequest request_;
+  Request request_;
 };
 
-class StatsWorker final : public CallWorker {
- public:
-  StatsWorker(Napi::Env env, StatsRequest request)
-      : CallWorker(env, "dbsafe.stats", "stats collection"), request_(std::move(request)) {}
-
- protected:
-  bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload, std::string *out,
-           ErrorInfo *error) override {
-    return RunStats(request_, cancel, progress, payload, out, error);
-  }
-
- private:
-  StatsRequest request_;
-};
-
-class MigrateWorker final : public CallWorker {
- public:
-  MigrateWorker(Napi::Env env, MigrateRequest request)
-      : CallWorker(env, "dbsafe.migrate", "migrate call"), request_(std::move(request)) {}
-
- protected:
-  bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload, std::string *out,
-           ErrorInfo *error) override {
-    return RunMigrate(request_, cancel, progress, payload, out, error);
-  }
-
- private:
-  MigrateRequest request_;
-};
+using CheckWorker = RequestWorker<CheckRequest, RunCheck>;
+using StatsWorker = RequestWorker<StatsRequest, RunStats>;
+using MigrateWorker = RequestWorker<MigrateRequest, RunMigrate>;
 
 // The cancel token and progress callback of an asynchronous call, checked on
 // the JS thread before any work is queued.
@@ -773,7 +751,7 @@ Napi::Value Check(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckRequest request = ReadCheckRequest(info, 1, 4);
   const AsyncArguments args = ReadAsyncArguments(env, info[2], info[3]);
-  return QueueCall(env, new CheckWorker(env, std::move(request)), args);
+  return QueueCall(env, new CheckWorker(env, "dbsafe.check", "check", std::move(request)), args);
 }
 
 // checkSync(paths, optionsJson|null, timeoutMs?) -> string
@@ -793,7 +771,8 @@ Napi::Value Stats(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   StatsRequest request = ReadStatsRequest(info, 3);
   const AsyncArguments args = ReadAsyncArguments(env, info[1], info[2]);
-  return QueueCall(env, new StatsWorker(env, std::move(request)), args);
+  return QueueCall(
+      env, new StatsWorker(env, "dbsafe.stats", "stats collection", std::move(request)), args);
 }
 
 // statsSync(databaseUrl, timeoutMs?) -> string
@@ -817,7 +796,8 @@ Napi::Value MigrateStatus(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   MigrateRequest request = ReadMigrateRequest(info, MigrateCommand::Status, 1);
   const AsyncArguments args = ReadAsyncArguments(env, info[2], info[3]);
-  return QueueCall(env, new MigrateWorker(env, std::move(request)), args);
+  return QueueCall(
+      env, new MigrateWorker(env, "dbsafe.migrate", "migrate call", std::move(request)), args);
 }
 
 // migrateDeploy(dir, optionsJson|null, cancel|null, onProgress|null, timeoutMs?)
@@ -826,7 +806,8 @@ Napi::Value MigrateDeploy(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   MigrateRequest request = ReadMigrateRequest(info, MigrateCommand::Deploy, 1);
   const AsyncArguments args = ReadAsyncArguments(env, info[2], info[3]);
-  return QueueCall(env, new MigrateWorker(env, std::move(request)), args);
+  return QueueCall(
+      env, new MigrateWorker(env, "dbsafe.migrate", "migrate call", std::move(request)), args);
 }
 
 // migrateResolve(dir, name, 'applied'|'rolled-back', optionsJson|null, cancel|null,
@@ -835,7 +816,8 @@ Napi::Value MigrateResolve(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   MigrateRequest request = ReadMigrateRequest(info, MigrateCommand::Resolve, 3);
   const AsyncArguments args = ReadAsyncArguments(env, info[4], info[5]);
-  return QueueCall(env, new MigrateWorker(env, std::move(request)), args);
+  return QueueCall(
+      env, new MigrateWorker(env, "dbsafe.migrate", "migrate call", std::move(request)), args);
 }
 
 // migrateBaseline(dir, name, optionsJson|null, cancel|null, onProgress|null, timeoutMs?)
@@ -844,7 +826,8 @@ Napi::Value MigrateBaseline(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   MigrateRequest request = ReadMigrateRequest(info, MigrateCommand::Baseline, 2);
   const AsyncArguments args = ReadAsyncArguments(env, info[3], info[4]);
-  return QueueCall(env, new MigrateWorker(env, std::move(request)), args);
+  return QueueCall(
+      env, new MigrateWorker(env, "dbsafe.migrate", "migrate call", std::move(request)), args);
 }
 
 // checkSql(sql: string|Buffer|Uint8Array, name|null, optionsJson|null) -> string
