@@ -359,4 +359,30 @@ Target parse_target(const std::string &url) {
   return t;
 }
 
+std::string with_database(const std::string &conninfo, const std::string &dbname) {
+  char *parse_error = nullptr;
+  PQconninfoOption *opts = PQconninfoParse(conninfo.c_str(), &parse_error);
+  if (opts == nullptr) {
+    if (parse_error) PQfreemem(parse_error);
+    throw Error(ErrorCode::Invalid, "the database URL is not valid");
+  }
+  // key='value' with \ and \' escaped, as libpq's conninfo syntax wants.
+  auto quoted = [](const std::string &v) {
+    std::string out = "'";
+    for (char c : v) {
+      if (c == '\\' || c == '\'') out += '\\';
+      out += c;
+    }
+    return out + "'";
+  };
+  std::string out;
+  for (auto *o = opts; o->keyword; ++o) {
+    std::string key = o->keyword;
+    if (key == "dbname" || !o->val || !*o->val) continue;
+    out += key + "=" + quoted(o->val) + " ";
+  }
+  PQconninfoFree(opts);
+  return out + "dbname=" + quoted(dbname);
+}
+
 }  // namespace dbsafe::pg

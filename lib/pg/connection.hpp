@@ -130,4 +130,8 @@ struct Target {
 // password).
 Target parse_target(const std::string &url);
 
+// `conninfo` (as libpq accepts it) as a key=value string that connects to
+// database `dbname` on the same server with the same settings.
+std::string with_database(const std::string &conninfo, const std::string &dbname);
+
 }  // namespace dbsafe::pg

@@ -1,0 +1,333 @@
+#include "drift/shadow.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "dbsafe/migrate.hpp"
+#include "pg/connection.hpp"
+
+namespace dbsafe::diff {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string random_suffix() {
+  std::random_device rd;
+  std::uniform_int_distribution<unsigned> dist(0, 0xffffff);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%06x", dist(rd));
+  return std::to_string(::getpid()) + "_" + buf;
+}
+
+// --- a database named by the user ------------------------------------------
+
+class GivenDatabase final : public ShadowDatabase {
+ public:
+  GivenDatabase(const std::string &url, const CallContext &ctx) : ctx_(ctx) {
+    conninfo_ = pg::parse_target(url).conninfo;
+    auto conn = pg::Connection::open(conninfo_, ctx);
+    auto r = conn.exec(
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+        "c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', "
+        "'information_schema') AND n.nspname NOT LIKE 'pg\\_%'");
+    if (r.text(0, 0) != "0")
+      throw Error(ErrorCode::Invalid,
+                  "the shadow database holds " + r.text(0, 0) +
+                      " tables or views; dbsafe replays migrations only on an empty database "
+                      "(it empties it again afterwards): give an empty one with "
+                      "--shadow-database-url");
+    // What was there before (so only what the replay made is removed).
+    auto s = conn.exec(
+        "SELECT nspname, pg_get_userbyid(nspowner), obj_description(oid, 'pg_namespace') FROM "
+        "pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT "
+        "LIKE 'pg\\_%'");
+    for (int i = 0; i < s.rows(); ++i) {
+      before_.push_back(s.text(i, 0));
+      // Recreated as they were: owner and comment (public's is standard).
+      restore_ += "ALTER SCHEMA " + conn.quote_identifier(s.text(i, 0)) + " OWNER TO " +
+                  conn.quote_identifier(s.text(i, 1)) + ";";
+      if (!s.is_null(i, 2))
+        restore_ += "COMMENT ON SCHEMA " + conn.quote_identifier(s.text(i, 0)) + " IS " +
+                    conn.quote_literal(s.text(i, 2)) + ";";
+    }
+  }
+  ~GivenDatabase() override {
+    try {
+      // A fresh context: the call may have been cancelled, the clean-up must still run.
+      CallContext cleanup;
+      auto conn = pg::Connection::open(conninfo_, cleanup);
+      auto s = conn.exec(
+          "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', "
+          "'information_schema') AND nspname NOT LIKE 'pg\\_%'");
+      std::string sql;
+      for (int i = 0; i < s.rows(); ++i) {
+        std::string name = s.text(i, 0);
+        sql += "DROP SCHEMA " + conn.quote_identifier(name) + " CASCADE;";
+        if (std::find(before_.begin(), before_.end(), name) != before_.end())
+          sql += "CREATE SCHEMA " + conn.quote_identifier(name) + ";";
+      }
+      auto e = conn.exec("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'");
+      for (int i = 0; i < e.rows(); ++i)
+        sql = "DROP EXTENSION IF EXISTS " + conn.quote_identifier(e.text(i, 0)) + " CASCADE;" + sql;
+      conn.simple(sql + restore_);
+    } catch (const std::exception &e) {
+      ctx_.log(LogLevel::Warning, "shadow",
+               std::string("could not empty the shadow database: ") + e.what());
+    }
+  }
+  const std::string &conninfo() const override { return conninfo_; }
+  std::string describe() const override { return "the shadow database given"; }
+
+ private:
+  const CallContext &ctx_;
+  std::string conninfo_;
+  std::vector<std::string> before_;
+  std::string restore_;
+};
+
+// --- a temporary database on the target's server ---------------------------
+
+class TemporaryDatabase final : public ShadowDatabase {
+ public:
+  TemporaryDatabase(std::string server_conninfo, std::string name, const CallContext &ctx)
+      : ctx_(ctx), server_(std::move(server_conninfo)), name_(std::move(name)) {
+    conninfo_ = pg::with_database(server_, name_);
+  }
+  ~TemporaryDatabase() override {
+    try {
+      // A fresh context: the call may have been cancelled, the drop must still run.
+      CallContext cleanup;
+      auto conn = pg::Connection::open(server_, cleanup);
+      conn.exec("DROP DATABASE IF EXISTS " + conn.quote_identifier(name_) + " WITH (FORCE)");
+    } catch (const std::exception &e) {
+      ctx_.log(LogLevel::Warning, "shadow",
+               "could not drop the temporary shadow database " + name_ + ": " + e.what() +
+                   "; drop it by hand");
+    }
+  }
+  const std::string &conninfo() const override { return conninfo_; }
+  std::string describe() const override {
+    return "temporary database " + name_ + " on the target's server";
+  }
+
+  // nullptr when the role may not create databases.
+  static std::unique_ptr<ShadowDatabase> create(const std::string &server_url,
+                                                const CallContext &ctx) {
+    std::string server = pg::parse_target(server_url).conninfo;
+    auto conn = pg::Connection::open(server, ctx);
+    auto r = conn.exec("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user");
+    if (r.rows() == 0 || r.text(0, 0) != "t") return nullptr;
+    std::string name = "dbsafe_shadow_" + random_suffix();
+    try {
+      // template0: nothing added to template1 by hand leaks into the model.
+      conn.exec("CREATE DATABASE " + conn.quote_identifier(name) + " TEMPLATE template0");
+    } catch (const Error &e) {
+      ctx.log(LogLevel::Info, "shadow",
+              "cannot create a temporary database on the server: " + e.message());
+      return nullptr;
+    }
+    ctx.log(LogLevel::Info, "shadow", "replaying on temporary database " + name);
+    return std::make_unique<TemporaryDatabase>(server, name, ctx);
+  }
+
+ private:
+  const CallContext &ctx_;
+  std::string server_, name_, conninfo_;
+};
+
+// --- an embedded throwaway cluster -----------------------------------------
+
+std::string find_bindir() {
+  auto has_server = [](const fs::path &dir) {
+    return fs::exists(dir / "initdb") && fs::exists(dir / "pg_ctl");
+  };
+  if (const char *env = std::getenv("PG_BINDIR"); env && *env) {
+    if (has_server(env)) return env;
+    throw Error(ErrorCode::NotFound,
+                std::string("PG_BINDIR=") + env + " does not hold initdb and pg_ctl");
+  }
+  if (FILE *p = ::popen("pg_config --bindir 2>/dev/null", "r")) {
+    char buf[4096];
+    std::string out;
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    ::pclose(p);
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    if (!out.empty() && has_server(out)) return out;
+  }
+  int best = -1;
+  std::string found;
+  std::error_code ec;
+  for (const auto &entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {
+    int version = std::atoi(entry.path().filename().c_str());
+    if (version > best && has_server(entry.path() / "bin")) {
+      best = version;
+      found = (entry.path() / "bin").string();
+    }
+  }
+  if (found.empty())
+    throw Error(
+        ErrorCode::NotFound,
+        "no shadow database: the target's role may not create databases and this machine has no "
+        "PostgreSQL server binaries (initdb, pg_ctl) for a throwaway cluster; install postgresql, "
+        "set PG_BINDIR, or pass --shadow-database-url");
+  return found;
+}
+
+struct Account {
+  bool drop = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// Runs a program (no shell), its output appended to `log`; returns its exit status.
+int run(const std::vector<std::string> &argv, const Account &as, const std::string &log) {
+  pid_t pid = ::fork();
+  if (pid < 0) throw Error(ErrorCode::Io, "cannot start " + argv[0]);
+  if (pid == 0) {
+    if (as.drop && (::setgroups(0, nullptr) != 0 || ::setgid(as.gid) != 0 || ::setuid(as.uid) != 0))
+      ::_exit(126);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::close(fd);
+    }
+    int null = ::open("/dev/null", O_RDONLY);
+    if (null >= 0) ::dup2(null, 0);
+    std::vector<char *> args;
+    for (const auto &a : argv) args.push_back(const_cast<char *>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+std::string tail_of(const std::string &path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > 1500) text = text.substr(text.size() - 1500);
+  return text;
+}
+
+class EmbeddedCluster final : public ShadowDatabase {
+ public:
+  explicit EmbeddedCluster(const CallContext &ctx) {
+    bindir_ = find_bindir();
+    if (::geteuid() == 0) {
+      // initdb refuses to run as root: the cluster belongs to `nobody`.
+      struct passwd *pw = ::getpwnam("nobody");
+      if (!pw)
+        throw Error(ErrorCode::NotFound,
+                    "running as root and there is no `nobody` account to own the shadow cluster");
+      as_ = {true, pw->pw_uid, pw->pw_gid};
+    }
+    const char *tmp = ::geteuid() == 0 ? nullptr : std::getenv("TMPDIR");
+    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/dbsafe-shadow-XXXXXX";
+    std::vector<char> buf(templ.begin(), templ.end());
+    buf.push_back('\0');
+    if (!::mkdtemp(buf.data()))
+      throw Error(ErrorCode::Io, "cannot create a directory for the shadow cluster in " + templ);
+    dir_ = buf.data();
+    if (as_.drop && ::chown(dir_.c_str(), as_.uid, as_.gid) != 0)
+      throw Error(ErrorCode::Io, "cannot hand " + dir_ + " to the shadow cluster's account");
+    log_ = dir_ + "/server.log";
+    std::string data = dir_ + "/data";
+    ctx.log(LogLevel::Info, "shadow", "starting a throwaway PostgreSQL cluster in " + dir_);
+    if (run({bindir_ + "/initdb", "-D", data, "-U", "dbsafe", "-A", "trust", "-E", "UTF8",
+             "--locale=C", "--no-sync"},
+            as_, log_) != 0) {
+      std::string why = tail_of(log_);
+      cleanup();
+      throw Error(ErrorCode::Internal, "initdb failed for the shadow cluster: " + why);
+    }
+    started_ = true;
+    if (run({bindir_ + "/pg_ctl", "-D", data, "-l", log_, "-w", "-t", "60", "-o",
+             "-c listen_addresses='' -k " + dir_ +
+                 " -p 5432 -c fsync=off -c full_page_writes=off "
+                 "-c synchronous_commit=off -c max_connections=20",
+             "start"},
+            as_, log_) != 0) {
+      std::string why = tail_of(log_);
+      cleanup();
+      throw Error(ErrorCode::Internal, "the shadow cluster did not start: " + why);
+    }
+    conninfo_ = "host='" + dir_ + "' port=5432 user=dbsafe dbname=postgres";
+  }
+  ~EmbeddedCluster() override { cleanup(); }
+  const std::string &conninfo() const override { return conninfo_; }
+  std::string describe() const override { return "a throwaway cluster in " + dir_; }
+
+ private:
+  void cleanup() noexcept {
+    try {
+      if (started_)
+        run({bindir_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "immediate", "-w", "stop"}, as_,
+            log_);
+      started_ = false;
+      std::error_code ec;
+      if (!dir_.empty()) fs::remove_all(dir_, ec);
+    } catch (...) {
+    }
+  }
+
+  std::string bindir_, dir_, log_, conninfo_;
+  Account as_;
+  bool started_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ShadowDatabase> ShadowDatabase::open(const ShadowOptions &options,
+                                                     const CallContext &ctx) {
+  if (!options.shadow_database_url.empty())
+    return std::make_unique<GivenDatabase>(options.shadow_database_url, ctx);
+  if (!options.server_url.empty())
+    if (auto db = TemporaryDatabase::create(options.server_url, ctx)) return db;
+  return std::make_unique<EmbeddedCluster>(ctx);
+}
+
+schema::Model replay_migrations(const std::string &migrations_dir, const ShadowOptions &options,
+                                const SchemaFilter &filter, const CallOptions &call) {
+  CallContext ctx(call);
+  auto shadow = ShadowDatabase::open(options, ctx);
+  MigrateOptions m;
+  m.database_url = shadow->conninfo();
+  m.mode = options.mode;
+  m.source = options.source;
+  m.schema = options.schema;
+  m.lock_timeout = std::chrono::milliseconds(60000);
+  m.connect_retry_budget = std::chrono::milliseconds(2000);
+  // The replay's own progress would read like a deploy: keep cancel, the
+  // deadline and the log.
+  CallOptions replay_call;
+  replay_call.cancel = call.cancel;
+  replay_call.timeout = call.timeout;
+  replay_call.log = call.log;
+  try {
+    migrate_deploy(migrations_dir, m, replay_call);
+  } catch (const Error &e) {
+    if (e.code() != ErrorCode::Database) throw;
+    Error out(ErrorCode::Invalid,
+              "the migrations do not replay on " + shadow->describe() + ": " + e.message());
+    out.with_file(e.file(), e.line(), e.column()).with_sqlstate(e.sqlstate());
+    throw out;
+  }
+  return schema::introspect(shadow->conninfo(), filter, ctx);
+}
+
+}  // namespace dbsafe::diff

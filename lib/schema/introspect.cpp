@@ -1,0 +1,522 @@
+// Introspection: one READ ONLY transaction, one catalog query per kind of
+// object (never one per object), each returning its rows as a JSON array so
+// names, arrays and NULLs need no text parsing of our own.
+#include <simdjson.h>
+
+#include <algorithm>
+#include <set>
+
+#include "pg/connection.hpp"
+#include "schema/model.hpp"
+
+namespace dbsafe::schema {
+
+namespace {
+
+// Namespaces that belong to PostgreSQL itself.
+constexpr const char *kUserNamespace =
+    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+
+std::string not_extension_member(const char *catalog, const char *oid) {
+  return std::string("NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '") + catalog +
+         "'::regclass AND x.objid = " + oid + " AND x.deptype = 'e')";
+}
+
+// The collation of a column or attribute when it is not its type's default.
+constexpr const char *kColumnCollation =
+    "CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation THEN "
+    "(SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co "
+    "JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation) END";
+
+constexpr const char *kSequenceFields =
+    "'data_type', format_type(s.seqtypid, NULL), 'start', s.seqstart, 'increment', "
+    "s.seqincrement, 'min', s.seqmin, 'max', s.seqmax, 'cache', s.seqcache, 'cycle', s.seqcycle";
+
+std::string schemas_query() {
+  return "SELECT coalesce(json_agg(json_build_object('name', n.nspname, 'comment', "
+         "obj_description(n.oid, 'pg_namespace')) ORDER BY n.nspname), '[]') FROM pg_namespace n "
+         "WHERE " +
+         std::string(kUserNamespace) + " AND " + not_extension_member("pg_namespace", "n.oid");
+}
+
+std::string extensions_query() {
+  return "SELECT coalesce(json_agg(json_build_object('name', e.extname, 'schema', n.nspname, "
+         "'version', e.extversion) ORDER BY e.extname), '[]') FROM pg_extension e "
+         "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'";
+}
+
+std::string types_query() {
+  return std::string(
+             "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'name', t.typname, "
+             "'kind', t.typtype, 'type_name', format_type(t.oid, NULL), "
+             "'labels', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e "
+             "WHERE e.enumtypid = t.oid), "
+             "'base_type', CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) "
+             "END, 'not_null', t.typnotnull, 'default', pg_get_expr(t.typdefaultbin, 0), "
+             "'collation', CASE WHEN t.typtype = 'd' AND t.typcollation <> 0 AND t.typcollation "
+             "<> bt.typcollation THEN (SELECT quote_ident(cn.nspname) || '.' || "
+             "quote_ident(co.collname) FROM pg_collation co JOIN pg_namespace cn ON cn.oid = "
+             "co.collnamespace WHERE co.oid = t.typcollation) END, "
+             "'checks', (SELECT json_agg(json_build_object('name', k.conname, 'definition', "
+             "pg_get_constraintdef(k.oid)) ORDER BY k.conname) FROM pg_constraint k WHERE "
+             "k.contypid = t.oid), "
+             "'attributes', (SELECT json_agg(json_build_object('name', a.attname, 'type', "
+             "format_type(a.atttypid, a.atttypmod), 'collation', ") +
+         kColumnCollation +
+         ") ORDER BY a.attnum) FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid "
+         "WHERE a.attrelid = t.typrelid AND t.typrelid <> 0 AND a.attnum > 0 AND NOT "
+         "a.attisdropped), "
+         "'comment', obj_description(t.oid, 'pg_type')) ORDER BY n.nspname, t.typname), '[]') "
+         "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+         "LEFT JOIN pg_type bt ON bt.oid = t.typbasetype WHERE " +
+         kUserNamespace +
+         " AND (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class "
+         "c WHERE c.oid = t.typrelid) = 'c')) AND " +
+         not_extension_member("pg_type", "t.oid");
+}
+
+std::string sequences_query() {
+  return std::string(
+             "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'name', "
+             "c.relname, ") +
+         kSequenceFields +
+         ", 'owned_by', (SELECT json_build_object('table', tn.nspname || '.' || tc.relname, "
+         "'column', a.attname) FROM pg_depend d JOIN pg_class tc ON tc.oid = d.refobjid "
+         "JOIN pg_namespace tn ON tn.oid = tc.relnamespace JOIN pg_attribute a ON a.attrelid = "
+         "d.refobjid AND a.attnum = d.refobjsubid WHERE d.classid = 'pg_class'::regclass AND "
+         "d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a' LIMIT 1), "
+         "'comment', obj_description(c.oid, 'pg_class')) ORDER BY n.nspname, c.relname), '[]') "
+         "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid "
+         "= c.relnamespace WHERE " +
+         kUserNamespace +
+         " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND "
+         "d.objid = c.oid AND d.deptype IN ('i', 'e'))";
+}
+
+std::string tables_query() {
+  return std::string(
+             "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'name', c.relname, "
+             "'qname', c.oid::regclass::text, 'partitioned', c.relkind = 'p', "
+             "'partition_key', CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, "
+             "'partition_of', (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i JOIN "
+             "pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = "
+             "pc.relnamespace WHERE i.inhrelid = c.oid AND c.relispartition), "
+             "'partition_bound', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, "
+             "c.oid) END, "
+             "'unlogged', c.relpersistence = 'u', 'options', c.reloptions, "
+             "'rls_enabled', c.relrowsecurity, 'rls_forced', c.relforcerowsecurity, "
+             "'comment', obj_description(c.oid, 'pg_class'), "
+             "'columns', (SELECT json_agg(json_build_object('name', a.attname, 'type', "
+             "format_type(a.atttypid, a.atttypmod), 'collation', ") +
+         kColumnCollation +
+         ", 'not_null', a.attnotnull, "
+         "'default', CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END, "
+         "'generated', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) "
+         "END, 'identity', a.attidentity, "
+         "'identity_options', CASE WHEN a.attidentity <> '' THEN (SELECT json_build_object(" +
+         kSequenceFields +
+         ") FROM pg_depend d JOIN pg_sequence s ON s.seqrelid = d.objid WHERE d.refclassid = "
+         "'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum AND "
+         "d.classid = 'pg_class'::regclass AND d.deptype = 'i' LIMIT 1) END, "
+         "'inherited', NOT a.attislocal, 'comment', col_description(c.oid, a.attnum)) ORDER BY "
+         "a.attnum) FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid LEFT JOIN "
+         "pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum WHERE a.attrelid = "
+         "c.oid AND a.attnum > 0 AND NOT a.attisdropped), "
+         "'constraints', (SELECT json_agg(json_build_object('name', k.conname, 'type', "
+         "k.contype, 'definition', pg_get_constraintdef(k.oid), 'validated', k.convalidated, "
+         "'references', CASE WHEN k.contype = 'f' THEN (SELECT rn.nspname || '.' || rc.relname "
+         "FROM pg_class rc JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = "
+         "k.confrelid) END, 'comment', obj_description(k.oid, 'pg_constraint')) ORDER BY "
+         "k.conname) FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', "
+         "'f', 'c', 'x') AND k.conislocal)"
+         ") ORDER BY n.nspname, c.relname), '[]') FROM pg_class c JOIN pg_namespace n ON n.oid "
+         "= c.relnamespace WHERE c.relkind IN ('r', 'p') AND " +
+         kUserNamespace + " AND " + not_extension_member("pg_class", "c.oid");
+}
+
+std::string indexes_query() {
+  return "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'name', ci.relname, "
+         "'table', tn.nspname || '.' || tc.relname, 'definition', "
+         "pg_get_indexdef(i.indexrelid), 'valid', i.indisvalid, 'on_partitioned', tc.relkind = "
+         "'p', 'comment', obj_description(ci.oid, 'pg_class')) ORDER BY n.nspname, "
+         "ci.relname), '[]') FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN "
+         "pg_namespace n ON n.oid = ci.relnamespace JOIN pg_class tc ON tc.oid = i.indrelid "
+         "JOIN pg_namespace tn ON tn.oid = tc.relnamespace WHERE tc.relkind IN ('r', 'p', 'm') "
+         "AND " +
+         std::string(kUserNamespace) +
+         " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND "
+         "k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x')) "
+         // An index a partitioned table's index created on a partition is implied by it.
+         "AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) AND " +
+         not_extension_member("pg_class", "tc.oid");
+}
+
+std::string views_query() {
+  return "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'name', c.relname, "
+         "'qname', c.oid::regclass::text, 'materialized', c.relkind = 'm', 'definition', "
+         "pg_get_viewdef(c.oid), 'options', c.reloptions, 'populated', c.relispopulated, "
+         "'comment', obj_description(c.oid, 'pg_class'), "
+         "'depends_on', (SELECT json_agg(DISTINCT rn.nspname || '.' || rc.relname) FROM "
+         "pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = "
+         "r.oid AND d.refclassid = 'pg_class'::regclass JOIN pg_class rc ON rc.oid = d.refobjid "
+         "JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE r.ev_class = c.oid AND "
+         "d.refobjid <> c.oid)) ORDER BY n.nspname, c.relname), '[]') FROM pg_class c JOIN "
+         "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND " +
+         std::string(kUserNamespace) + " AND " + not_extension_member("pg_class", "c.oid");
+}
+
+std::string functions_query() {
+  return "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'name', p.proname, "
+         "'identity_arguments', pg_get_function_identity_arguments(p.oid), 'kind', p.prokind, "
+         "'result', pg_get_function_result(p.oid), 'definition', pg_get_functiondef(p.oid), "
+         "'uses_relation_types', EXISTS (SELECT 1 FROM pg_depend d JOIN pg_type t ON t.oid = "
+         "d.refobjid JOIN pg_class rc ON rc.oid = t.typrelid WHERE d.classid = "
+         "'pg_proc'::regclass AND d.objid = p.oid AND d.refclassid = 'pg_type'::regclass AND "
+         "rc.relkind IN ('r', 'p', 'v', 'm', 'f')), "
+         "'comment', obj_description(p.oid, 'pg_proc')) ORDER BY n.nspname, p.proname, "
+         "pg_get_function_identity_arguments(p.oid)), '[]') FROM pg_proc p JOIN pg_namespace n "
+         "ON n.oid = p.pronamespace WHERE p.prokind IN ('f', 'p') AND " +
+         std::string(kUserNamespace) + " AND " + not_extension_member("pg_proc", "p.oid");
+}
+
+std::string triggers_query() {
+  return "SELECT coalesce(json_agg(json_build_object('table', n.nspname || '.' || c.relname, "
+         "'name', t.tgname, 'definition', pg_get_triggerdef(t.oid), 'enabled', t.tgenabled, "
+         "'comment', obj_description(t.oid, 'pg_trigger')) ORDER BY n.nspname, c.relname, "
+         "t.tgname), '[]') FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN "
+         "pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND t.tgparentid = "
+         "0 AND " +
+         std::string(kUserNamespace) + " AND " + not_extension_member("pg_class", "c.oid");
+}
+
+std::string policies_query() {
+  return "SELECT coalesce(json_agg(json_build_object('table', n.nspname || '.' || c.relname, "
+         "'name', p.polname, 'permissive', p.polpermissive, 'command', CASE p.polcmd WHEN 'r' "
+         "THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' "
+         "ELSE 'ALL' END, 'roles', CASE WHEN p.polroles = '{0}' THEN json_build_array('PUBLIC') "
+         "ELSE (SELECT json_agg(quote_ident(r.rolname) ORDER BY r.rolname) FROM pg_roles r "
+         "WHERE r.oid = ANY (p.polroles)) END, 'using', pg_get_expr(p.polqual, p.polrelid), "
+         "'check', pg_get_expr(p.polwithcheck, p.polrelid), 'comment', obj_description(p.oid, "
+         "'pg_policy')) ORDER BY n.nspname, c.relname, p.polname), '[]') FROM pg_policy p JOIN "
+         "pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " +
+         std::string(kUserNamespace);
+}
+
+// What exists but is not modelled, so a diff never silently ignores it.
+std::string unsupported_query() {
+  std::string ns = kUserNamespace;
+  return "SELECT coalesce(json_agg(json_build_object('schema', s, 'what', w) ORDER BY s, w), "
+         "'[]') FROM ("
+         "SELECT n.nspname AS s, CASE p.prokind WHEN 'a' THEN 'aggregate ' ELSE 'window "
+         "function ' END || n.nspname || '.' || p.proname || '(' || "
+         "pg_get_function_identity_arguments(p.oid) || ')' AS w FROM pg_proc p JOIN "
+         "pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('a', 'w') AND " +
+         ns + " AND " + not_extension_member("pg_proc", "p.oid") +
+         " UNION ALL SELECT n.nspname, 'rule ' || r.rulename || ' on ' || n.nspname || '.' || "
+         "c.relname FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n "
+         "ON n.oid = c.relnamespace WHERE r.rulename <> '_RETURN' AND " +
+         ns +
+         " UNION ALL SELECT n.nspname, 'foreign table ' || n.nspname || '.' || c.relname FROM "
+         "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'f' AND " +
+         ns + " AND " + not_extension_member("pg_class", "c.oid") +
+         " UNION ALL SELECT n.nspname, 'inheritance ' || n.nspname || '.' || c.relname || ' "
+         "INHERITS ' || pn.nspname || '.' || pc.relname FROM pg_inherits i JOIN pg_class c ON "
+         "c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_class pc ON "
+         "pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE NOT "
+         "c.relispartition AND c.relkind IN ('r', 'p') AND " +
+         ns +
+         " UNION ALL SELECT n.nspname, 'operator ' || n.nspname || '.' || o.oprname FROM "
+         "pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE " +
+         ns + " AND " + not_extension_member("pg_operator", "o.oid") +
+         " UNION ALL SELECT n.nspname, 'range type ' || n.nspname || '.' || t.typname FROM "
+         "pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype IN ('r', 'm') "
+         "AND " +
+         ns + " AND " + not_extension_member("pg_type", "t.oid") +
+         " UNION ALL SELECT n.nspname, 'collation ' || n.nspname || '.' || co.collname FROM "
+         "pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace WHERE " +
+         ns + " AND " + not_extension_member("pg_collation", "co.oid") + ") u";
+}
+
+// --- reading the JSON rows -------------------------------------------------
+
+using simdjson::dom::element;
+
+std::string str(element row, const char *key) {
+  element v;
+  if (row[key].get(v) || v.is_null()) return {};
+  std::string_view s;
+  if (v.get_string().get(s)) return {};
+  return std::string(s);
+}
+bool boolean(element row, const char *key) {
+  bool b = false;
+  if (row[key].get_bool().get(b)) return false;
+  return b;
+}
+std::int64_t integer(element row, const char *key) {
+  std::int64_t i = 0;
+  if (row[key].get_int64().get(i)) return 0;
+  return i;
+}
+char character(element row, const char *key) {
+  std::string s = str(row, key);
+  return s.empty() ? 0 : s[0];
+}
+std::vector<std::string> strings(element row, const char *key) {
+  std::vector<std::string> out;
+  simdjson::dom::array a;
+  if (row[key].get_array().get(a)) return out;
+  for (element e : a) {
+    std::string_view s;
+    if (!e.get_string().get(s)) out.emplace_back(s);
+  }
+  return out;
+}
+template <typename F>
+void each(element row, const char *key, F &&f) {
+  simdjson::dom::array a;
+  if (row[key].get_array().get(a)) return;
+  for (element e : a) f(e);
+}
+
+SequenceOptions sequence_options(element o) {
+  SequenceOptions s;
+  s.data_type = str(o, "data_type");
+  s.start = integer(o, "start");
+  s.increment = integer(o, "increment");
+  s.min = integer(o, "min");
+  s.max = integer(o, "max");
+  s.cache = integer(o, "cache");
+  s.cycle = boolean(o, "cycle");
+  return s;
+}
+
+Column column(element o) {
+  Column c;
+  c.name = str(o, "name");
+  c.type = str(o, "type");
+  c.collation = str(o, "collation");
+  c.not_null = boolean(o, "not_null");
+  c.default_expr = str(o, "default");
+  c.generated_expr = str(o, "generated");
+  c.identity = character(o, "identity");
+  element opts;
+  if (c.identity && !o["identity_options"].get(opts) && !opts.is_null())
+    c.identity_options = sequence_options(opts);
+  c.inherited = boolean(o, "inherited");
+  c.comment = str(o, "comment");
+  return c;
+}
+
+class Rows {
+ public:
+  Rows(pg::Connection &conn, const std::string &sql) : text_(conn.exec(sql).text(0, 0)) {
+    if (parser_.parse(text_).get(root_))
+      throw Error(ErrorCode::Internal, "introspection: the server returned malformed JSON");
+  }
+  template <typename F>
+  void each(F &&f) {
+    simdjson::dom::array a;
+    if (root_.get_array().get(a)) return;
+    for (element e : a) f(e);
+  }
+
+ private:
+  simdjson::padded_string text_;
+  simdjson::dom::parser parser_;
+  element root_;
+};
+
+struct Filter {
+  const SchemaFilter &f;
+  bool schema(const std::string &name) const {
+    if (!f.include_history && name == "dbsafe") return false;
+    if (std::find(f.exclude.begin(), f.exclude.end(), name) != f.exclude.end()) return false;
+    return f.include.empty() ||
+           std::find(f.include.begin(), f.include.end(), name) != f.include.end();
+  }
+  bool table(const std::string &schema_name, const std::string &name) const {
+    return schema(schema_name) && (f.include_history || name != "_prisma_migrations");
+  }
+  // For keys "schema.name" of tables that were read.
+};
+
+}  // namespace
+
+Model introspect(const std::string &database_url, const SchemaFilter &filter,
+                 const CallContext &ctx) {
+  auto conn = pg::Connection::open(pg::parse_target(database_url).conninfo, ctx);
+  Model m;
+  Filter keep{filter};
+  conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  // Every name outside pg_catalog comes out schema-qualified.
+  conn.exec("SET LOCAL search_path = pg_catalog");
+  conn.exec("SET LOCAL statement_timeout = '120s'");
+  m.server_version_num = std::stoi(conn.exec("SHOW server_version_num").text(0, 0));
+  ctx.checkpoint();
+
+  Rows(conn, schemas_query()).each([&](element r) {
+    if (keep.schema(str(r, "name"))) m.schemas.push_back({str(r, "name"), str(r, "comment")});
+  });
+  Rows(conn, extensions_query()).each([&](element r) {
+    m.extensions.push_back({str(r, "name"), str(r, "schema"), str(r, "version")});
+  });
+  ctx.checkpoint();
+  Rows(conn, types_query()).each([&](element r) {
+    std::string schema_name = str(r, "schema");
+    if (!keep.schema(schema_name)) return;
+    char kind = character(r, "kind");
+    if (kind == 'e') {
+      m.enums.push_back({schema_name, str(r, "name"), str(r, "type_name"), strings(r, "labels"),
+                         str(r, "comment")});
+    } else if (kind == 'd') {
+      Domain d;
+      d.schema = schema_name;
+      d.name = str(r, "name");
+      d.type_name = str(r, "type_name");
+      d.base_type = str(r, "base_type");
+      d.collation = str(r, "collation");
+      d.default_expr = str(r, "default");
+      d.not_null = boolean(r, "not_null");
+      each(r, "checks", [&](element c) {
+        d.checks.push_back({str(c, "name"), str(c, "definition")});
+      });
+      d.comment = str(r, "comment");
+      m.domains.push_back(std::move(d));
+    } else {
+      CompositeType c;
+      c.schema = schema_name;
+      c.name = str(r, "name");
+      c.type_name = str(r, "type_name");
+      each(r, "attributes", [&](element a) { c.attributes.push_back(column(a)); });
+      c.comment = str(r, "comment");
+      m.composites.push_back(std::move(c));
+    }
+  });
+  ctx.checkpoint();
+
+  std::set<std::string> tables_read;
+  Rows(conn, tables_query()).each([&](element r) {
+    Table t;
+    t.schema = str(r, "schema");
+    t.name = str(r, "name");
+    if (!keep.table(t.schema, t.name)) return;
+    t.qname = str(r, "qname");
+    t.partitioned = boolean(r, "partitioned");
+    t.partition_key = str(r, "partition_key");
+    t.partition_of = str(r, "partition_of");
+    t.partition_bound = str(r, "partition_bound");
+    t.unlogged = boolean(r, "unlogged");
+    t.options = strings(r, "options");
+    t.rls_enabled = boolean(r, "rls_enabled");
+    t.rls_forced = boolean(r, "rls_forced");
+    t.comment = str(r, "comment");
+    each(r, "columns", [&](element c) { t.columns.push_back(column(c)); });
+    each(r, "constraints", [&](element c) {
+      Constraint k;
+      k.name = str(c, "name");
+      k.type = character(c, "type");
+      k.definition = str(c, "definition");
+      k.validated = boolean(c, "validated");
+      k.references = str(c, "references");
+      k.comment = str(c, "comment");
+      t.constraints.push_back(std::move(k));
+    });
+    tables_read.insert(t.key());
+    m.tables.push_back(std::move(t));
+  });
+  ctx.checkpoint();
+
+  std::set<std::string> views_read;
+  Rows(conn, views_query()).each([&](element r) {
+    View v;
+    v.schema = str(r, "schema");
+    v.name = str(r, "name");
+    if (!keep.schema(v.schema)) return;
+    v.qname = str(r, "qname");
+    v.materialized = boolean(r, "materialized");
+    v.definition = str(r, "definition");
+    v.options = strings(r, "options");
+    v.populated = boolean(r, "populated");
+    v.depends_on = strings(r, "depends_on");
+    v.comment = str(r, "comment");
+    views_read.insert(v.key());
+    m.views.push_back(std::move(v));
+  });
+
+  Rows(conn, sequences_query()).each([&](element r) {
+    Sequence s;
+    s.schema = str(r, "schema");
+    s.name = str(r, "name");
+    if (!keep.schema(s.schema)) return;
+    s.options = sequence_options(r);
+    element owner;
+    if (!r["owned_by"].get(owner) && !owner.is_null()) {
+      s.owned_by_table = str(owner, "table");
+      s.owned_by_column = str(owner, "column");
+      // A sequence owned by a table left out (the history table) goes with it.
+      if (!tables_read.count(s.owned_by_table)) return;
+    }
+    s.comment = str(r, "comment");
+    m.sequences.push_back(std::move(s));
+  });
+  ctx.checkpoint();
+
+  Rows(conn, indexes_query()).each([&](element r) {
+    Index i;
+    i.schema = str(r, "schema");
+    i.name = str(r, "name");
+    i.table = str(r, "table");
+    if (!tables_read.count(i.table) && !views_read.count(i.table)) return;
+    i.definition = str(r, "definition");
+    i.valid = boolean(r, "valid");
+    i.on_partitioned = boolean(r, "on_partitioned");
+    i.comment = str(r, "comment");
+    m.indexes.push_back(std::move(i));
+  });
+  Rows(conn, functions_query()).each([&](element r) {
+    Function f;
+    f.schema = str(r, "schema");
+    if (!keep.schema(f.schema)) return;
+    f.name = str(r, "name");
+    f.identity_arguments = str(r, "identity_arguments");
+    f.kind = character(r, "kind");
+    f.result = str(r, "result");
+    f.definition = str(r, "definition");
+    f.uses_relation_types = boolean(r, "uses_relation_types");
+    f.comment = str(r, "comment");
+    m.functions.push_back(std::move(f));
+  });
+  ctx.checkpoint();
+  Rows(conn, triggers_query()).each([&](element r) {
+    Trigger t;
+    t.table = str(r, "table");
+    if (!tables_read.count(t.table) && !views_read.count(t.table)) return;
+    t.name = str(r, "name");
+    t.definition = str(r, "definition");
+    t.enabled = character(r, "enabled");
+    t.comment = str(r, "comment");
+    m.triggers.push_back(std::move(t));
+  });
+  Rows(conn, policies_query()).each([&](element r) {
+    Policy p;
+    p.table = str(r, "table");
+    if (!tables_read.count(p.table)) return;
+    p.name = str(r, "name");
+    p.permissive = boolean(r, "permissive");
+    p.command = str(r, "command");
+    p.roles = strings(r, "roles");
+    p.using_expr = str(r, "using");
+    p.check_expr = str(r, "check");
+    p.comment = str(r, "comment");
+    m.policies.push_back(std::move(p));
+  });
+  Rows(conn, unsupported_query()).each([&](element r) {
+    if (keep.schema(str(r, "schema"))) m.unsupported.push_back(str(r, "what"));
+  });
+  conn.exec("COMMIT");
+  m.sort();
+  return m;
+}
+
+}  // namespace dbsafe::schema
