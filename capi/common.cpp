@@ -47,6 +47,12 @@ void require_empty_buf(const dbsafe_buf *buf, const char *argument) {
         std::string(argument) + " already holds data; dispose it or pass a DBSAFE_BUF_INIT buffer");
 }
 
+std::string require_text(const char *value, const char *what, const char *hint) {
+  if (value == nullptr || *value == '\0')
+    throw dbsafe::Error(dbsafe::ErrorCode::Invalid, std::string(what) + " is empty; " + hint);
+  return value;
+}
+
 void fill_buf(dbsafe_buf *buf, const std::string &text) {
   char *ptr = static_cast<char *>(std::malloc(text.size() + 1));
   if (ptr == nullptr) throw std::bad_alloc();

@@ -11,6 +11,7 @@
 #include "dbsafe/call.hpp"
 #include "dbsafe/dbsafe.h"
 #include "dbsafe/error.hpp"
+#include "dbsafe/migrate.hpp"
 #include "dbsafe/source.hpp"
 
 struct dbsafe_error {
@@ -38,6 +39,10 @@ int set_error(dbsafe_error **out_err, int code, const std::string &message) noex
 // Copies `text` into `buf` (which must be empty); throws std::bad_alloc.
 void fill_buf(dbsafe_buf *buf, const std::string &text);
 
+// `value` as a string; throws Error(Invalid) "<what> is empty; <hint>" when
+// it is NULL or "".
+std::string require_text(const char *value, const char *what, const char *hint);
+
 // Throws Error(Invalid) when `buf` is NULL or not empty.
 void require_empty_buf(const dbsafe_buf *buf, const char *argument);
 
@@ -57,6 +62,11 @@ dbsafe::Layout layout_option(simdjson::dom::element value);
 
 bool parse_options_object(const char *json, simdjson::dom::parser &parser,
                           simdjson::dom::object &out);
+
+// Applies one key of the migrate options document (c/migrate.h) to `o`;
+// false when `key` is not a migrate option. `deploy` admits "dry_run".
+bool migrate_option(dbsafe::MigrateOptions &o, const std::string &key, simdjson::dom::element value,
+                    bool deploy = false);
 
 // Builds C++ call options from the C struct; the C struct must outlive them.
 dbsafe::CallOptions to_call_options(const dbsafe_call_options *opts);

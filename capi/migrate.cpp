@@ -11,12 +11,81 @@ using dbsafe::Error;
 using dbsafe::ErrorCode;
 
 using dbsafe::capi::bad_option;
+using dbsafe::capi::require_text;
 
 std::chrono::milliseconds millis(simdjson::dom::element value, const std::string &key) {
   int64_t i;
   if (value.get_int64().get(i) || i < 0) bad_option(key + " must be a non-negative integer");
   return std::chrono::milliseconds(i);
 }
+
+}  // namespace
+
+namespace dbsafe::capi {
+
+bool migrate_option(dbsafe::MigrateOptions &o, const std::string &k, simdjson::dom::element value,
+                    bool deploy) {
+  std::string_view s;
+  bool b;
+  int64_t i;
+  if (k == "database_url") {
+    if (value.get_string().get(s)) bad_option("database_url must be a string");
+    o.database_url = std::string(s);
+  } else if (k == "mode") {
+    if (value.get_string().get(s) || (s != "safe" && s != "prisma"))
+      bad_option("mode must be \"safe\" or \"prisma\"");
+    o.mode = s == "safe" ? dbsafe::Runner::Safe : dbsafe::Runner::Prisma;
+  } else if (k == "schema") {
+    if (value.get_string().get(s)) bad_option("schema must be a string");
+    o.schema = std::string(s);
+  } else if (k == "layout") {
+    o.source.layout = dbsafe::capi::layout_option(value);
+  } else if (k == "lock_timeout_ms") {
+    o.lock_timeout = millis(value, k);
+  } else if (k == "statement_timeout_ms") {
+    o.statement_timeout = millis(value, k);
+  } else if (k == "lock_retries") {
+    if (value.get_int64().get(i) || i < 0 || i > 100)
+      bad_option("lock_retries must be an integer from 0 to 100");
+    o.lock_retries = static_cast<int>(i);
+  } else if (k == "lock_retry_backoff_ms") {
+    o.lock_retry_backoff = millis(value, k);
+  } else if (k == "advisory_lock_timeout_ms") {
+    o.advisory_lock_timeout = millis(value, k);
+  } else if (k == "connect_retry_ms") {
+    o.connect_retry_budget = millis(value, k);
+  } else if (k == "dry_run" && !deploy) {
+    bad_option("dry_run applies to deploy only");
+  } else if (k == "allow_modified" || k == "dry_run") {
+    if (value.get_bool().get(b)) bad_option(k + " must be true or false");
+    (k == "allow_modified" ? o.allow_modified : o.dry_run) = b;
+  } else if (k == "migrations") {
+    simdjson::dom::object per;
+    if (value.get_object().get(per)) bad_option("migrations must be an object");
+    for (auto [name, t] : per) {
+      simdjson::dom::object fields;
+      std::string where = "migrations." + std::string(name);
+      if (t.get_object().get(fields)) bad_option(where + " must be an object");
+      dbsafe::MigrationTimeouts timeouts;
+      for (auto [field, v] : fields) {
+        if (field == "lock_timeout_ms")
+          timeouts.lock_timeout = millis(v, where + ".lock_timeout_ms");
+        else if (field == "statement_timeout_ms")
+          timeouts.statement_timeout = millis(v, where + ".statement_timeout_ms");
+        else
+          bad_option("unknown option \"" + where + "." + std::string(field) + "\"");
+      }
+      o.migration_timeouts[std::string(name)] = timeouts;
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace dbsafe::capi
+
+namespace {
 
 // The options document of the migrate calls (documented in c/migrate.h).
 dbsafe::MigrateOptions parse_options(const char *json, bool deploy = false) {
@@ -26,69 +95,10 @@ dbsafe::MigrateOptions parse_options(const char *json, bool deploy = false) {
   if (!dbsafe::capi::parse_options_object(json, parser, obj)) return o;
   for (auto [key, value] : obj) {
     std::string k(key);
-    std::string_view s;
-    bool b;
-    int64_t i;
-    if (k == "database_url") {
-      if (value.get_string().get(s)) bad_option("database_url must be a string");
-      o.database_url = std::string(s);
-    } else if (k == "mode") {
-      if (value.get_string().get(s) || (s != "safe" && s != "prisma"))
-        bad_option("mode must be \"safe\" or \"prisma\"");
-      o.mode = s == "safe" ? dbsafe::Runner::Safe : dbsafe::Runner::Prisma;
-    } else if (k == "schema") {
-      if (value.get_string().get(s)) bad_option("schema must be a string");
-      o.schema = std::string(s);
-    } else if (k == "layout") {
-      o.source.layout = dbsafe::capi::layout_option(value);
-    } else if (k == "lock_timeout_ms") {
-      o.lock_timeout = millis(value, k);
-    } else if (k == "statement_timeout_ms") {
-      o.statement_timeout = millis(value, k);
-    } else if (k == "lock_retries") {
-      if (value.get_int64().get(i) || i < 0 || i > 100)
-        bad_option("lock_retries must be an integer from 0 to 100");
-      o.lock_retries = static_cast<int>(i);
-    } else if (k == "lock_retry_backoff_ms") {
-      o.lock_retry_backoff = millis(value, k);
-    } else if (k == "advisory_lock_timeout_ms") {
-      o.advisory_lock_timeout = millis(value, k);
-    } else if (k == "connect_retry_ms") {
-      o.connect_retry_budget = millis(value, k);
-    } else if (k == "dry_run" && !deploy) {
-      bad_option("dry_run applies to deploy only");
-    } else if (k == "allow_modified" || k == "dry_run") {
-      if (value.get_bool().get(b)) bad_option(k + " must be true or false");
-      (k == "allow_modified" ? o.allow_modified : o.dry_run) = b;
-    } else if (k == "migrations") {
-      simdjson::dom::object per;
-      if (value.get_object().get(per)) bad_option("migrations must be an object");
-      for (auto [name, t] : per) {
-        simdjson::dom::object fields;
-        std::string where = "migrations." + std::string(name);
-        if (t.get_object().get(fields)) bad_option(where + " must be an object");
-        dbsafe::MigrationTimeouts timeouts;
-        for (auto [field, v] : fields) {
-          if (field == "lock_timeout_ms")
-            timeouts.lock_timeout = millis(v, where + ".lock_timeout_ms");
-          else if (field == "statement_timeout_ms")
-            timeouts.statement_timeout = millis(v, where + ".statement_timeout_ms");
-          else
-            bad_option("unknown option \"" + where + "." + std::string(field) + "\"");
-        }
-        o.migration_timeouts[std::string(name)] = timeouts;
-      }
-    } else {
+    if (!dbsafe::capi::migrate_option(o, k, value, deploy))
       bad_option("unknown option \"" + k + "\"");
-    }
   }
   return o;
-}
-
-std::string require_text(const char *value, const char *what, const char *hint) {
-  if (value == nullptr || *value == '\0')
-    throw Error(ErrorCode::Invalid, std::string(what) + " is empty; " + hint);
-  return value;
 }
 
 // status and deploy: a directory and options in, the report out.

@@ -8,6 +8,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/list_command.hpp"
 #include "cli/migrate_command.hpp"
+#include "cli/schema_command.hpp"
 #include "dbsafe/dbsafe.h"
 #include "dbsafe/error.hpp"
 #include "dbsafe/version.hpp"
@@ -25,6 +26,7 @@ int run(int argc, const char *const *argv) {
   add_stats_command(app, std::cout, exit_code);
   add_rules_command(app, std::cout, exit_code);
   add_migrate_command(app, std::cout, exit_code);
+  add_schema_commands(app, std::cout, exit_code);
 
   try {
     app.parse(argc, argv);

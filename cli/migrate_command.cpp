@@ -5,12 +5,13 @@
 #include <simdjson.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <iostream>
 #include <memory>
 
 #include "cli/exit_codes.hpp"
+#include "cli/interrupt.hpp"
 #include "dbsafe/migrate.hpp"
+#include "dbsafe/schema.hpp"
 
 namespace dbsafe::cli {
 
@@ -33,35 +34,10 @@ struct MigrateArgs {
   bool quiet = false;
   std::string applied, rolled_back;  // resolve
   std::string baseline_name;
-};
-
-// Ctrl-C (SIGINT) and SIGTERM cancel the running statement on the server;
-// a second signal ends the process the usual way.
-std::shared_ptr<CancelToken> g_cancel;
-
-extern "C" void on_interrupt(int signal) {
-  if (g_cancel) g_cancel->request();  // an atomic store: async-signal-safe
-  std::signal(signal, SIG_DFL);
-}
-
-class InterruptScope {
- public:
-  explicit InterruptScope(std::shared_ptr<CancelToken> token) {
-    g_cancel = std::move(token);
-    previous_int_ = std::signal(SIGINT, on_interrupt);
-    previous_term_ = std::signal(SIGTERM, on_interrupt);
-  }
-  ~InterruptScope() {
-    std::signal(SIGINT, previous_int_);
-    std::signal(SIGTERM, previous_term_);
-    g_cancel.reset();
-  }
-  InterruptScope(const InterruptScope &) = delete;
-  InterruptScope &operator=(const InterruptScope &) = delete;
-
- private:
-  void (*previous_int_)(int) = SIG_DFL;
-  void (*previous_term_)(int) = SIG_DFL;
+  // baseline --from-url: the database whose schema becomes the baseline.
+  std::string from_url;
+  std::string baseline_dir_name;  // --name
+  std::vector<std::string> schemas, exclude_schemas;
 };
 
 MigrateOptions to_options(const MigrateArgs &a) {
@@ -294,13 +270,58 @@ void add_migrate_command(CLI::App &app, std::ostream &, int &exit_code) {
 
   auto *baseline = migrate->add_subcommand(
       "baseline",
-      "record every migration up to NAME as applied without running it (adopt a database)");
+      "record every migration up to NAME as applied without running it (adopt a database), "
+      "or with --from-url write the database's schema as a new baseline migration and record "
+      "it");
   add_common(baseline, *a);
-  baseline->add_option("name", a->baseline_name, "the last migration the database already has")
-      ->required();
+  auto *name_arg =
+      baseline->add_option("name", a->baseline_name, "the last migration the database already has");
+  auto *from_url = baseline->add_option(
+      "--from-url", a->from_url,
+      "the database to baseline: its schema is written to <migrations>/<name>/migration.sql "
+      "and recorded as applied there");
+  baseline
+      ->add_option("--name", a->baseline_dir_name,
+                   "with --from-url: the migration's directory name (default "
+                   "<UTC yyyymmddHHMMSS>_baseline)")
+      ->needs(from_url);
+  baseline
+      ->add_option("--schemas", a->schemas, "with --from-url: only these schemas (comma-separated)")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->needs(from_url);
+  baseline
+      ->add_option("--exclude-schemas", a->exclude_schemas,
+                   "with --from-url: leave these schemas out (comma-separated)")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->needs(from_url);
+  name_arg->excludes(from_url);
   baseline->callback([a, &exit_code] {
+    if (a->baseline_name.empty() && a->from_url.empty())
+      throw CLI::ValidationError("baseline",
+                                 "pass NAME (the last migration the database has) or --from-url "
+                                 "URL (write the database's schema as the baseline)");
+    if (!a->from_url.empty() && !a->database_url.empty() && a->database_url != a->from_url)
+      throw CLI::ValidationError("baseline",
+                                 "--from-url names the database to baseline; leave out "
+                                 "--database-url or give it the same URL");
     exit_code = run_verb(*a, [&](const MigrateOptions &o, const CallOptions &call) {
-      auto r = migrate_baseline(a->migrations, a->baseline_name, o, call);
+      if (a->from_url.empty()) {
+        auto r = migrate_baseline(a->migrations, a->baseline_name, o, call);
+        return finish(*a, r, kExitOk);
+      }
+      BaselineFromDatabaseOptions options;
+      options.migrate = o;
+      options.migrate.database_url = a->from_url;
+      options.migration_name = a->baseline_dir_name;
+      options.filter.include = a->schemas;
+      options.filter.exclude = a->exclude_schemas;
+      auto r = migrate_baseline_from_database(a->migrations, options, call);
+      if (a->format != "json")
+        for (const auto &name : r.resolved)
+          std::cout << "Wrote " << r.plan.root << "/" << name << "/migration.sql from the "
+                    << "database's schema.\n";
       return finish(*a, r, kExitOk);
     });
   });

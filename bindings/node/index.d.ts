@@ -583,13 +583,219 @@ export declare function migrateBaseline(
   name: string,
   options?: MigrateOptions,
 ): Promise<MigrateReport>;
+/** The options of migrate.baselineFromDatabase(). */
+export interface MigrateBaselineFromDatabaseOptions extends SchemaFilterOptions, MigrateOptions {
+  /** The migration directory written under `dir`; default "<UTC yyyymmddHHMMSS>_baseline". */
+  migrationName?: string | null;
+}
+/**
+ * Writes `<dir>/<name>/migration.sql` with the live database's schema (DDL)
+ * and records it as applied in _prisma_migrations: an existing database
+ * adopts a migration history in one call. `options.databaseUrl` is the
+ * database (default: DIRECT_URL, else DATABASE_URL). Refuses when `dir`
+ * already holds migrations the database has not applied.
+ */
+export declare function migrateBaselineFromDatabase(
+  dir: string | URL,
+  options?: MigrateBaselineFromDatabaseOptions,
+): Promise<MigrateReport>;
 /** The migration runner, named like Prisma's `migrate` verbs. */
 export declare const migrate: Readonly<{
   status: typeof migrateStatus;
   deploy: typeof migrateDeploy;
   resolve: typeof migrateResolve;
   baseline: typeof migrateBaseline;
+  baselineFromDatabase: typeof migrateBaselineFromDatabase;
 }>;
+
+/** Which schemas a model holds. */
+export interface SchemaFilterOptions {
+  /** Only these schemas; default: every schema but PostgreSQL's own. */
+  schemas?: readonly string[] | null;
+  /** Leave these schemas out. */
+  excludeSchemas?: readonly string[] | null;
+  /** Keep _prisma_migrations and dbsafe's own `dbsafe` schema (left out by default). */
+  includeHistory?: boolean | null;
+}
+
+/** The options every asynchronous schema call takes besides its own. */
+export interface SchemaCallOptions {
+  /** Timeout of the whole call in milliseconds; 0 or absent: none (a TimeoutError). */
+  timeoutMs?: number | null;
+  /** Cancels the call and its running statement: it rejects with a CancelledError. */
+  signal?: AbortSignal | null;
+  /**
+   * Called on the JS thread for each progress event (a migration replay on
+   * the shadow database reports the migrate events), always before the
+   * promise settles. If it throws, the call is cancelled and rejects with
+   * what it threw.
+   */
+  onProgress?: ((event: MigrateProgressEvent | ProgressEvent) => void) | null;
+}
+
+/** How models are built and compared: schema.render(), schema.diff(), drift(), verify(). */
+export interface SchemaOptions extends SchemaFilterOptions, SchemaCallOptions {
+  /**
+   * An empty database to replay migrations on (its schema is emptied first).
+   * Default: a temporary database on the checked server when its role may
+   * create databases (as Prisma does), else a throwaway cluster started from
+   * the PostgreSQL server binaries on this machine.
+   */
+  shadowDatabaseUrl?: string | URL | null;
+  /** The server to create the temporary shadow database on (schema.diff(), schema.render()). */
+  serverUrl?: string | URL | null;
+  /** The schema the migrations run in; default: the URL's `schema` parameter, else 'public'. */
+  schema?: string | null;
+  /** How migrations are replayed; default 'safe'. */
+  mode?: Runner | null;
+  /** Default 'auto'. */
+  layout?: Layout | null;
+  /**
+   * Objects that were renamed, so the diff renames instead of dropping and
+   * adding: 'table public.Old=public.New', 'column public.Table.old=new'.
+   */
+  renames?: readonly string[] | null;
+  /** PostgreSQL major version the emitted SQL is classified for; default 15. */
+  pgVersion?: number | null;
+}
+
+/** What schema.dump() and schema.render() write. */
+export type SchemaFormat = 'sql' | 'json';
+
+export interface SchemaDumpOptions extends SchemaFilterOptions, SchemaCallOptions {
+  /** 'sql' (default): DDL in dependency order; 'json': the model (schema-model.v1.json). */
+  format?: SchemaFormat | null;
+}
+
+export interface SchemaRenderOptions extends SchemaOptions {
+  /** 'sql' (default): DDL in dependency order; 'json': the model. */
+  format?: SchemaFormat | null;
+}
+
+/**
+ * Where a model comes from: 'url:postgresql://…' (or a bare postgres URL),
+ * 'migrations:DIR' (replayed on a shadow database), 'empty', or a saved JSON
+ * model ('file:PATH' or a path ending in .json).
+ */
+export type SchemaSource = string | URL;
+
+/** One change of a diff, in the order it must run. */
+export interface SchemaChange {
+  action: 'create' | 'drop' | 'alter' | 'rename' | (string & {});
+  /** 'table', 'column', 'index', 'constraint', 'foreign key', 'enum', ... */
+  object_type: string;
+  /** Qualified name, e.g. "public.User.email". */
+  object: string;
+  /** What differs, in words. */
+  description: string;
+  /** The statements, each ending in ';'. */
+  sql: string[];
+  /** Loses data or objects (a drop). */
+  destructive: boolean;
+}
+
+export interface DiffSummary {
+  changes: number;
+  destructive: number;
+  /** Findings of the risk check over `sql`, by level. */
+  errors: number;
+  warnings: number;
+  infos: number;
+}
+
+/** The diff report (docs/schema/diff-report.v1.json): schema.diff() and drift(). */
+export interface DiffReport {
+  schema_version: 1;
+  kind: 'diff' | 'drift';
+  /** The sources, described (passwords redacted). */
+  from: string;
+  to: string;
+  /** Whether there is any change (drift() : the database differs from its migrations). */
+  drift: boolean;
+  changes: SchemaChange[];
+  /** Likely renames, differences dbsafe cannot express. */
+  warnings: string[];
+  /** Every statement in order, with a header comment; "" when there is no change. */
+  sql: string;
+  /** The risk check of `sql`, run as one migration file. */
+  findings: Finding[];
+  summary: DiffSummary;
+  elapsed_ms: number;
+  /** The exact JSON text the library produced (non-enumerable). */
+  readonly json: string;
+}
+
+/** One thing verify() found wrong. */
+export interface VerifyProblem {
+  /** 'table', 'index', 'foreign key', 'constraint'. */
+  object_type: string;
+  /** Qualified name. */
+  object: string;
+  problem: 'missing' | 'invalid' | 'not valid' | 'different' | (string & {});
+  /** Expected against found, in words. */
+  detail: string;
+}
+
+/** The verify report (docs/schema/verify-report.v1.json). */
+export interface VerifyReport {
+  schema_version: 1;
+  /** No problem found. */
+  ok: boolean;
+  /** How many objects of each kind were checked. */
+  checked: { tables: number; indexes: number; foreign_keys: number; constraints: number };
+  problems: VerifyProblem[];
+  elapsed_ms: number;
+  /** The exact JSON text the library produced (non-enumerable). */
+  readonly json: string;
+}
+
+/**
+ * Introspects the live database (read-only; a pooler is fine) off the event
+ * loop and resolves with its schema as DDL, or as the model's JSON text
+ * (which schema.diff() takes back as a saved model).
+ */
+export declare function schemaDump(
+  databaseUrl: string | URL,
+  options?: SchemaDumpOptions,
+): Promise<string>;
+/** Loads a model from `source` and resolves with it as DDL or JSON text. */
+export declare function schemaRender(
+  source: SchemaSource,
+  options?: SchemaRenderOptions,
+): Promise<string>;
+/** The ordered changes, and their SQL, that turn `from` into `to`. */
+export declare function schemaDiff(
+  from: SchemaSource,
+  to: SchemaSource,
+  options?: SchemaOptions,
+): Promise<DiffReport>;
+/** The schema model: dump a database, render any source, diff two sources. */
+export declare const schema: Readonly<{
+  dump: typeof schemaDump;
+  render: typeof schemaRender;
+  diff: typeof schemaDiff;
+}>;
+/**
+ * Drift: the live database against what the migrations at `dir` produce
+ * (replayed on a shadow database that is always dropped). `report.drift` is
+ * true when they differ; `report.sql` brings the database back to the
+ * migrations.
+ */
+export declare function drift(
+  databaseUrl: string | URL,
+  dir: string | URL,
+  options?: SchemaOptions,
+): Promise<DiffReport>;
+/**
+ * After a deploy: every table, index and constraint the migrations at `dir`
+ * define is present and valid (no INVALID index, no NOT VALID constraint the
+ * migrations do not leave so).
+ */
+export declare function verify(
+  databaseUrl: string | URL,
+  dir: string | URL,
+  options?: SchemaOptions,
+): Promise<VerifyReport>;
 
 /**
  * Whether `script` matches a checksum stored in Prisma's _prisma_migrations

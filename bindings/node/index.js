@@ -820,12 +820,249 @@ async function migrateBaseline(dir, name, options) {
   );
 }
 
+
+// The options of the schema calls (include/dbsafe/c/schema.h), by their
+// camelCase name, with the key of the options document.
+const SCHEMA_FILTER_OPTIONS = Object.freeze({
+  schemas: 'schemas',
+  excludeSchemas: 'exclude_schemas',
+  includeHistory: 'include_history',
+});
+const SCHEMA_OPTIONS = Object.freeze({
+  ...SCHEMA_FILTER_OPTIONS,
+  shadowDatabaseUrl: 'shadow_database_url',
+  serverUrl: 'server_url',
+  schema: 'schema',
+  mode: 'mode',
+  layout: 'layout',
+  renames: 'renames',
+  pgVersion: 'pg_version',
+});
+// migrate.baselineFromDatabase: the filter, the directory name and the
+// migrate options (its `schema` is _prisma_migrations' schema).
+const BASELINE_FROM_DATABASE_OPTIONS = Object.freeze({
+  ...SCHEMA_FILTER_OPTIONS,
+  migrationName: 'migration_name',
+  ...Object.fromEntries(Object.entries(MIGRATE_OPTIONS).filter(([name]) => name !== 'dryRun')),
+});
+const SCHEMA_FORMATS = Object.freeze(['sql', 'json']);
+
+const describeSchemaError = optionsErrorDescriber(
+  new Map(Object.entries(SCHEMA_OPTIONS).map(([camel, key]) => [key, camel])),
+);
+const describeBaselineError = optionsErrorDescriber(
+  new Map(Object.entries(BASELINE_FROM_DATABASE_OPTIONS).map(([camel, key]) => [key, camel])),
+);
+
+// A schema source as `dbsafe diff --from/--to` spell it: "url:postgresql://…"
+// (or a bare URL, also as a URL object), "migrations:DIR", "empty", or a
+// saved model ("file:PATH" or a .json path). The library judges the form.
+function toSource(value, what) {
+  const text = value instanceof URL ? value.href : value;
+  if (typeof text !== 'string' || text.length === 0) {
+    throw invalidArg(`dbsafe: ${what} must be a non-empty string or a URL`);
+  }
+  if (text.includes('\0')) throw invalidArg(`dbsafe: ${what} must not contain a NUL character`);
+  return text;
+}
+
+// Splits a schema call's options into the options document (JSON text, or
+// null for the defaults), the output format (dump and render) and timeoutMs,
+// signal and onProgress. `known` maps the camelCase names this call takes to
+// the document's keys. An unknown option, a value that cannot be written as
+// JSON, an unknown layout or format is an InvalidArgumentError here; the
+// library judges the other values.
+function readSchemaOptions(options, known, what, { format: takesFormat = false } = {}) {
+  if (options === undefined || options === null) return { json: null, format: 'sql' };
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArg('dbsafe: options must be an object');
+  }
+  const document = {};
+  const call = {};
+  let format = 'sql';
+  for (const [name, value] of Object.entries(options)) {
+    if (CALL_OPTIONS.includes(name)) {
+      call[name] = value;
+      continue;
+    }
+    if (name === 'format' && takesFormat) {
+      if (value === undefined || value === null) continue;
+      if (!SCHEMA_FORMATS.includes(value)) {
+        const got = typeof value === 'string' ? `'${value}'` : `a ${typeof value}`;
+        throw invalidOption(`options.format must be 'sql' or 'json' (got ${got})`);
+      }
+      format = value;
+      continue;
+    }
+    if (!Object.hasOwn(known, name)) {
+      const names = [...Object.keys(known), ...(takesFormat ? ['format'] : []), ...CALL_OPTIONS];
+      throw invalidOption(
+        `unknown option '${name}' of ${what}; the options are ${names.join(', ')}`,
+      );
+    }
+    if (value === undefined || value === null) continue;
+    let converted = value;
+    if (name === 'databaseUrl' || name === 'shadowDatabaseUrl' || name === 'serverUrl') {
+      converted = toDatabaseUrl(value, `options.${name}`);
+    } else if (name === 'layout') {
+      checkLayout(value);
+    } else if (name === 'migrations') {
+      converted = migrationTimeouts(value);
+    }
+    document[known[name]] = documentValue(name, converted);
+  }
+  return {
+    json: Object.keys(document).length > 0 ? JSON.stringify(document) : null,
+    format,
+    ...readCallOptions(call, { allowAsync: true }),
+  };
+}
+
+// Runs one schema call: `start(json, format, cancel, progress, timeoutMs)`
+// starts the addon's call; resolves with the text it wrote.
+async function runSchema(options, known, what, start, settings) {
+  const { format = false, describe = describeSchemaError, completionWins = false } = settings;
+  const read = readSchemaOptions(options, known, what, { format });
+  const { json, format: chosen, timeoutMs, signal, onProgress } = read;
+  return runAsync(
+    (cancel, progress) => start(json, chosen, cancel, progress, timeoutMs),
+    signal,
+    onProgress,
+    describe,
+    { completionWins },
+  );
+}
+
+/**
+ * Introspects the live database at `databaseUrl` (read-only; a pooler is
+ * fine) off the event loop and resolves with its schema: DDL in dependency
+ * order (`format: 'sql'`, the default) or the model's JSON text
+ * (`format: 'json'`, which schema.diff() takes back as a saved model).
+ */
+async function schemaDump(databaseUrl, options) {
+  const url = toDatabaseUrl(databaseUrl, 'databaseUrl');
+  return runSchema(
+    options,
+    SCHEMA_FILTER_OPTIONS,
+    'schema.dump',
+    (json, format, cancel, progress, timeoutMs) =>
+      addon.schemaDump(url, format, json, cancel, progress, timeoutMs),
+    { format: true },
+  );
+}
+
+/**
+ * Loads a model from `source` (see schema.diff()) and resolves with it as
+ * DDL (`format: 'sql'`, the default) or JSON text: a migration directory
+ * rendered to the schema it produces, for example.
+ */
+async function schemaRender(source, options) {
+  const from = toSource(source, 'source');
+  return runSchema(
+    options,
+    SCHEMA_OPTIONS,
+    'schema.render',
+    (json, format, cancel, progress, timeoutMs) =>
+      addon.schemaRender(from, format, json, cancel, progress, timeoutMs),
+    { format: true },
+  );
+}
+
+/**
+ * The ordered changes, and their SQL, that turn the schema `from` into `to`.
+ * A source is "url:postgresql://…" (or a bare URL), "migrations:DIR",
+ * "empty", or a saved JSON model ("file:PATH" or a .json path). Resolves with
+ * the diff report; `report.drift` is true when there are changes.
+ */
+async function schemaDiff(from, to, options) {
+  const source = toSource(from, 'from');
+  const target = toSource(to, 'to');
+  const text = await runSchema(
+    options,
+    SCHEMA_OPTIONS,
+    'schema.diff',
+    (json, _format, cancel, progress, timeoutMs) =>
+      addon.schemaDiff(source, target, json, cancel, progress, timeoutMs),
+    {},
+  );
+  return parseReport(text);
+}
+
+/**
+ * Drift: the live database at `databaseUrl` against what the migrations at
+ * `dir` produce (replayed on a shadow database that is always dropped).
+ * Resolves with the diff report: `report.drift` is true when they differ,
+ * and `report.sql` brings the database back to the migrations.
+ */
+async function drift(databaseUrl, dir, options) {
+  const url = toDatabaseUrl(databaseUrl, 'databaseUrl');
+  const file = toPath(dir);
+  const text = await runSchema(
+    options,
+    SCHEMA_OPTIONS,
+    'drift',
+    (json, _format, cancel, progress, timeoutMs) =>
+      addon.drift(url, file, json, cancel, progress, timeoutMs),
+    {},
+  );
+  return parseReport(text);
+}
+
+/**
+ * After a deploy: every table, index and constraint the migrations at `dir`
+ * define is present in the database at `databaseUrl` and valid (no INVALID
+ * index, no NOT VALID constraint the migrations do not leave so). Resolves
+ * with the verify report; `report.ok` is false when `report.problems` lists any.
+ */
+async function verify(databaseUrl, dir, options) {
+  const url = toDatabaseUrl(databaseUrl, 'databaseUrl');
+  const file = toPath(dir);
+  const text = await runSchema(
+    options,
+    SCHEMA_OPTIONS,
+    'verify',
+    (json, _format, cancel, progress, timeoutMs) =>
+      addon.verify(url, file, json, cancel, progress, timeoutMs),
+    {},
+  );
+  return parseReport(text);
+}
+
+/**
+ * Writes `<dir>/<name>/migration.sql` with the live database's schema (DDL)
+ * and records it as applied in _prisma_migrations, so an existing database
+ * adopts a migration history in one call. `options.databaseUrl` is the
+ * database (default: DIRECT_URL, else DATABASE_URL); `options.migrationName`
+ * the directory (default "<UTC yyyymmddHHMMSS>_baseline"). Refuses when
+ * `dir` already holds migrations the database has not applied.
+ */
+async function migrateBaselineFromDatabase(dir, options) {
+  const file = toPath(dir);
+  const text = await runSchema(
+    options,
+    BASELINE_FROM_DATABASE_OPTIONS,
+    'migrate.baselineFromDatabase',
+    (json, _format, cancel, progress, timeoutMs) =>
+      addon.migrateBaselineFromDatabase(file, json, cancel, progress, timeoutMs),
+    { describe: describeBaselineError, completionWins: true },
+  );
+  return parseReport(text);
+}
+
 /** The migration runner, named like Prisma's `migrate` verbs. */
 const migrate = Object.freeze({
   status: migrateStatus,
   deploy: migrateDeploy,
   resolve: migrateResolve,
   baseline: migrateBaseline,
+  baselineFromDatabase: migrateBaselineFromDatabase,
+});
+
+/** The schema model: dump a database, render any source, diff two sources. */
+const schema = Object.freeze({
+  dump: schemaDump,
+  render: schemaRender,
+  diff: schemaDiff,
 });
 
 /**
@@ -890,6 +1127,13 @@ module.exports = {
   migrateDeploy,
   migrateResolve,
   migrateBaseline,
+  migrateBaselineFromDatabase,
+  schema,
+  schemaDump,
+  schemaRender,
+  schemaDiff,
+  drift,
+  verify,
   checksumMatches,
   cliMain,
 };

@@ -37,6 +37,13 @@ export const {
   migrateDeploy,
   migrateResolve,
   migrateBaseline,
+  migrateBaselineFromDatabase,
+  schema,
+  schemaDump,
+  schemaRender,
+  schemaDiff,
+  drift,
+  verify,
   checksumMatches,
   cliMain,
 } = dbsafe;

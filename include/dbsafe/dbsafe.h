@@ -10,5 +10,6 @@
 #include "c/source.h"
 #include "c/check.h"
 #include "c/migrate.h"
+#include "c/schema.h"
 
 #endif /* DBSAFE_H */

@@ -5,5 +5,6 @@
 #include "dbsafe/check.hpp"
 #include "dbsafe/error.hpp"
 #include "dbsafe/migrate.hpp"
+#include "dbsafe/schema.hpp"
 #include "dbsafe/source.hpp"
 #include "dbsafe/version.hpp"

@@ -109,5 +109,71 @@ if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
   psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE $db WITH (FORCE)" >/dev/null
 fi
 
+# drift, diff, schema, verify and baseline --from-url: usage errors need no server.
+out=$(DATABASE_URL= DIRECT_URL= "$cli" drift --migrations "$app" 2>&1); check "drift without a URL" 3 $?
+contains "drift URL hint" "$out" "DIRECT_URL or DATABASE_URL"
+out=$("$cli" diff --from empty --to empty 2>/dev/null); check "diff of nothing" 0 $?
+if [ -z "$out" ]; then passed=$((passed + 1)); else echo "FAIL diff of nothing printed: $out"; fail=$((fail + 1)); fi
+out=$("$cli" diff --from empty 2>&1); check "diff without --to" 3 $?
+out=$("$cli" diff --from nonsense:thing --to empty 2>&1); check "diff of a bad source" 3 $?
+out=$("$cli" diff --from empty --to empty --rename 'sideways a=b' 2>&1); check "diff with a bad rename" 3 $?
+out=$("$cli" diff --from empty --to empty --format yaml 2>&1); check "diff with a bad format" 3 $?
+out=$(DATABASE_URL= "$cli" schema dump 2>&1); check "schema dump without a URL" 3 $?
+contains "schema dump URL hint" "$out" "DATABASE_URL"
+out=$("$cli" schema dump "postgresql://u:canary-pw@127.0.0.1:1/db?connect_timeout=2" 2>&1); check "schema dump unreachable exits 4" 4 $?
+if [[ "$out" == *canary-pw* ]]; then echo "FAIL: the password leaked: $out"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+out=$("$cli" verify --migrations "$app" --database-url "postgresql://u:canary-pw@127.0.0.1:1/db?connect_timeout=2" 2>&1); check "verify unreachable exits 4" 4 $?
+out=$("$cli" migrate baseline --migrations "$app" --database-url postgresql://u@127.0.0.1:1/db 2>&1); check "baseline without NAME or --from-url" 3 $?
+contains "baseline hint" "$out" "--from-url"
+out=$("$cli" migrate baseline x --from-url postgresql://u@127.0.0.1:1/db 2>&1); check "baseline NAME with --from-url" 3 $?
+if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
+  db="dbsafe_cli_drift_$$"
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "CREATE DATABASE $db" >/dev/null
+  url="${DBSAFE_TEST_DATABASE_URL%/*}/$db"
+  scratch=$(mktemp -d /tmp/dbsafe-cli-drift.XXXXXX)
+  printf 'provider = "postgresql"\n' > "$scratch/migration_lock.toml"
+  mkdir "$scratch/20240101000000_init" "$scratch/20240102000000_add_name"
+  printf 'CREATE TABLE "User" (id serial PRIMARY KEY, email text NOT NULL);\nCREATE UNIQUE INDEX "User_email_key" ON "User"(email);\n' > "$scratch/20240101000000_init/migration.sql"
+  printf 'ALTER TABLE "User" ADD COLUMN name text;\n' > "$scratch/20240102000000_add_name/migration.sql"
+  out=$("$cli" migrate deploy --migrations "$scratch" --database-url "$url" 2>&1); check "drift: deploy" 0 $?
+  out=$("$cli" drift --migrations "$scratch" --database-url "$url" 2>&1); check "no drift" 0 $?
+  out=$(DIRECT_URL= DATABASE_URL="$url" "$cli" drift --migrations "$scratch" --format json 2>/dev/null); check "no drift, URL from DATABASE_URL" 0 $?
+  contains "drift json" "$out" '"drift":false'
+  out=$("$cli" verify --migrations "$scratch" --database-url "$url" 2>&1); check "verify ok" 0 $?
+  psql -X -q "$url" -c 'DROP INDEX "User_email_key"' >/dev/null
+  out=$("$cli" drift --migrations "$scratch" --database-url "$url" 2>&1); check "drift found" 1 $?
+  contains "drift text shows the index" "$out" "User_email_key"
+  sql=$("$cli" drift --migrations "$scratch" --database-url "$url" --format sql 2>/dev/null); check "drift --format sql" 1 $?
+  contains "drift sql" "$sql" "CREATE UNIQUE INDEX"
+  if grep -qv -e '^--' -e '^CREATE UNIQUE INDEX' -e '^$' <<< "$sql"; then echo "FAIL: drift --format sql printed more than SQL: $sql"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+  out=$("$cli" drift --migrations "$scratch" --database-url "$url" --format markdown 2>/dev/null); check "drift markdown" 1 $?
+  out=$("$cli" verify --migrations "$scratch" --database-url "$url" --format json 2>/dev/null); check "verify finds the missing index" 1 $?
+  contains "verify json" "$out" '"ok":false'
+  contains "verify names the index" "$out" "User_email_key"
+  printf '%s\n' "$sql" | psql -X -q -v ON_ERROR_STOP=1 "$url" -f - >/dev/null; check "the drift sql applies" 0 $?
+  out=$("$cli" drift --migrations "$scratch" --database-url "$url" 2>&1); check "no drift after the repair" 0 $?
+  out=$("$cli" diff --from empty --to "migrations:$scratch" --server-url "$DBSAFE_TEST_DATABASE_URL" 2>/dev/null); check "diff empty to migrations" 1 $?
+  contains "diff sql" "$out" "CREATE TABLE"
+  out=$("$cli" diff --from empty --to "migrations:$scratch" --server-url "$DBSAFE_TEST_DATABASE_URL" --exit-zero --format json 2>/dev/null); check "diff --exit-zero" 0 $?
+  contains "diff json" "$out" '"kind":"diff"'
+  out=$("$cli" schema dump "$url" --format json 2>/dev/null); check "schema dump json" 0 $?
+  contains "schema dump json" "$out" '"schema_version"'
+  out=$("$cli" schema render "migrations:$scratch" --server-url "$DBSAFE_TEST_DATABASE_URL" 2>/dev/null); check "schema render" 0 $?
+  contains "schema render sql" "$out" "CREATE TABLE"
+  # baseline --from-url: a database made by hand adopts a migration history.
+  db2="dbsafe_cli_base_$$"
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "CREATE DATABASE $db2" >/dev/null
+  url2="${DBSAFE_TEST_DATABASE_URL%/*}/$db2"
+  psql -X -q "$url2" -c 'CREATE TABLE "User" (id serial PRIMARY KEY, email text NOT NULL)' >/dev/null
+  base=$(mktemp -d /tmp/dbsafe-cli-base.XXXXXX)
+  out=$("$cli" migrate baseline --from-url "$url2" --migrations "$base" --name 0_baseline 2>&1); check "baseline --from-url" 0 $?
+  contains "baseline wrote" "$out" "0_baseline/migration.sql"
+  [ -f "$base/0_baseline/migration.sql" ]; check "baseline migration written" 0 $?
+  out=$("$cli" migrate status --migrations "$base" --database-url "$url2" 2>&1); check "status after baseline" 0 $?
+  rm -rf "$scratch" "$base"
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE $db WITH (FORCE)" >/dev/null
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE $db2 WITH (FORCE)" >/dev/null
+fi
+
 echo "$passed passed, $fail failed"
 [ "$fail" -eq 0 ]

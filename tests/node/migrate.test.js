@@ -592,12 +592,19 @@ describe('migrate: bad input', () => {
 
 describe('migrate: the package surface', () => {
   it('exports migrate and the top-level functions, the same ones', () => {
-    assert.deepEqual(Object.keys(dbsafe.migrate), ['status', 'deploy', 'resolve', 'baseline']);
+    assert.deepEqual(Object.keys(dbsafe.migrate), [
+      'status',
+      'deploy',
+      'resolve',
+      'baseline',
+      'baselineFromDatabase',
+    ]);
     assert.ok(Object.isFrozen(dbsafe.migrate));
     assert.equal(dbsafe.migrate.status, dbsafe.migrateStatus);
     assert.equal(dbsafe.migrate.deploy, dbsafe.migrateDeploy);
     assert.equal(dbsafe.migrate.resolve, dbsafe.migrateResolve);
     assert.equal(dbsafe.migrate.baseline, dbsafe.migrateBaseline);
+    assert.equal(dbsafe.migrate.baselineFromDatabase, dbsafe.migrateBaselineFromDatabase);
     assert.equal(dbsafe.Status.DBSAFE_ESTATE, -14);
     assert.equal(dbsafe.statusName(-14), 'DBSAFE_ESTATE');
     const error = new dbsafe.StateError('resolve it first', { status: -14 });

@@ -418,6 +418,125 @@ bool RunMigrate(const MigrateRequest &request, dbsafe_cancel *cancel, dbsafe_pro
   return true;
 }
 
+// Which call of include/dbsafe/c/schema.h a request makes.
+enum class SchemaCommand { Dump, Render, Diff, Drift, Verify, BaselineFromDatabase };
+
+// What one schema call runs on, read on the JS thread. `first` and `second`
+// are, by command: dump (URL, -), render (source, -), diff (from, to),
+// drift and verify (URL, migration directory), baseline from a database
+// (migration directory, -). URLs may hold a password: never in a message.
+struct SchemaRequest {
+  SchemaCommand command = SchemaCommand::Dump;
+  std::string first;
+  std::string second;
+  int format = DBSAFE_SCHEMA_SQL;           // dump and render
+  std::optional<std::string> options_json;  // nullopt: the library's defaults
+  uint32_t timeout_ms = 0;
+};
+
+// A non-empty string without NUL characters, named `name` in messages.
+std::string TextArgument(const Napi::CallbackInfo &info, size_t index, const char *name) {
+  if (info.Length() <= index || !info[index].IsString()) {
+    ThrowType(info.Env(), std::string(name) + " must be a string");
+  }
+  std::string text = info[index].As<Napi::String>().Utf8Value();
+  if (text.empty()) ThrowType(info.Env(), std::string(name) + " must not be empty");
+  if (text.find('\0') != std::string::npos) {
+    ThrowType(info.Env(), std::string(name) + " must not contain a NUL character");
+  }
+  return text;
+}
+
+// The output format by the name index.js uses: 'sql' or 'json'.
+int SchemaFormatArgument(Napi::Env env, const Napi::Value &value) {
+  if (!value.IsString()) ThrowType(env, "format must be a string");
+  const std::string format = value.As<Napi::String>().Utf8Value();
+  if (format == "sql") return DBSAFE_SCHEMA_SQL;
+  if (format == "json") return DBSAFE_SCHEMA_JSON;
+  ThrowRange(env, "format must be 'sql' or 'json' (got '" + format + "')");
+}
+
+// Reads (first, [second | format,] optionsJson, cancel, onProgress, timeoutMs)
+// for `command`; returns the request and where optionsJson sits, so the
+// caller finds the cancel token and callback after it.
+SchemaRequest ReadSchemaRequest(const Napi::CallbackInfo &info, SchemaCommand command,
+                                size_t *options_index) {
+  Napi::Env env = info.Env();
+  SchemaRequest request;
+  request.command = command;
+  size_t next = 1;
+  switch (command) {
+    case SchemaCommand::Dump:
+      request.first = TextArgument(info, 0, "databaseUrl");
+      request.format = SchemaFormatArgument(env, info[next++]);
+      break;
+    case SchemaCommand::Render:
+      request.first = TextArgument(info, 0, "source");
+      request.format = SchemaFormatArgument(env, info[next++]);
+      break;
+    case SchemaCommand::Diff:
+      request.first = TextArgument(info, 0, "from");
+      request.second = TextArgument(info, next++, "to");
+      break;
+    case SchemaCommand::Drift:
+    case SchemaCommand::Verify:
+      request.first = TextArgument(info, 0, "databaseUrl");
+      request.second = PathArgument(info, next++);
+      break;
+    case SchemaCommand::BaselineFromDatabase:
+      request.first = PathArgument(info, 0);
+      break;
+  }
+  *options_index = next;
+  request.options_json = OptionalString(env, info[next], "optionsJson");
+  request.timeout_ms = TimeoutArgument(env, info[next + 3]);
+  return request;
+}
+
+// Runs the schema call with the given token; fills `out` or `error`.
+bool RunSchema(const SchemaRequest &request, dbsafe_cancel *cancel, dbsafe_progress_fn progress,
+               void *payload, std::string *out, ErrorInfo *error) {
+  dbsafe_call_options call = DBSAFE_CALL_OPTIONS_INIT;
+  call.cancel = cancel;
+  call.timeout_ms = request.timeout_ms;
+  call.progress = progress;
+  call.payload = payload;
+
+  const char *first = request.first.c_str();
+  const char *second = request.second.c_str();
+  const char *options = request.options_json ? request.options_json->c_str() : nullptr;
+  OwnedBuf result;
+  dbsafe_error *err = nullptr;
+  int status = DBSAFE_ERROR;
+  switch (request.command) {
+    case SchemaCommand::Dump:
+      status = dbsafe_schema_dump(result.get(), first, request.format, options, &call, &err);
+      break;
+    case SchemaCommand::Render:
+      status = dbsafe_schema_render(result.get(), first, request.format, options, &call, &err);
+      break;
+    case SchemaCommand::Diff:
+      status = dbsafe_schema_diff(result.get(), first, second, options, &call, &err);
+      break;
+    case SchemaCommand::Drift:
+      status = dbsafe_drift(result.get(), first, second, options, &call, &err);
+      break;
+    case SchemaCommand::Verify:
+      status = dbsafe_verify(result.get(), first, second, options, &call, &err);
+      break;
+    case SchemaCommand::BaselineFromDatabase:
+      status = dbsafe_migrate_baseline_from_database(result.get(), first, options, &call, &err);
+      break;
+  }
+  if (status != DBSAFE_OK) {
+    *error = TakeError(status, err);
+    return false;
+  }
+  dbsafe_error_free(err);  // NULL on success; freed anyway in case
+  *out = result.str();
+  return true;
+}
+
 // The outcome of an asynchronous call that reports progress. It is settled
 // by the progress TSFN's finalizer, which runs on the JS thread once every
 // queued progress event has been delivered: so no progress event ever arrives
@@ -604,7 +723,7 @@ class ListingWorker final : public CallWorker {
 };
 
 // A call that takes one request struct and runs it with one of the Run*
-// functions above: check, stats and the migrate verbs.
+// functions above: check, stats, the migrate verbs and the schema calls.
 template <typename Request, bool (*RunRequest)(const Request &, dbsafe_cancel *, dbsafe_progress_fn,
                                                void *, std::string *, ErrorInfo *)>
 class RequestWorker final : public CallWorker {
@@ -625,6 +744,7 @@ class RequestWorker final : public CallWorker {
 using CheckWorker = RequestWorker<CheckRequest, RunCheck>;
 using StatsWorker = RequestWorker<StatsRequest, RunStats>;
 using MigrateWorker = RequestWorker<MigrateRequest, RunMigrate>;
+using SchemaWorker = RequestWorker<SchemaRequest, RunSchema>;
 
 // The cancel token and progress callback of an asynchronous call, checked on
 // the JS thread before any work is queued.
@@ -830,6 +950,56 @@ Napi::Value MigrateBaseline(const Napi::CallbackInfo &info) {
       env, new MigrateWorker(env, "dbsafe.migrate", "migrate call", std::move(request)), args);
 }
 
+// The schema calls have no synchronous variant either: a drift check replays
+// the migrations on a shadow database.
+
+// Queues one schema call; the cancel token and callback follow optionsJson.
+Napi::Value QueueSchemaCall(const Napi::CallbackInfo &info, SchemaCommand command) {
+  Napi::Env env = info.Env();
+  size_t options_index = 0;
+  SchemaRequest request = ReadSchemaRequest(info, command, &options_index);
+  const AsyncArguments args =
+      ReadAsyncArguments(env, info[options_index + 1], info[options_index + 2]);
+  return QueueCall(env, new SchemaWorker(env, "dbsafe.schema", "schema call", std::move(request)),
+                   args);
+}
+
+// schemaDump(databaseUrl, 'sql'|'json', optionsJson|null, cancel|null, onProgress|null,
+//            timeoutMs?) -> Promise<string>
+Napi::Value SchemaDump(const Napi::CallbackInfo &info) {
+  return QueueSchemaCall(info, SchemaCommand::Dump);
+}
+
+// schemaRender(source, 'sql'|'json', optionsJson|null, cancel|null, onProgress|null,
+//              timeoutMs?) -> Promise<string>
+Napi::Value SchemaRender(const Napi::CallbackInfo &info) {
+  return QueueSchemaCall(info, SchemaCommand::Render);
+}
+
+// schemaDiff(from, to, optionsJson|null, cancel|null, onProgress|null, timeoutMs?)
+//   -> Promise<string>
+Napi::Value SchemaDiff(const Napi::CallbackInfo &info) {
+  return QueueSchemaCall(info, SchemaCommand::Diff);
+}
+
+// drift(databaseUrl, dir, optionsJson|null, cancel|null, onProgress|null, timeoutMs?)
+//   -> Promise<string>
+Napi::Value Drift(const Napi::CallbackInfo &info) {
+  return QueueSchemaCall(info, SchemaCommand::Drift);
+}
+
+// verify(databaseUrl, dir, optionsJson|null, cancel|null, onProgress|null, timeoutMs?)
+//   -> Promise<string>
+Napi::Value Verify(const Napi::CallbackInfo &info) {
+  return QueueSchemaCall(info, SchemaCommand::Verify);
+}
+
+// migrateBaselineFromDatabase(dir, optionsJson|null, cancel|null, onProgress|null,
+//                             timeoutMs?) -> Promise<string>
+Napi::Value MigrateBaselineFromDatabase(const Napi::CallbackInfo &info) {
+  return QueueSchemaCall(info, SchemaCommand::BaselineFromDatabase);
+}
+
 // checkSql(sql: string|Buffer|Uint8Array, name|null, optionsJson|null) -> string
 Napi::Value CheckSql(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -966,6 +1136,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("migrateDeploy", Napi::Function::New(env, MigrateDeploy, "migrateDeploy"));
   exports.Set("migrateResolve", Napi::Function::New(env, MigrateResolve, "migrateResolve"));
   exports.Set("migrateBaseline", Napi::Function::New(env, MigrateBaseline, "migrateBaseline"));
+  exports.Set("migrateBaselineFromDatabase",
+              Napi::Function::New(env, MigrateBaselineFromDatabase, "migrateBaselineFromDatabase"));
+  exports.Set("schemaDump", Napi::Function::New(env, SchemaDump, "schemaDump"));
+  exports.Set("schemaRender", Napi::Function::New(env, SchemaRender, "schemaRender"));
+  exports.Set("schemaDiff", Napi::Function::New(env, SchemaDiff, "schemaDiff"));
+  exports.Set("drift", Napi::Function::New(env, Drift, "drift"));
+  exports.Set("verify", Napi::Function::New(env, Verify, "verify"));
   exports.Set("checksumMatches", Napi::Function::New(env, ChecksumMatches, "checksumMatches"));
   exports.Set("cliMain", Napi::Function::New(env, CliMain, "cliMain"));
   exports.Set("ABI_VERSION", Napi::Number::New(env, DBSAFE_ABI_VERSION));

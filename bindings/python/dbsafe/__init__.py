@@ -36,6 +36,8 @@ from ._types import (
     AppliedMigration,
     CheckReport,
     CheckSummary,
+    DiffReport,
+    DiffSummary,
     Finding,
     Impact,
     IndexStats,
@@ -46,8 +48,12 @@ from ._types import (
     MigrationSet,
     MigrationStep,
     PlannedMigration,
+    SchemaChange,
     Stats,
     TableStats,
+    VerifyChecked,
+    VerifyProblem,
+    VerifyReport,
 )
 from . import errors as _errors
 from .errors import (
@@ -81,6 +87,12 @@ __all__ = [
     "migrate_deploy",
     "migrate_resolve",
     "migrate_baseline",
+    "migrate_baseline_from_database",
+    "schema_dump",
+    "schema_render",
+    "schema_diff",
+    "drift",
+    "verify",
     "cli_main",
     "checksum_matches",
     "CancelToken",
@@ -99,8 +111,15 @@ __all__ = [
     "AppliedMigration",
     "MigrationFailure",
     "MigrationStep",
+    "DiffReport",
+    "DiffSummary",
+    "SchemaChange",
+    "VerifyReport",
+    "VerifyChecked",
+    "VerifyProblem",
     "LAYOUTS",
     "MIGRATE_MODES",
+    "SCHEMA_FORMATS",
     "ProgressCallback",
 ]
 # The exception classes are listed once, in errors.py.
@@ -115,6 +134,11 @@ LAYOUTS: Tuple[str, ...] = ("auto", "prisma", "plain", "flyway", "dbmate", "gola
 #: transaction, statements that cannot run in one outside it) or ``"prisma"``
 #: (each file sent as one query, as Prisma does).
 MIGRATE_MODES: Tuple[str, ...] = ("safe", "prisma")
+
+#: What :func:`schema_dump` and :func:`schema_render` write: ``"sql"`` (DDL in
+#: dependency order) or ``"json"`` (the schema model, which :func:`schema_diff`
+#: takes back as a saved model).
+SCHEMA_FORMATS: Tuple[str, ...] = ("sql", "json")
 
 #: A progress callback receives each event as a dict with at least ``"event"``.
 ProgressCallback = Callable[[Dict[str, Any]], Any]
@@ -554,7 +578,7 @@ MigrationTimeouts = Mapping[str, Mapping[str, int]]
 _MIGRATE_KEYWORDS = {"migrations": "migration_timeouts"}
 
 
-def _migrate_options_json(
+def _migrate_options(
     *,
     database_url: Optional[str],
     mode: str,
@@ -569,8 +593,8 @@ def _migrate_options_json(
     allow_modified: Optional[bool],
     migration_timeouts: Optional[MigrationTimeouts],
     dry_run: Optional[bool] = None,
-) -> Optional[str]:
-    """The options document of the dbsafe_migrate_* calls (``include/dbsafe/c/migrate.h``).
+) -> Dict[str, Any]:
+    """The options of the dbsafe_migrate_* calls (``include/dbsafe/c/migrate.h``), by key.
 
     Options left as None are not set. The layout and mode are checked here, as
     :func:`migrations` does; the library judges the numbers.
@@ -593,23 +617,26 @@ def _migrate_options_json(
             name: dict(timeouts) if isinstance(timeouts, Mapping) else timeouts
             for name, timeouts in migration_timeouts.items()
         }
-    return _document(
-        {
-            "database_url": database_url,
-            "mode": mode,
-            "schema": schema,
-            "layout": layout,
-            "lock_timeout_ms": lock_timeout_ms,
-            "statement_timeout_ms": statement_timeout_ms,
-            "lock_retries": lock_retries,
-            "lock_retry_backoff_ms": lock_retry_backoff_ms,
-            "advisory_lock_timeout_ms": advisory_lock_timeout_ms,
-            "connect_retry_ms": connect_retry_ms,
-            "allow_modified": allow_modified,
-            "migrations": migration_timeouts,
-            "dry_run": dry_run,
-        }
-    )
+    return {
+        "database_url": database_url,
+        "mode": mode,
+        "schema": schema,
+        "layout": layout,
+        "lock_timeout_ms": lock_timeout_ms,
+        "statement_timeout_ms": statement_timeout_ms,
+        "lock_retries": lock_retries,
+        "lock_retry_backoff_ms": lock_retry_backoff_ms,
+        "advisory_lock_timeout_ms": advisory_lock_timeout_ms,
+        "connect_retry_ms": connect_retry_ms,
+        "allow_modified": allow_modified,
+        "migrations": migration_timeouts,
+        "dry_run": dry_run,
+    }
+
+
+def _migrate_options_json(**options: Any) -> Optional[str]:
+    """The options document of the dbsafe_migrate_* calls; None when empty."""
+    return _document(_migrate_options(**options))
 
 
 def _run_migrate(
@@ -894,6 +921,431 @@ def migrate_baseline(
         progress=progress,
         cancel=cancel,
     )
+
+
+#: A schema source as ``dbsafe diff --from/--to`` spell it: ``"url:postgresql://..."``
+#: (or a bare postgres URL), ``"migrations:DIR"``, ``"empty"``, or a saved JSON model
+#: (``"file:PATH"`` or a path ending in ``.json``, also as a path object).
+SchemaSource = Union[str, "_os.PathLike[str]"]
+
+
+def _schema_source(value: Any, what: str) -> str:
+    # The source may be a URL with a password: no message here includes it.
+    if isinstance(value, _os.PathLike):
+        value = _os.fsdecode(value)
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str or a path, not {type(value).__name__}")
+    if not value:
+        raise InvalidInputError(f"{what} is empty")
+    if "\0" in value:
+        raise InvalidInputError(f"{what} contains a NUL character")
+    return value
+
+
+def _schema_format(format: str) -> str:
+    if format not in SCHEMA_FORMATS:
+        raise InvalidInputError(
+            f"unknown schema format {format!r}; use one of {', '.join(SCHEMA_FORMATS)}"
+        )
+    return format
+
+
+def _schema_options(
+    *,
+    schemas: Optional[Iterable[str]],
+    exclude_schemas: Optional[Iterable[str]],
+    include_history: Optional[bool],
+    shadow_database_url: Optional[str] = None,
+    server_url: Optional[str] = None,
+    schema: Optional[str] = None,
+    mode: Optional[str] = None,
+    layout: Optional[str] = None,
+    renames: Optional[Iterable[str]] = None,
+    pg_version: Optional[int] = None,
+) -> Dict[str, Any]:
+    """The options of the dbsafe_schema_* calls (``include/dbsafe/c/schema.h``), by key.
+
+    Options left as None are not set. The layout and mode are checked here, as
+    :func:`migrations` does; the library judges the other values.
+    """
+    if layout is not None and layout not in LAYOUTS:
+        raise InvalidInputError(
+            f"unknown migration layout {layout!r}; use one of {', '.join(LAYOUTS)}"
+        )
+    if mode is not None and mode not in MIGRATE_MODES:
+        raise InvalidInputError(f"unknown mode {mode!r}; use one of {', '.join(MIGRATE_MODES)}")
+    for name, url in (("shadow_database_url", shadow_database_url), ("server_url", server_url)):
+        if url is not None:
+            if not isinstance(url, str):
+                raise TypeError(f"{name} must be a str, not {type(url).__name__}")
+            if "\0" in url:
+                raise InvalidInputError(f"{name} contains a NUL character")
+    return {
+        "schemas": _names(schemas),
+        "exclude_schemas": _names(exclude_schemas),
+        "include_history": include_history,
+        "shadow_database_url": shadow_database_url,
+        "server_url": server_url,
+        "schema": schema,
+        "mode": mode,
+        "layout": layout,
+        "renames": _names(renames),
+        "pg_version": pg_version,
+    }
+
+
+def _schema_options_json(**options: Any) -> Optional[str]:
+    """The options document of the dbsafe_schema_* calls; None when empty."""
+    return _document(_schema_options(**options))
+
+
+def _run_schema(
+    native: Callable[..., str],
+    *arguments: Any,
+    options: Optional[str],
+    timeout: Optional[float],
+    progress: Optional[ProgressCallback],
+    cancel: Optional[CancelToken],
+) -> str:
+    """Runs one dbsafe_schema_* call through the native layer; returns the text it wrote."""
+    timeout_ms = _timeout_ms(timeout)
+    on_event = _progress_events(progress)
+    _check_cancel(cancel)
+    log, log_level = _log_arguments()
+    try:
+        return native(*arguments, options, timeout_ms, on_event, cancel, log, log_level)
+    except InvalidInputError as exc:
+        renamed = _renamed(exc, _MIGRATE_KEYWORDS)
+        if renamed is exc:
+            raise
+        raise renamed from None
+
+
+def schema_dump(
+    database_url: str,
+    format: str = "sql",
+    *,
+    schemas: Optional[Iterable[str]] = None,
+    exclude_schemas: Optional[Iterable[str]] = None,
+    include_history: Optional[bool] = None,
+    timeout: Optional[float] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> str:
+    """Introspect the live database at ``database_url`` and return its schema.
+
+    ``format="sql"`` (the default) gives DDL in dependency order; ``"json"`` the
+    schema model (``docs/schema/schema-model.v1.json``), which saved to a
+    ``.json`` file is a source :func:`schema_diff` takes. Read-only, so it
+    works through a transaction pooler. The GIL is released while the library
+    works.
+
+    :param schemas: only these schemas (default: every schema but PostgreSQL's own).
+    :param exclude_schemas: leave these schemas out.
+    :param include_history: keep ``_prisma_migrations`` and dbsafe's own ``dbsafe``
+        schema (left out by default).
+    :param timeout: give up after this many seconds (:class:`TimeoutError`).
+    :param progress: called with each progress event; as for :func:`migrations`.
+    :param cancel: a :class:`CancelToken`; as for :func:`migrations`. Ctrl-C cancels too.
+    :raises ConnectError: the server cannot be reached (the message never includes
+        the URL's password).
+    :raises Error: any other failure, as the subclass of its status code.
+    """
+    _check_database_url(database_url)
+    options = _schema_options_json(
+        schemas=schemas, exclude_schemas=exclude_schemas, include_history=include_history
+    )
+    return _run_schema(
+        _dbsafe.schema_dump,
+        database_url,
+        _schema_format(format),
+        options=options,
+        timeout=timeout,
+        progress=progress,
+        cancel=cancel,
+    )
+
+
+def schema_render(
+    source: SchemaSource,
+    format: str = "sql",
+    *,
+    schemas: Optional[Iterable[str]] = None,
+    exclude_schemas: Optional[Iterable[str]] = None,
+    include_history: Optional[bool] = None,
+    shadow_database_url: Optional[str] = None,
+    server_url: Optional[str] = None,
+    schema: Optional[str] = None,
+    mode: Optional[str] = None,
+    layout: Optional[str] = None,
+    timeout: Optional[float] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> str:
+    """Load a model from ``source`` and return it as DDL (``"sql"``) or JSON text (``"json"``).
+
+    ``source`` is any source :func:`schema_diff` takes: for example
+    ``"migrations:prisma/migrations"`` renders the schema a migration
+    directory produces. Takes the options of :func:`schema_diff`.
+    """
+    options = _schema_options_json(
+        schemas=schemas,
+        exclude_schemas=exclude_schemas,
+        include_history=include_history,
+        shadow_database_url=shadow_database_url,
+        server_url=server_url,
+        schema=schema,
+        mode=mode,
+        layout=layout,
+    )
+    return _run_schema(
+        _dbsafe.schema_render,
+        _schema_source(source, "source"),
+        _schema_format(format),
+        options=options,
+        timeout=timeout,
+        progress=progress,
+        cancel=cancel,
+    )
+
+
+def schema_diff(
+    from_: SchemaSource,
+    to: SchemaSource,
+    *,
+    schemas: Optional[Iterable[str]] = None,
+    exclude_schemas: Optional[Iterable[str]] = None,
+    include_history: Optional[bool] = None,
+    shadow_database_url: Optional[str] = None,
+    server_url: Optional[str] = None,
+    schema: Optional[str] = None,
+    mode: Optional[str] = None,
+    layout: Optional[str] = None,
+    renames: Optional[Iterable[str]] = None,
+    pg_version: Optional[int] = None,
+    timeout: Optional[float] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> DiffReport:
+    """The ordered changes, and their SQL, that turn the schema ``from_`` into ``to``.
+
+    A source is ``"url:postgresql://..."`` (or a bare postgres URL),
+    ``"migrations:DIR"`` (replayed on a shadow database that is always
+    dropped), ``"empty"``, or a saved JSON model (``"file:PATH"`` or a path
+    ending in ``.json``). ``report.drift`` is true when there is any change;
+    ``report.sql`` is the whole script and ``report.findings`` its risk check.
+
+    :param schemas: only these schemas (default: every schema but PostgreSQL's own).
+    :param exclude_schemas: leave these schemas out.
+    :param include_history: keep ``_prisma_migrations`` and the ``dbsafe`` schema.
+    :param shadow_database_url: an empty database to replay migrations on. Default:
+        a temporary database on ``server_url`` when its role may create databases
+        (as Prisma does), else a throwaway cluster started from the PostgreSQL
+        server binaries on this machine.
+    :param server_url: the server to create the temporary shadow database on.
+    :param schema: the schema the migrations run in (default: the URL's ``schema``
+        parameter, else ``"public"``).
+    :param mode: how migrations are replayed, one of :data:`MIGRATE_MODES`.
+    :param layout: one of :data:`LAYOUTS`.
+    :param renames: objects that were renamed, so the diff renames instead of
+        dropping and adding: ``"table public.Old=public.New"``,
+        ``"column public.Table.old=new"``.
+    :param pg_version: the PostgreSQL major version the SQL is classified for (default 15).
+    :param timeout: give up after this many seconds (:class:`TimeoutError`).
+    :param progress: called with each progress event; as for :func:`migrations`.
+    :param cancel: a :class:`CancelToken`; as for :func:`migrations`. Ctrl-C cancels too.
+    :raises InvalidInputError: a source or option the library does not accept.
+    :raises Error: any other failure, as the subclass of its status code.
+    """
+    options = _schema_options_json(
+        schemas=schemas,
+        exclude_schemas=exclude_schemas,
+        include_history=include_history,
+        shadow_database_url=shadow_database_url,
+        server_url=server_url,
+        schema=schema,
+        mode=mode,
+        layout=layout,
+        renames=renames,
+        pg_version=pg_version,
+    )
+    text = _run_schema(
+        _dbsafe.schema_diff,
+        _schema_source(from_, "from_"),
+        _schema_source(to, "to"),
+        options=options,
+        timeout=timeout,
+        progress=progress,
+        cancel=cancel,
+    )
+    return DiffReport.from_json(text)
+
+
+def drift(
+    database_url: str,
+    migrations_dir: StrPath,
+    *,
+    schemas: Optional[Iterable[str]] = None,
+    exclude_schemas: Optional[Iterable[str]] = None,
+    include_history: Optional[bool] = None,
+    shadow_database_url: Optional[str] = None,
+    schema: Optional[str] = None,
+    mode: Optional[str] = None,
+    layout: Optional[str] = None,
+    renames: Optional[Iterable[str]] = None,
+    pg_version: Optional[int] = None,
+    timeout: Optional[float] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> DiffReport:
+    """Drift: the live database against what the migrations at ``migrations_dir`` produce.
+
+    The migrations are replayed on a shadow database (by default a temporary
+    database on the checked server, when its role may create one), which is
+    always dropped. ``report.drift`` is true when they differ, and
+    ``report.sql`` brings the database back to the migrations. Takes the
+    options of :func:`schema_diff`.
+    """
+    _check_database_url(database_url)
+    options = _schema_options_json(
+        schemas=schemas,
+        exclude_schemas=exclude_schemas,
+        include_history=include_history,
+        shadow_database_url=shadow_database_url,
+        schema=schema,
+        mode=mode,
+        layout=layout,
+        renames=renames,
+        pg_version=pg_version,
+    )
+    text = _run_schema(
+        _dbsafe.drift,
+        database_url,
+        _os.fsencode(migrations_dir),
+        options=options,
+        timeout=timeout,
+        progress=progress,
+        cancel=cancel,
+    )
+    return DiffReport.from_json(text)
+
+
+def verify(
+    database_url: str,
+    migrations_dir: StrPath,
+    *,
+    schemas: Optional[Iterable[str]] = None,
+    exclude_schemas: Optional[Iterable[str]] = None,
+    include_history: Optional[bool] = None,
+    shadow_database_url: Optional[str] = None,
+    schema: Optional[str] = None,
+    mode: Optional[str] = None,
+    layout: Optional[str] = None,
+    timeout: Optional[float] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> VerifyReport:
+    """After a deploy: every object the migrations define is present and valid.
+
+    Checks every table, index, foreign key and other table constraint.
+    Fails an index left INVALID (a failed ``CREATE INDEX CONCURRENTLY``) and a
+    constraint left ``NOT VALID`` that the migrations do not leave so.
+    ``report.ok`` is false when ``report.problems`` lists any. Takes the
+    options of :func:`drift`.
+    """
+    _check_database_url(database_url)
+    options = _schema_options_json(
+        schemas=schemas,
+        exclude_schemas=exclude_schemas,
+        include_history=include_history,
+        shadow_database_url=shadow_database_url,
+        schema=schema,
+        mode=mode,
+        layout=layout,
+    )
+    text = _run_schema(
+        _dbsafe.verify,
+        database_url,
+        _os.fsencode(migrations_dir),
+        options=options,
+        timeout=timeout,
+        progress=progress,
+        cancel=cancel,
+    )
+    return VerifyReport.from_json(text)
+
+
+def migrate_baseline_from_database(
+    directory: StrPath,
+    *,
+    database_url: Optional[str] = None,
+    migration_name: Optional[str] = None,
+    schemas: Optional[Iterable[str]] = None,
+    exclude_schemas: Optional[Iterable[str]] = None,
+    include_history: Optional[bool] = None,
+    mode: str = "safe",
+    schema: Optional[str] = None,
+    layout: Optional[str] = None,
+    advisory_lock_timeout_ms: Optional[int] = None,
+    connect_retry_ms: Optional[int] = None,
+    timeout: Optional[float] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> MigrateReport:
+    """Adopt a migration history in one call: write the live database's schema as a baseline.
+
+    Writes ``<directory>/<migration_name>/migration.sql`` with the database's
+    schema (DDL) and records it as applied in ``_prisma_migrations``, so the
+    next :func:`migrate_deploy` runs only migrations added after it. Refuses
+    when ``directory`` already holds migrations the database has not applied.
+
+    :param database_url: the database; default ``DIRECT_URL``, else ``DATABASE_URL``.
+    :param migration_name: the directory written; default ``"<UTC yyyymmddHHMMSS>_baseline"``.
+    :param schemas: only these schemas go into the baseline.
+    :param exclude_schemas: leave these schemas out.
+    :param include_history: keep ``_prisma_migrations`` and the ``dbsafe`` schema.
+    :param schema: the schema of ``_prisma_migrations``; as for :func:`migrate_status`,
+        which describes the other options.
+    """
+    if migration_name is not None:
+        if not isinstance(migration_name, str):
+            raise TypeError(
+                f"migration_name must be a str, not {type(migration_name).__name__}"
+            )
+        if not migration_name or "\0" in migration_name:
+            raise InvalidInputError(
+                "migration_name must be a non-empty name without NUL characters"
+            )
+    # One document: the migrate options, the schema filter and the directory name.
+    options = _migrate_options(
+        database_url=database_url,
+        mode=mode,
+        schema=schema,
+        layout=layout,
+        lock_timeout_ms=None,
+        statement_timeout_ms=None,
+        lock_retries=None,
+        lock_retry_backoff_ms=None,
+        advisory_lock_timeout_ms=advisory_lock_timeout_ms,
+        connect_retry_ms=connect_retry_ms,
+        allow_modified=None,
+        migration_timeouts=None,
+    )
+    options.update(
+        schemas=_names(schemas),
+        exclude_schemas=_names(exclude_schemas),
+        include_history=include_history,
+        migration_name=migration_name,
+    )
+    text = _run_schema(
+        _dbsafe.migrate_baseline_from_database,
+        _os.fsencode(directory),
+        options=_document(options),
+        timeout=timeout,
+        progress=progress,
+        cancel=cancel,
+    )
+    return MigrateReport.from_json(text)
 
 
 def checksum_matches(script: Union[bytes, str], stored_checksum: str) -> bool:

@@ -83,6 +83,65 @@ def migrate_baseline(
     log: Optional[Callable[[int, str, str], object]] = None,
     log_level: int = 30,
 ) -> str: ...
+def migrate_baseline_from_database(
+    path: Union[str, bytes],
+    options_json: Optional[str] = None,
+    timeout_ms: int = 0,
+    progress: Optional[Callable[[str], object]] = None,
+    cancel: Optional[CancelToken] = None,
+    log: Optional[Callable[[int, str, str], object]] = None,
+    log_level: int = 30,
+) -> str: ...
+def schema_dump(
+    database_url: str,
+    format: str = "sql",
+    options_json: Optional[str] = None,
+    timeout_ms: int = 0,
+    progress: Optional[Callable[[str], object]] = None,
+    cancel: Optional[CancelToken] = None,
+    log: Optional[Callable[[int, str, str], object]] = None,
+    log_level: int = 30,
+) -> str: ...
+def schema_render(
+    source: str,
+    format: str = "sql",
+    options_json: Optional[str] = None,
+    timeout_ms: int = 0,
+    progress: Optional[Callable[[str], object]] = None,
+    cancel: Optional[CancelToken] = None,
+    log: Optional[Callable[[int, str, str], object]] = None,
+    log_level: int = 30,
+) -> str: ...
+def schema_diff(
+    from_: str,
+    to: str,
+    options_json: Optional[str] = None,
+    timeout_ms: int = 0,
+    progress: Optional[Callable[[str], object]] = None,
+    cancel: Optional[CancelToken] = None,
+    log: Optional[Callable[[int, str, str], object]] = None,
+    log_level: int = 30,
+) -> str: ...
+def drift(
+    database_url: str,
+    path: Union[str, bytes],
+    options_json: Optional[str] = None,
+    timeout_ms: int = 0,
+    progress: Optional[Callable[[str], object]] = None,
+    cancel: Optional[CancelToken] = None,
+    log: Optional[Callable[[int, str, str], object]] = None,
+    log_level: int = 30,
+) -> str: ...
+def verify(
+    database_url: str,
+    path: Union[str, bytes],
+    options_json: Optional[str] = None,
+    timeout_ms: int = 0,
+    progress: Optional[Callable[[str], object]] = None,
+    cancel: Optional[CancelToken] = None,
+    log: Optional[Callable[[int, str, str], object]] = None,
+    log_level: int = 30,
+) -> str: ...
 def check_sql(
     sql: Union[str, bytes], name: str = "<sql>", options_json: Optional[str] = None
 ) -> str: ...

@@ -22,6 +22,12 @@ __all__ = [
     "MigrationFailure",
     "MigrateSummary",
     "MigrateReport",
+    "SchemaChange",
+    "DiffSummary",
+    "DiffReport",
+    "VerifyChecked",
+    "VerifyProblem",
+    "VerifyReport",
 ]
 
 
@@ -565,3 +571,176 @@ class MigrateReport:
             if planned.name == name:
                 return planned
         raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class SchemaChange:
+    """One change of a diff, in the order it must run."""
+
+    #: ``"create"``, ``"drop"``, ``"alter"`` or ``"rename"``.
+    action: str
+    #: ``"table"``, ``"column"``, ``"index"``, ``"constraint"``, ``"foreign key"``, ``"enum"``, ...
+    object_type: str
+    #: The qualified name, e.g. ``"public.User.email"``.
+    object: str
+    #: What differs, in words.
+    description: str
+    #: The statements, each ending in ``;``.
+    sql: List[str]
+    #: Loses data or objects (a drop).
+    destructive: bool = False
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "SchemaChange":
+        return cls(
+            action=doc["action"],
+            object_type=doc["object_type"],
+            object=doc["object"],
+            description=doc.get("description", ""),
+            sql=list(doc.get("sql", [])),
+            destructive=doc.get("destructive", False),
+        )
+
+
+@dataclass(frozen=True)
+class DiffSummary:
+    """The counts of a diff: its changes, and the findings of the risk check of its SQL."""
+
+    changes: int
+    destructive: int
+    errors: int
+    warnings: int
+    infos: int
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "DiffSummary":
+        return cls(
+            changes=doc.get("changes", 0),
+            destructive=doc.get("destructive", 0),
+            errors=doc.get("errors", 0),
+            warnings=doc.get("warnings", 0),
+            infos=doc.get("infos", 0),
+        )
+
+
+@dataclass(frozen=True)
+class DiffReport:
+    """What :func:`dbsafe.schema_diff` and :func:`dbsafe.drift` found
+    (``docs/schema/diff-report.v1.json``)."""
+
+    schema_version: int
+    #: ``"diff"`` or ``"drift"``.
+    kind: str
+    #: The sources, described (passwords redacted). ``from`` is a keyword, hence ``from_``.
+    from_: str
+    to: str
+    #: Whether there is any change (drift: the database differs from its migrations).
+    drift: bool
+    #: In the order they must run.
+    changes: List[SchemaChange]
+    #: Likely renames, differences dbsafe cannot express.
+    warnings: List[str]
+    #: Every statement in order with a header comment; ``""`` when there is no change.
+    sql: str
+    #: The risk check of ``sql``, run as one migration file.
+    findings: List[Finding]
+    summary: DiffSummary
+    elapsed_ms: float
+    #: The report exactly as the library produced it (what ``--format json`` prints).
+    json: str = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "DiffReport":
+        doc = _json.loads(text)
+        changes = [SchemaChange.from_dict(c) for c in doc.get("changes", [])]
+        return cls(
+            schema_version=doc["schema_version"],
+            kind=doc.get("kind", "diff"),
+            from_=doc.get("from", ""),
+            to=doc.get("to", ""),
+            drift=doc.get("drift", bool(changes)),
+            changes=changes,
+            warnings=list(doc.get("warnings", [])),
+            sql=doc.get("sql", ""),
+            findings=[Finding.from_dict(f) for f in doc.get("findings", [])],
+            summary=DiffSummary.from_dict(doc.get("summary", {})),
+            elapsed_ms=doc.get("elapsed_ms", 0),
+            json=text,
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The report as plain JSON values (the raw document)."""
+        return _json.loads(self.json)
+
+
+@dataclass(frozen=True)
+class VerifyChecked:
+    """How many objects of each kind :func:`dbsafe.verify` checked."""
+
+    tables: int
+    indexes: int
+    foreign_keys: int
+    constraints: int
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "VerifyChecked":
+        return cls(
+            tables=doc.get("tables", 0),
+            indexes=doc.get("indexes", 0),
+            foreign_keys=doc.get("foreign_keys", 0),
+            constraints=doc.get("constraints", 0),
+        )
+
+
+@dataclass(frozen=True)
+class VerifyProblem:
+    """One object the migrations define that the database lacks, or has in a bad state."""
+
+    #: ``"table"``, ``"index"``, ``"foreign key"`` or ``"constraint"``.
+    object_type: str
+    #: The qualified name.
+    object: str
+    #: ``"missing"``, ``"invalid"``, ``"not valid"`` or ``"different"``.
+    problem: str
+    #: Expected against found, in words.
+    detail: str = ""
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "VerifyProblem":
+        return cls(
+            object_type=doc["object_type"],
+            object=doc["object"],
+            problem=doc["problem"],
+            detail=doc.get("detail", ""),
+        )
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What :func:`dbsafe.verify` found (``docs/schema/verify-report.v1.json``)."""
+
+    schema_version: int
+    #: No problem found.
+    ok: bool
+    checked: VerifyChecked
+    problems: List[VerifyProblem]
+    elapsed_ms: float
+    #: The report exactly as the library produced it (what ``dbsafe verify --format json`` prints).
+    json: str = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "VerifyReport":
+        doc = _json.loads(text)
+        problems = [VerifyProblem.from_dict(p) for p in doc.get("problems", [])]
+        return cls(
+            schema_version=doc["schema_version"],
+            ok=doc.get("ok", not problems),
+            checked=VerifyChecked.from_dict(doc.get("checked", {})),
+            problems=problems,
+            elapsed_ms=doc.get("elapsed_ms", 0),
+            json=text,
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The report as plain JSON values (the raw document)."""
+        return _json.loads(self.json)

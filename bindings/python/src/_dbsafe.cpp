@@ -427,6 +427,105 @@ py::str migrate_baseline(const std::string &path, const std::string &name,
       timeout_ms, std::move(progress), cancel, std::move(log), log_level);
 }
 
+// The schema calls (include/dbsafe/c/schema.h). URLs and the options document may hold a
+// password: no message here includes them.
+
+void require_text(const std::string &text, const char *what) {
+  if (text.empty()) raise_invalid(std::string(what) + " is empty");
+  if (text.find('\0') != std::string::npos)
+    raise_invalid(std::string(what) + " contains a NUL character");
+}
+
+// The output format by its name: "sql" or "json".
+int schema_format(const std::string &format) {
+  if (format == "sql") return DBSAFE_SCHEMA_SQL;
+  if (format == "json") return DBSAFE_SCHEMA_JSON;
+  raise_invalid("unknown schema format '" + format + "'; use 'sql' or 'json'");
+}
+
+py::str schema_dump(const std::string &database_url, const std::string &format,
+                    const std::optional<std::string> &options_json, std::uint32_t timeout_ms,
+                    py::object progress, CancelToken *cancel, py::object log, int log_level) {
+  require_text(database_url, "the database URL");
+  const int fmt = schema_format(format);
+  const char *options = options_pointer(options_json);
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_schema_dump(out, database_url.c_str(), fmt, options, call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
+py::str schema_render(const std::string &source, const std::string &format,
+                      const std::optional<std::string> &options_json, std::uint32_t timeout_ms,
+                      py::object progress, CancelToken *cancel, py::object log, int log_level) {
+  require_text(source, "the source");
+  const int fmt = schema_format(format);
+  const char *options = options_pointer(options_json);
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_schema_render(out, source.c_str(), fmt, options, call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
+py::str schema_diff(const std::string &from, const std::string &to,
+                    const std::optional<std::string> &options_json, std::uint32_t timeout_ms,
+                    py::object progress, CancelToken *cancel, py::object log, int log_level) {
+  require_text(from, "the 'from' source");
+  require_text(to, "the 'to' source");
+  const char *options = options_pointer(options_json);
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_schema_diff(out, from.c_str(), to.c_str(), options, call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
+// drift and verify: `verify` picks dbsafe_verify.
+py::str live_against_migrations(bool verify, const std::string &database_url,
+                                const std::string &path,
+                                const std::optional<std::string> &options_json,
+                                std::uint32_t timeout_ms, py::object progress, CancelToken *cancel,
+                                py::object log, int log_level) {
+  require_text(database_url, "the database URL");
+  require_migrations_dir(path);
+  const char *options = options_pointer(options_json);
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return verify ? dbsafe_verify(out, database_url.c_str(), path.c_str(), options, call, err)
+                      : dbsafe_drift(out, database_url.c_str(), path.c_str(), options, call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
+py::str drift(const std::string &database_url, const std::string &path,
+              const std::optional<std::string> &options_json, std::uint32_t timeout_ms,
+              py::object progress, CancelToken *cancel, py::object log, int log_level) {
+  return live_against_migrations(false, database_url, path, options_json, timeout_ms,
+                                 std::move(progress), cancel, std::move(log), log_level);
+}
+
+py::str verify(const std::string &database_url, const std::string &path,
+               const std::optional<std::string> &options_json, std::uint32_t timeout_ms,
+               py::object progress, CancelToken *cancel, py::object log, int log_level) {
+  return live_against_migrations(true, database_url, path, options_json, timeout_ms,
+                                 std::move(progress), cancel, std::move(log), log_level);
+}
+
+py::str migrate_baseline_from_database(const std::string &path,
+                                       const std::optional<std::string> &options_json,
+                                       std::uint32_t timeout_ms, py::object progress,
+                                       CancelToken *cancel, py::object log, int log_level) {
+  require_migrations_dir(path);
+  const char *options = options_pointer(options_json);
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_migrate_baseline_from_database(out, path.c_str(), options, call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
 py::str check_sql(const std::string &sql, const std::string &name,
                   const std::optional<std::string> &options_json) {
   if (name.find('\0') != std::string::npos) raise_invalid("the name contains a NUL byte");
@@ -542,6 +641,40 @@ PYBIND11_MODULE(_dbsafe, m) {
         py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
         "Record every migration up to and including `name` as applied without running it; return "
         "the migrate report JSON text.");
+  m.def("migrate_baseline_from_database", &migrate_baseline_from_database, py::arg("path"),
+        py::arg("options_json") = py::none(), py::arg("timeout_ms") = 0,
+        py::arg("progress") = py::none(), py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+        py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Write <path>/<name>/migration.sql from the live database's schema and record it as "
+        "applied; return the migrate report JSON text.");
+  m.def("schema_dump", &schema_dump, py::arg("database_url"), py::arg("format") = "sql",
+        py::arg("options_json") = py::none(), py::arg("timeout_ms") = 0,
+        py::arg("progress") = py::none(), py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+        py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Introspect the live database (read-only) and return its schema as DDL ('sql') or the "
+        "model's JSON text ('json').");
+  m.def("schema_render", &schema_render, py::arg("source"), py::arg("format") = "sql",
+        py::arg("options_json") = py::none(), py::arg("timeout_ms") = 0,
+        py::arg("progress") = py::none(), py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+        py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Load a model from `source` and return it as DDL ('sql') or JSON text ('json').");
+  m.def("schema_diff", &schema_diff, py::arg("from_"), py::arg("to"),
+        py::arg("options_json") = py::none(), py::arg("timeout_ms") = 0,
+        py::arg("progress") = py::none(), py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+        py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "The changes that turn `from_` into `to`; return the diff report JSON text.");
+  m.def("drift", &drift, py::arg("database_url"), py::arg("path"),
+        py::arg("options_json") = py::none(), py::arg("timeout_ms") = 0,
+        py::arg("progress") = py::none(), py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+        py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "The live database against what the migrations at `path` produce; return the diff "
+        "report JSON text.");
+  m.def("verify", &verify, py::arg("database_url"), py::arg("path"),
+        py::arg("options_json") = py::none(), py::arg("timeout_ms") = 0,
+        py::arg("progress") = py::none(), py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+        py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Check that every object the migrations at `path` define is present and valid; return "
+        "the verify report JSON text.");
   m.def("cli_main", &cli_main, py::arg("argv"),
         "Run the dbsafe command line (argv[0] is the program name); returns the exit code.");
   m.def("checksum_matches", &checksum_matches, py::arg("script"), py::arg("stored_checksum"),
