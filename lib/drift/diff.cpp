@@ -388,9 +388,22 @@ class Differ {
                               [&](const Column &x) { return x.name == a.name; });
         if (o == it->second->attributes.end())
           sql.push_back("ALTER TYPE " + q + " ADD ATTRIBUTE " + quote(a.name) + " " + a.type + ";");
-        else if (o->type != a.type || o->collation != a.collation)
-          sql.push_back("ALTER TYPE " + q + " ALTER ATTRIBUTE " + quote(a.name) + " TYPE " +
-                        a.type + (a.collation.empty() ? "" : " COLLATE " + a.collation) + ";");
+        else if (o->type != a.type || o->collation != a.collation) {
+          std::string type = a.type + (a.collation.empty() ? "" : " COLLATE " + a.collation);
+          if (columns_of_type(from_, c->type_name).empty()) {
+            sql.push_back("ALTER TYPE " + q + " ALTER ATTRIBUTE " + quote(a.name) + " TYPE " +
+                          type + ";");
+          } else {
+            // PostgreSQL refuses to retype an attribute of a type a column
+            // uses: the attribute is dropped and added, losing its values.
+            warnings_.push_back(
+                "attribute " + a.name + " of type " + key +
+                " changes type while columns use the type: it is dropped and added, "
+                "so its stored values are lost; convert them by hand if they matter");
+            sql.push_back("ALTER TYPE " + q + " DROP ATTRIBUTE " + quote(a.name) + ";");
+            sql.push_back("ALTER TYPE " + q + " ADD ATTRIBUTE " + quote(a.name) + " " + type + ";");
+          }
+        }
       }
       for (const auto &o : it->second->attributes)
         if (std::none_of(c->attributes.begin(), c->attributes.end(),
@@ -718,7 +731,20 @@ class Differ {
         break;
       }
     }
-    std::vector<std::string> drops;
+    // Unique indexes that go or change also take the foreign keys resting
+    // on them along.
+    {
+      auto fi = by_key(from_.indexes), ti = by_key(to_.indexes);
+      for (const auto &[key, i] : fi) {
+        if (i->definition.rfind("CREATE UNIQUE", 0) != 0) continue;
+        auto it = ti.find(key);
+        if (it == ti.end() || it->second->definition != i->definition || !i->valid)
+          rekeyed_tables.insert(i->table);
+      }
+    }
+    // Drops are collected first and emitted foreign keys first: a key
+    // cannot go while a foreign key still rests on it.
+    std::vector<std::pair<Keyed, std::string>> drops;
     for (const auto &[key, k] : fc) {
       if (handled_from.count(key) || dropped_relations_.count(k.table->key())) continue;
       auto it = tc.find(key);
@@ -744,7 +770,7 @@ class Differ {
       if (!gone && !changed) continue;
       if (k.constraint->type == 'p' || k.constraint->type == 'u' || k.constraint->type == 'x')
         rekeyed_tables.insert(k.table->key());
-      drop_constraint(k, gone ? "is not expected" : "has another definition");
+      drops.push_back({k, gone ? "is not expected" : "has another definition"});
       dropped_constraints_.insert(key);
     }
     // Foreign keys that must go first: those referencing a table that is
@@ -756,7 +782,7 @@ class Differ {
         continue;
       const std::string &owner = k.table->key(), &target = k.constraint->references;
       if (dropped_relations_.count(target) && target != owner) {
-        drop_constraint(k, "references a table that is dropped");
+        drops.push_back({k, "references a table that is dropped"});
         dropped_constraints_.insert(key);
         continue;
       }
@@ -764,9 +790,12 @@ class Differ {
       if (!rekeyed_tables.count(target) && !retyped_tables_.count(target) &&
           !retyped_tables_.count(owner))
         continue;
-      drop_constraint(k, "goes while the columns it links change");
+      drops.push_back({k, "goes while the columns or key it links change"});
       dropped_constraints_.insert(key);
     }
+    std::stable_partition(drops.begin(), drops.end(),
+                          [](const auto &d) { return d.first.constraint->type == 'f'; });
+    for (const auto &[k, why] : drops) drop_constraint(k, why);
     for (const auto &[key, k] : tc) {
       if (handled_to.count(key)) continue;
       auto it = fc.find(key);

@@ -98,6 +98,15 @@ DiffReport make_report(const schema::Model &from, const schema::Model &to,
   auto result = diff::diff_models(from, to, options.renames);
   report.changes = std::move(result.changes);
   report.warnings = std::move(result.warnings);
+  // Definitions are compared as each server prints them; another major
+  // version may print the same object differently.
+  if (from.server_version_num && to.server_version_num &&
+      from.server_version_num / 10000 != to.server_version_num / 10000)
+    report.warnings.push_back(
+        "the two sides come from PostgreSQL " + std::to_string(from.server_version_num / 10000) +
+        " and " + std::to_string(to.server_version_num / 10000) +
+        "; definitions may differ only in how each version prints them "
+        "(give a shadow server of the same version with --shadow-database-url)");
   std::string sql = report.sql();
   if (!sql.empty()) {
     CheckOptions check = options.check;

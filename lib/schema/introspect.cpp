@@ -176,7 +176,10 @@ std::string functions_query() {
          "'comment', obj_description(p.oid, 'pg_proc')) ORDER BY n.nspname, p.proname, "
          "pg_get_function_identity_arguments(p.oid)), '[]') FROM pg_proc p JOIN pg_namespace n "
          "ON n.oid = p.pronamespace WHERE p.prokind IN ('f', 'p') AND " +
-         std::string(kUserNamespace) + " AND " + not_extension_member("pg_proc", "p.oid");
+         std::string(kUserNamespace) + " AND " + not_extension_member("pg_proc", "p.oid") +
+         // Functions PostgreSQL makes itself (a range type's constructors).
+         " AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_proc'::regclass AND "
+         "x.objid = p.oid AND x.deptype = 'i')";
 }
 
 std::string triggers_query() {
@@ -359,7 +362,9 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     if (keep.schema(str(r, "name"))) m.schemas.push_back({str(r, "name"), str(r, "comment")});
   });
   Rows(conn, extensions_query()).each([&](element r) {
-    m.extensions.push_back({str(r, "name"), str(r, "schema"), str(r, "version")});
+    // An extension belongs to the schema its objects live in.
+    if (keep.schema(str(r, "schema")))
+      m.extensions.push_back({str(r, "name"), str(r, "schema"), str(r, "version")});
   });
   ctx.checkpoint();
   Rows(conn, types_query()).each([&](element r) {
@@ -412,6 +417,10 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     t.rls_forced = boolean(r, "rls_forced");
     t.comment = str(r, "comment");
     each(r, "columns", [&](element c) { t.columns.push_back(column(c)); });
+    // Only a partition's columns come from its parent's definition; plain
+    // inheritance is not modelled (it is listed as unsupported).
+    if (t.partition_of.empty())
+      for (auto &c : t.columns) c.inherited = false;
     each(r, "constraints", [&](element c) {
       Constraint k;
       k.name = str(c, "name");

@@ -117,7 +117,10 @@ std::string render_sql(const Model &m, const RenderOptions &options) {
     for (auto i : table_order(m.tables)) emit(out, ddl.create_table(m.tables[i]));
     for (const auto &s : m.sequences)
       if (!s.owned_by_table.empty()) emit(out, ddl.sequence_owned_by(s));
-    section(out, "keys and checks");
+    bool any_key = false;
+    for (const auto &t : m.tables)
+      for (const auto &c : t.constraints) any_key = any_key || c.type != 'f';
+    if (any_key) section(out, "keys and checks");
     for (const auto &t : m.tables)
       for (const auto &c : t.constraints)
         if (c.type != 'f') emit(out, Ddl::add_constraint(t, c));
