@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <iostream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "dbsafe/error.hpp"
 #include "dbsafe/provider.hpp"
 #include "http/client.hpp"
+#include "http/json.hpp"
 #include "pg/connection.hpp"
 #include "support/neon_test_server.hpp"
 
@@ -407,6 +409,53 @@ TEST_F(NeonProviderTest, DeleteRefusesDefaultAndProtectedAndCreateAdoptsSameName
   patch.body = R"({"branch":{"protected":false}})";
   ASSERT_EQ(client.request(patch, ctx).status, 200);
   p->delete_branch(b.name, call);
+}
+
+TEST_F(NeonProviderTest, WaitsOutARealLockAndCountsEveryRequest) {
+  auto p = open();
+  CallOptions call = logged();
+  // A branch created behind the provider's back: its operations hold the
+  // project's lock, so the provider's own create first gets 423.
+  http::ClientOptions co;
+  co.ca_file = server_->ca_file();
+  http::Client client(co);
+  http::Request post;
+  post.method = http::Method::Post;
+  post.url = server_->api_host() + "/projects/" + server_->project_id() + "/branches";
+  post.bearer_token = server_->api_key();
+  post.headers.push_back({"Content-Type", "application/json"});
+  std::string behind = unique("behind");
+  post.body = R"({"branch":{"name":")" + behind + R"("}})";
+  server_->admin("DELETE", "/requests");
+  CallContext ctx;
+  ASSERT_EQ(client.request(post, ctx).status, 201);
+
+  std::uint64_t before = p->requests_made();
+  CreateBranchOptions bo;
+  bo.name = unique("after-lock");
+  bo.with_endpoint = false;
+  BranchInfo b = p->create_branch(bo, call);
+  EXPECT_EQ(b.state, "ready");
+  p->delete_branch(b.id, call);
+  std::uint64_t made = p->requests_made() - before;
+
+  auto log = http::JsonDocument::parse(server_->admin("GET", "/requests"), "the request log");
+  std::uint64_t seen = 0, locked = 0;
+  std::string trace;
+  for (simdjson::dom::element entry : log.root()["requests"].get_array()) {
+    std::string_view method = entry["method"].get_string().value_unsafe();
+    std::string_view path = entry["path"].get_string().value_unsafe();
+    int64_t status = 0;
+    if (entry["status"].get(status) != simdjson::SUCCESS) status = 0;  // "dropped"
+    trace += std::string(method) + " " + std::string(path) + " " + std::to_string(status) + "\n";
+    ++seen;
+    if (status == 423) ++locked;
+  }
+  if (std::getenv("DBSAFE_TEST_VERBOSE") != nullptr) std::cout << trace;
+  // Everything but the one raw POST above came from the provider.
+  EXPECT_EQ(made, seen - 1) << trace;
+  EXPECT_GE(locked, 1u) << trace;
+  p->delete_branch(behind, call);
 }
 
 TEST_F(NeonProviderTest, WrongKeyIsAnAuthErrorWithoutTheKey) {
