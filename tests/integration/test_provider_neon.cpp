@@ -458,6 +458,55 @@ TEST_F(NeonProviderTest, WaitsOutARealLockAndCountsEveryRequest) {
   p->delete_branch(behind, call);
 }
 
+TEST_F(NeonProviderTest, AFullSnapshotQuotaIsAClearError) {
+  server_->admin("POST", "/config", R"({"snapshot_quota": 1})");
+  struct Restore {
+    ~Restore() { server_->admin("POST", "/config", R"({"snapshot_quota": 10})"); }
+  } restore_quota;
+  auto p = open();
+  CallOptions call = logged();
+  CreateSnapshotOptions first;
+  first.name = unique("quota-one");
+  SnapshotInfo a = p->create_snapshot(first, call);
+  CreateSnapshotOptions second;
+  second.name = unique("quota-two");
+  second.branch = "main";
+  try {
+    p->create_snapshot(second, call);
+    ADD_FAILURE() << "a second snapshot past the quota";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), ErrorCode::Http);
+    EXPECT_EQ(e.http_status(), 422);
+    EXPECT_TRUE(contains(e.message(), "limit")) << e.message();
+    expect_clean(e);
+  }
+  p->delete_snapshot(a.name, call);
+  EXPECT_FALSE(p->find_snapshot(a.id, call));
+}
+
+TEST_F(NeonProviderTest, TheCallTimeoutStopsAWait) {
+  server_->admin("POST", "/config", R"({"operation_delay_ms": 1000})");
+  struct Restore {
+    ~Restore() { server_->admin("POST", "/config", R"({"operation_delay_ms": 100})"); }
+  } restore_delay;
+  auto p = open();
+  CallOptions timed = logged();
+  timed.timeout = 300ms;
+  CreateBranchOptions bo;
+  bo.name = unique("call-timeout");
+  bo.with_endpoint = false;
+  auto started = Clock::now();
+  try {
+    p->create_branch(bo, timed);
+    ADD_FAILURE();
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), ErrorCode::Timeout) << e.message();
+  }
+  EXPECT_LT(Clock::now() - started, 1000ms);
+  server_->admin("POST", "/config", R"({"operation_delay_ms": 100})");
+  p->delete_branch(bo.name, logged());
+}
+
 TEST_F(NeonProviderTest, WrongKeyIsAnAuthErrorWithoutTheKey) {
   ProviderOptions o = options();
   o.api_key = "napi_wrong_canary_0f9e8d7c";
