@@ -40,9 +40,9 @@ std::string unique(const std::string &prefix) {
   return prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
 }
 
-// Whole-second UTC time, as the API takes it.
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
+// Whole-second UTC time, as the API takes it (`ahead` seconds from now).
+std::string utc_now(int ahead = 0) {
+  std::time_t t = std::time(nullptr) + ahead;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
@@ -365,7 +365,10 @@ TEST_F(NeonProviderTest, DeleteRefusesDefaultAndProtectedAndCreateAdoptsSameName
   CreateBranchOptions bo;
   bo.name = unique("keep-me");
   bo.with_endpoint = false;
+  bo.expires_at = utc_now(3600);
   BranchInfo b = p->create_branch(bo, call);
+  ASSERT_TRUE(b.expires_at);
+  EXPECT_EQ(b.expires_at->substr(0, 16), bo.expires_at->substr(0, 16));
   // Again: 409, adopted.
   BranchInfo again = p->create_branch(bo, call);
   EXPECT_EQ(again.id, b.id);
@@ -467,7 +470,10 @@ TEST_F(NeonProviderTest, AFullSnapshotQuotaIsAClearError) {
   CallOptions call = logged();
   CreateSnapshotOptions first;
   first.name = unique("quota-one");
+  first.expires_at = utc_now(3600);
   SnapshotInfo a = p->create_snapshot(first, call);
+  ASSERT_TRUE(a.expires_at);
+  EXPECT_EQ(a.expires_at->substr(0, 16), first.expires_at->substr(0, 16));
   CreateSnapshotOptions second;
   second.name = unique("quota-two");
   second.branch = "main";
