@@ -157,6 +157,27 @@ TEST(ProviderLocal, BlockersAreNamedThenTerminated) {
   EXPECT_EQ(snap.name, "unblocked");
   std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(blocker.c, "SELECT 1"), PQclear);
   EXPECT_NE(PQresultStatus(r.get()), PGRES_TUPLES_OK) << "the blocker was terminated";
+
+  // A restore needs the source free of sessions too: refused with the names
+  // and nothing changed (no copy left behind), then done by terminating.
+  f.set("after");
+  Conn second(f.db.url() + (f.db.url().find('?') == std::string::npos ? "?" : "&") +
+              "application_name=second-blocker");
+  try {
+    f.provider->restore_snapshot("unblocked", {});
+    FAIL() << "expected the session to block the restore";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), ErrorCode::State);
+    EXPECT_NE(e.message().find("second-blocker"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(second.one("SELECT v FROM t"), "after");
+  EXPECT_EQ(Conn(server_url())
+                .one("SELECT count(*) FROM pg_database WHERE datname LIKE "
+                     "'dbsafe_restore_%'"),
+            "0");
+  auto restored = terminating->restore_snapshot("unblocked", {});
+  EXPECT_EQ(value_in(f.db.url()), "before");
+  EXPECT_EQ(value_in(url_for_database(server_url(), restored.replaced_by)), "after");
 }
 
 // Runs in a child process (a death test re-executes this binary) with the
