@@ -445,23 +445,42 @@ class LocalProvider final : public Provider {
 
   pg::Connection admin(const CallContext &ctx) {
     auto conn = pg::Connection::open(admin_conninfo_, ctx);
+    // Created only when missing: CREATE SCHEMA checks the CREATE privilege on
+    // the database even when the schema exists, and a role may be given an
+    // existing registry without that privilege.
+    if (!registry_ready_ &&
+        conn.exec("SELECT to_regclass('dbsafe.snapshots') IS NOT NULL").text(0, 0) == "t")
+      registry_ready_ = true;
     if (!registry_ready_) {
       // Serialised by an advisory lock: concurrent first uses would
       // otherwise race on CREATE SCHEMA IF NOT EXISTS.
-      conn.simple(
-          "BEGIN; SELECT pg_advisory_xact_lock(hashtext('dbsafe.snapshots'));"
-          "CREATE SCHEMA IF NOT EXISTS dbsafe;"
-          "CREATE TABLE IF NOT EXISTS dbsafe.snapshots ("
-          " id text PRIMARY KEY,"
-          " kind text NOT NULL DEFAULT 'snapshot' CHECK (kind IN ('snapshot', 'branch')),"
-          " name text NOT NULL,"
-          " database text NOT NULL UNIQUE,"
-          " source_database text NOT NULL,"
-          " created_at timestamptz NOT NULL DEFAULT clock_timestamp(),"
-          " expires_at timestamptz,"
-          " protected boolean NOT NULL DEFAULT false,"
-          " method text NOT NULL);"
-          "COMMIT;");
+      try {
+        conn.simple(
+            "BEGIN; SELECT pg_advisory_xact_lock(hashtext('dbsafe.snapshots'));"
+            "CREATE SCHEMA IF NOT EXISTS dbsafe;"
+            "CREATE TABLE IF NOT EXISTS dbsafe.snapshots ("
+            " id text PRIMARY KEY,"
+            " kind text NOT NULL DEFAULT 'snapshot' CHECK (kind IN ('snapshot', 'branch')),"
+            " name text NOT NULL,"
+            " database text NOT NULL UNIQUE,"
+            " source_database text NOT NULL,"
+            " created_at timestamptz NOT NULL DEFAULT clock_timestamp(),"
+            " expires_at timestamptz,"
+            " protected boolean NOT NULL DEFAULT false,"
+            " method text NOT NULL);"
+            "COMMIT;");
+      } catch (const pg::ServerError &e) {
+        if (e.sqlstate() != "42501") throw;
+        Error error(ErrorCode::Invalid,
+                    "the local provider keeps its snapshot registry in the table "
+                    "dbsafe.snapshots of the \"postgres\" database, and this role may not create "
+                    "it (" +
+                        e.primary() +
+                        "); have an administrator run there: CREATE SCHEMA dbsafe AUTHORIZATION "
+                        "<this role>");
+        error.with_sqlstate(e.sqlstate());
+        throw error;
+      }
       registry_ready_ = true;
     }
     return conn;

@@ -213,6 +213,55 @@ TEST(ProviderLocal, FailureBetweenRenamesLosesNothing) {
   ::unsetenv("DBSAFE_FAILPOINTS");
 }
 
+// A role that may only create databases, whose login needs its password:
+// pg_dump and pg_restore get the password from their environment (it is on
+// no command line), and the registry an administrator made is used as it is.
+TEST(ProviderLocal, PasswordRoleDumpAndRestore) {
+  const std::string server = server_url();
+  const std::string user_part = "://dbsafe@";
+  if (server.find(user_part) == std::string::npos)
+    GTEST_SKIP() << "needs the throwaway cluster's dbsafe superuser URL";
+  Conn admin(server);
+  // test_migrate.cpp makes the same role with the same password.
+  try {
+    admin.one("CREATE ROLE dbsafe_pw LOGIN PASSWORD 'the-right-pw'");
+  } catch (const std::exception &) {  // made by an earlier or parallel test
+  }
+  admin.one("ALTER ROLE dbsafe_pw LOGIN CREATEDB PASSWORD 'the-right-pw'");
+  {
+    // The registry exists (the superuser's provider makes it on first use).
+    TestDatabase any;
+    ProviderOptions options;
+    options.kind = "local";
+    options.database_url = any.url();
+    Provider::open(options)->list_snapshots();
+  }
+  admin.one("GRANT USAGE ON SCHEMA dbsafe TO dbsafe_pw");
+  admin.one("GRANT SELECT, INSERT, UPDATE, DELETE ON dbsafe.snapshots TO dbsafe_pw");
+  const std::string db = "dbsafe_pw_src_" + std::to_string(::getpid());
+  admin.one("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+  admin.one("CREATE DATABASE " + db + " OWNER dbsafe_pw");
+  std::string url = url_for_database(server, db);
+  url.replace(url.find(user_part), user_part.size(), "://dbsafe_pw:the-right-pw@");
+  Conn(url).one("CREATE TABLE t (v text); INSERT INTO t VALUES ('before')");
+  {
+    ProviderOptions options;
+    options.kind = "local";
+    options.database_url = url;
+    options.local_method = "dump";
+    auto provider = Provider::open(options);
+    provider->create_snapshot(snapshot_named("pw"));
+    Conn(url).one("UPDATE t SET v = 'after'");
+    auto result = provider->restore_snapshot("pw", {});
+    EXPECT_EQ(value_in(url), "before");
+    for (const auto &s : provider->list_snapshots()) provider->delete_snapshot(s.id);
+    for (const auto &b : provider->list_branches())
+      if (!b.is_default) provider->delete_branch(b.id);
+    EXPECT_FALSE(database_exists(result.replaced_by));
+  }
+  admin.one("DROP DATABASE " + db + " WITH (FORCE)");
+}
+
 TEST(ProviderLocal, ListFindDeleteAndRefusals) {
   Fixture f;
   auto first = f.provider->create_snapshot(snapshot_named("same"));
