@@ -395,6 +395,7 @@ class LocalProvider final : public Provider {
                 conn.quote_identifier(source_));
     } catch (const std::exception &e) {
       try {
+        util::failpoint("provider.local.restore.rename_back");
         conn.exec("ALTER DATABASE " + conn.quote_identifier(old_db) + " RENAME TO " +
                   conn.quote_identifier(source_));
       } catch (const std::exception &back) {

@@ -206,6 +206,49 @@ int restore_interrupted_between_renames() {
   return 0;
 }
 
+// Both the second rename and the rename back fail: the error names the
+// database that holds the original data and the statement that puts it back.
+int restore_and_rename_back_interrupted() {
+  Fixture f;
+  f.provider->create_snapshot(snapshot_named("snap"));
+  f.set("after");
+  std::string message;
+  try {
+    f.provider->restore_snapshot("snap", {});
+    return 2;
+  } catch (const Error &e) {
+    message = e.message();
+    if (e.code() != ErrorCode::State) return 3;
+  }
+  const std::string kept = f.db.name() + "_old_";
+  auto at = message.find("intact in database \"" + kept);
+  if (at == std::string::npos) {
+    std::fprintf(stderr, "unexpected error: %s\n", message.c_str());
+    return 4;
+  }
+  auto start = message.find('"', at) + 1;
+  std::string old_db = message.substr(start, message.find('"', start) - start);
+  if (message.find("ALTER DATABASE \"" + old_db + "\" RENAME TO \"" + f.db.name() + "\"") ==
+      std::string::npos)
+    return 5;
+  if (value_in(url_for_database(server_url(), old_db)) != "after") return 6;
+  // Following the message puts everything back.
+  Conn(server_url()).one("ALTER DATABASE \"" + old_db + "\" RENAME TO \"" + f.db.name() + "\"");
+  if (value_in(f.db.url()) != "after") return 7;
+  auto copy_at = message.rfind("\"dbsafe_restore_") + 1;
+  std::string copy = message.substr(copy_at, message.find('"', copy_at) - copy_at);
+  Conn(server_url()).one("DROP DATABASE IF EXISTS \"" + copy + "\"");
+  return 0;
+}
+
+TEST(ProviderLocal, FailedRenameBackNamesWhereTheDataIs) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  ::setenv("DBSAFE_FAILPOINTS",
+           "provider.local.restore.between_renames,provider.local.restore.rename_back", 1);
+  EXPECT_EXIT(std::exit(restore_and_rename_back_interrupted()), ::testing::ExitedWithCode(0), "");
+  ::unsetenv("DBSAFE_FAILPOINTS");
+}
+
 TEST(ProviderLocal, FailureBetweenRenamesLosesNothing) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   ::setenv("DBSAFE_FAILPOINTS", "provider.local.restore.between_renames", 1);
