@@ -363,6 +363,8 @@ class LocalProvider final : public Provider {
     // 1. A fresh copy of the snapshot, so the snapshot itself stays reusable.
     const std::string copy = "dbsafe_restore_" + random_hex(12);
     ctx.checkpoint();
+    ctx.log(LogLevel::Info, "provider.local",
+            "copying snapshot database \"" + snap.database + "\" into \"" + copy + "\"");
     clear_sessions(conn, ctx, snap.database, "copy it");
     create_from_template(conn, ctx, copy, snap.database);
     auto drop_quietly = [&](const std::string &db) {
@@ -373,6 +375,9 @@ class LocalProvider final : public Provider {
     };
 
     // 2. The source moves aside; it needs to be free of sessions.
+    ctx.log(LogLevel::Info, "provider.local",
+            "renaming \"" + source_ + "\" to \"" + old_db + "\" and \"" + copy + "\" to \"" +
+                source_ + "\"");
     try {
       ctx.checkpoint();
       clear_sessions(conn, ctx, source_, "rename it");
@@ -665,6 +670,8 @@ class LocalProvider final : public Provider {
     row.database = prefix + sanitize(name, kMaxIdentifier - prefix.size() - 9) + "_" + row.id;
     row.method = options_.local_method;
     ctx.checkpoint();
+    ctx.log(LogLevel::Info, "provider.local",
+            "copying \"" + source_ + "\" into \"" + row.database + "\" (" + row.method + ")");
     if (row.method == "template") {
       clear_sessions(conn, ctx, source_, "copy it with TEMPLATE");
       create_from_template(conn, ctx, row.database, source_);
