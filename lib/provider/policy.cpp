@@ -169,7 +169,7 @@ RotateReport rotate_snapshot(Provider &provider, const RotateOptions &options,
                                      : "previous backup: " + describe_all(old));
   const std::string unchanged =
       old.empty()
-          ? "no backup named \"" + name + "\" existed and none was made"
+          ? "no backup named \"" + name + "\" existed and no new one is known to be ready"
           : "nothing was deleted; the previous backup " + describe_all(old) + " is unchanged";
   const std::string old_name = old.empty() ? std::string() : name;
 

@@ -288,7 +288,8 @@ TEST(ProviderPolicy, QuotaWithoutAnOldSnapshotFailsCleanly) {
     FAIL() << "expected an error";
   } catch (const Error &e) {
     EXPECT_EQ(e.http_status(), 422);
-    EXPECT_NE(e.message().find("none was made"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("no new one is known to be ready"), std::string::npos)
+        << e.message();
   }
   EXPECT_EQ(fake.snapshots.size(), 1u);
 }
