@@ -9,10 +9,10 @@
 
 namespace dbsafe::provider {
 
-// Neon API v2 (branches, snapshots, point-in-time restore) over HTTPS.
+// Neon API v2 (branches, snapshots, point-in-time restore) over HTTPS (neon.cpp).
 std::unique_ptr<Provider> make_neon_provider(const ProviderOptions &options);
 
-// Any PostgreSQL server you own: a snapshot is a database copy.
+// Any PostgreSQL server you own: a snapshot is a database copy (local.cpp).
 std::unique_ptr<Provider> make_local_provider(const ProviderOptions &options);
 
 }  // namespace dbsafe::provider

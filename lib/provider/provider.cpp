@@ -10,8 +10,7 @@ Provider::~Provider() = default;
 
 std::unique_ptr<Provider> Provider::open(const ProviderOptions &options) {
   if (options.kind == "neon") return provider::make_neon_provider(options);
-  if (options.kind == "local")
-    throw Error(ErrorCode::Invalid, "the \"local\" provider is not available in this build");
+  if (options.kind == "local") return provider::make_local_provider(options);
   throw Error(ErrorCode::Invalid, "unknown provider kind \"" + options.kind +
                                       "\"; the kinds are \"neon\" and \"local\"");
 }
