@@ -490,6 +490,38 @@ TEST_F(NeonProviderTest, AFullSnapshotQuotaIsAClearError) {
   EXPECT_FALSE(p->find_snapshot(a.id, call));
 }
 
+// Seed 000 on Neon's Free plan (one snapshot): the rotating backup is
+// replaced through a bridge branch, and afterwards exactly one snapshot by
+// that name exists, holding the data of the second rotation.
+TEST_F(NeonProviderTest, RotationUnderAOneSnapshotQuotaKeepsABackupThroughout) {
+  auto p = open();
+  CallOptions call = logged();
+  for (const auto &s : p->list_snapshots(call)) p->delete_snapshot(s.id, call);
+  server_->admin("POST", "/config", R"({"snapshot_quota": 1})");
+  struct Restore {
+    ~Restore() { server_->admin("POST", "/config", R"({"snapshot_quota": 10})"); }
+  } restore_quota;
+  RotateOptions rotate;
+  rotate.name = unique("pre-deploy-backup");
+  RotateReport first = rotate_snapshot(*p, rotate, call);
+  EXPECT_FALSE(first.replaced);
+  EXPECT_FALSE(first.bridge_branch);
+  RotateReport second = rotate_snapshot(*p, rotate, call);
+  ASSERT_TRUE(second.replaced);
+  EXPECT_EQ(second.replaced->id, first.snapshot.id);
+  ASSERT_TRUE(second.bridge_branch) << second.to_json();
+  // The bridge is gone, and one snapshot by the name is left: the new one.
+  EXPECT_FALSE(p->find_branch(*second.bridge_branch, call));
+  std::size_t named = 0;
+  for (const auto &s : p->list_snapshots(call)) named += s.name == rotate.name;
+  EXPECT_EQ(named, 1u);
+  auto found = p->find_snapshot(rotate.name, call);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, second.snapshot.id);
+  EXPECT_TRUE(contains(second.to_json(), "\"schema_version\":1")) << second.to_json();
+  p->delete_snapshot(found->id, call);
+}
+
 TEST_F(NeonProviderTest, TheCallTimeoutStopsAWait) {
   server_->admin("POST", "/config", R"({"operation_delay_ms": 1000})");
   struct Restore {
