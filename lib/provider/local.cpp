@@ -361,7 +361,9 @@ class LocalProvider final : public Provider {
       throw Error(ErrorCode::State, "database \"" + old_db + "\" already exists");
 
     // 1. A fresh copy of the snapshot, so the snapshot itself stays reusable.
-    const std::string copy = "dbsafe_restore_" + random_hex(12);
+    // Named after the source, so whoever looks at the server (or a test)
+    // can tell which restore a leftover copy belongs to.
+    const std::string copy = "dbsafe_restore_" + source_.substr(0, 30) + "_" + random_hex(8);
     ctx.checkpoint();
     ctx.log(LogLevel::Info, "provider.local",
             "copying snapshot database \"" + snap.database + "\" into \"" + copy + "\"");

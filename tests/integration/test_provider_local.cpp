@@ -171,9 +171,10 @@ TEST(ProviderLocal, BlockersAreNamedThenTerminated) {
     EXPECT_NE(e.message().find("second-blocker"), std::string::npos) << e.message();
   }
   EXPECT_EQ(second.one("SELECT v FROM t"), "after");
+  // No copy of this test's restore is left (other tests restore in parallel).
   EXPECT_EQ(Conn(server_url())
-                .one("SELECT count(*) FROM pg_database WHERE datname LIKE "
-                     "'dbsafe_restore_%'"),
+                .one("SELECT count(*) FROM pg_database WHERE datname LIKE 'dbsafe_restore_" +
+                     f.db.name().substr(0, 30) + "%'"),
             "0");
   auto restored = terminating->restore_snapshot("unblocked", {});
   EXPECT_EQ(value_in(f.db.url()), "before");
@@ -199,8 +200,10 @@ int restore_interrupted_between_renames() {
   }
   if (value_in(f.db.url()) != "after") return 4;  // the source, unchanged, under its name
   Conn admin(server_url());
+  // Only this test's databases: other tests restore in parallel.
   if (admin.one("SELECT count(*) FROM pg_database WHERE datname LIKE '" + f.db.name() +
-                "_old_%' OR datname LIKE 'dbsafe_restore_%'") != "0")
+                "_old_%' OR datname LIKE 'dbsafe_restore_" + f.db.name().substr(0, 30) + "%'") !=
+      "0")
     return 5;  // no half-made database left behind
   if (!f.provider->find_snapshot("snap")) return 6;
   return 0;

@@ -4,6 +4,7 @@
 // lists is modelled, and hand-made drift is found and fixed.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -442,8 +443,11 @@ TEST(Shadow, TemporaryDatabaseIsDroppedAfterwards) {
   options.server_url = dbsafe::testing::server_url();
   auto count = [&] {
     PGconn *c = PQconnectdb(dbsafe::pg::parse_target(options.server_url).conninfo.c_str());
-    PGresult *r =
-        PQexec(c, "SELECT count(*) FROM pg_database WHERE datname LIKE 'dbsafe_shadow_%'");
+    // This process's shadow databases only (named with the pid): other
+    // tests replay in parallel.
+    std::string sql = "SELECT count(*) FROM pg_database WHERE datname LIKE 'dbsafe_shadow_" +
+                      std::to_string(::getpid()) + "\\_%'";
+    PGresult *r = PQexec(c, sql.c_str());
     std::string n = PQgetvalue(r, 0, 0);
     PQclear(r);
     PQfinish(c);
