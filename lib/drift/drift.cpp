@@ -379,18 +379,36 @@ DiffReport schema_diff(const SchemaSource &from, const SchemaSource &to, const D
   return report;
 }
 
+namespace {
+
+// What drift and verify compare: the live database and what its migrations
+// produce, over the same schemas.
+struct LiveAndExpected {
+  schema::Model live, expected;
+};
+
+LiveAndExpected live_and_expected(const std::string &database_url,
+                                  const std::string &migrations_dir, const DiffOptions &options,
+                                  const CallOptions &call, const CallContext &ctx) {
+  // Reach the database first: an unreachable one must fail fast (exit 4),
+  // before minutes of replay, and never look like drift.
+  pg::Connection::open(pg::parse_target(database_url).conninfo, ctx);
+  LiveAndExpected out;
+  out.expected = diff::replay_migrations(migrations_dir, shadow_for(options, database_url),
+                                         options.filter, call);
+  out.live =
+      schema::introspect(database_url, scope(options.filter, out.expected, database_url), ctx);
+  return out;
+}
+
+}  // namespace
+
 DiffReport drift(const std::string &database_url, const std::string &migrations_dir,
                  const DiffOptions &options, const CallOptions &call) {
   auto start = std::chrono::steady_clock::now();
   CallContext ctx(call);
-  // Reach the database first: an unreachable one must fail fast (exit 4),
-  // before minutes of replay, and never look like drift.
-  pg::Connection::open(pg::parse_target(database_url).conninfo, ctx);
-  auto expected = diff::replay_migrations(migrations_dir, shadow_for(options, database_url),
-                                          options.filter, call);
-  SchemaFilter f = scope(options.filter, expected, database_url);
-  auto live = schema::introspect(database_url, f, ctx);
-  DiffReport report = make_report(live, expected, options);
+  auto sides = live_and_expected(database_url, migrations_dir, options, call, ctx);
+  DiffReport report = make_report(sides.live, sides.expected, options);
   report.kind = "drift";
   report.from = "database " + pg::redact(database_url);
   report.to = "migrations " + migrations_dir;
@@ -402,10 +420,7 @@ VerifyReport verify(const std::string &database_url, const std::string &migratio
                     const DiffOptions &options, const CallOptions &call) {
   auto start = std::chrono::steady_clock::now();
   CallContext ctx(call);
-  pg::Connection::open(pg::parse_target(database_url).conninfo, ctx);
-  auto expected = diff::replay_migrations(migrations_dir, shadow_for(options, database_url),
-                                          options.filter, call);
-  auto live = schema::introspect(database_url, scope(options.filter, expected, database_url), ctx);
+  auto [live, expected] = live_and_expected(database_url, migrations_dir, options, call, ctx);
   VerifyReport report;
   std::map<std::string, const schema::Table *> live_tables;
   for (const auto &t : live.tables) live_tables[t.key()] = &t;
