@@ -175,5 +175,71 @@ if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
   psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE $db2 WITH (FORCE)" >/dev/null
 fi
 
+# snapshot and branch (docs/providers.md): usage errors and refusals need no
+# server; the local provider runs against the harness's server.
+out=$(NEON_API_KEY= DATABASE_URL= DIRECT_URL= "$cli" snapshot list 2>&1); check "snapshot without a database" 3 $?
+contains "snapshot database hint" "$out" "--database-url"
+out=$(NEON_API_KEY= "$cli" snapshot list --provider neon 2>&1); check "neon without a key" 3 $?
+contains "neon key hint" "$out" "NEON_API_KEY"
+out=$("$cli" snapshot list --api-key secret 2>&1); check "no --api-key flag" 3 $?
+out=$("$cli" branch create x --expires-in soon --database-url postgresql://u@127.0.0.1:1/db 2>&1); check "bad duration" 3 $?
+contains "bad duration message" "$out" "not a duration"
+out=$("$cli" snapshot prune --prefix p --database-url postgresql://u@127.0.0.1:1/db 2>&1); check "prune without a rule" 3 $?
+out=$(NEON_API_KEY= "$cli" snapshot list --database-url "postgresql://u:canary-pw@127.0.0.1:1/db?connect_timeout=2" 2>&1); check "snapshot list unreachable exits 4" 4 $?
+if [[ "$out" == *canary-pw* ]]; then echo "FAIL: the password leaked: $out"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
+  export NEON_API_KEY=  # the local provider, whatever the caller's environment says
+  db="dbsafe_cli_prov_$$"
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "CREATE DATABASE $db" >/dev/null
+  url="${DBSAFE_TEST_DATABASE_URL%/*}/$db"
+  psql -X -q "$url" -c 'CREATE TABLE t (id int); INSERT INTO t VALUES (1)' >/dev/null
+  p=(--database-url "$url")
+  rows() { psql -X -qAt "$url" -c 'SELECT count(*) FROM t'; }
+  out=$("$cli" snapshot create --name first "${p[@]}" 2>&1); check "snapshot create --name" 0 $?
+  contains "snapshot create text" "$out" "Snapshot first ("
+  out=$("$cli" snapshot create --format json -q "${p[@]}" 2>&1); check "snapshot create timestamped" 0 $?
+  contains "timestamped name" "$out" '"name":"pre-migration-'
+  contains "timestamped expiry" "$out" '"expires_at":"20'
+  out=$("$cli" snapshot rotate "${p[@]}" 2>&1); check "snapshot rotate" 0 $?
+  contains "rotate text" "$out" "Backup pre-deploy-backup ("
+  out=$("$cli" snapshot rotate --format json "${p[@]}" 2>/dev/null); check "snapshot rotate again" 0 $?
+  contains "rotate replaced the old one" "$out" '"replaced":{'
+  out=$("$cli" snapshot list --format json "${p[@]}" 2>/dev/null); check "snapshot list" 0 $?
+  n=$(grep -o '"name":"pre-deploy-backup"' <<< "$out" | wc -l)
+  check "one rotating backup" 1 "$n"
+  psql -X -q "$url" -c 'INSERT INTO t VALUES (2)' >/dev/null
+  out=$("$cli" snapshot restore pre-deploy-backup "${p[@]}" 2>&1 < /dev/null); check "restore refused without --confirm" 3 $?
+  contains "restore names the flag" "$out" "--confirm '$db'"
+  out=$("$cli" snapshot restore pre-deploy-backup --confirm nope "${p[@]}" 2>&1); check "restore refused with a wrong --confirm" 3 $?
+  check "nothing restored" 2 "$(rows)"
+  out=$("$cli" snapshot restore pre-deploy-backup --confirm "$db" "${p[@]}" 2>&1); check "snapshot restore" 0 $?
+  contains "restore says what it kept" "$out" "kept as"
+  check "restored data" 1 "$(rows)"
+  out=$("$cli" branch list "${p[@]}" 2>&1); check "branch list" 0 $?
+  contains "the old data is listed" "$out" "$db (old"
+  out=$("$cli" branch prune --dry-run "${p[@]}" 2>&1); check "branch prune --dry-run" 0 $?
+  contains "prune dry run" "$out" "Would delete branch $db (old"
+  out=$("$cli" branch prune --format json "${p[@]}" 2>/dev/null); check "branch prune" 0 $?
+  contains "prune deleted the old data" "$out" "\"deleted\":[\"$db (old"
+  out=$("$cli" branch create feature-x --expires-in 1d "${p[@]}" 2>&1); check "branch create" 0 $?
+  burl=$("$cli" branch url feature-x "${p[@]}" 2>/dev/null); check "branch url" 0 $?
+  check "the branch has the data" 1 "$(psql -X -qAt "$burl" -c 'SELECT count(*) FROM t')"
+  out=$("$cli" branch delete feature-x "${p[@]}" 2>&1 < /dev/null); check "branch delete refused" 3 $?
+  contains "branch delete names the flag" "$out" "--confirm 'feature-x'"
+  out=$("$cli" branch delete feature-x --confirm feature-x "${p[@]}" 2>&1); check "branch delete" 0 $?
+  out=$("$cli" branch delete "$db" --confirm "$db" "${p[@]}" 2>&1); check "the default branch is never deleted" 2 $?
+  out=$("$cli" branch restore "$db" --to 2026-01-01T00:00:00Z --confirm "$db" "${p[@]}" 2>&1); check "local point-in-time restore refused" 3 $?
+  out=$("$cli" snapshot delete first "${p[@]}" 2>&1 < /dev/null); check "snapshot delete refused" 3 $?
+  out=$("$cli" snapshot delete first --confirm first "${p[@]}" 2>&1); check "snapshot delete" 0 $?
+  out=$("$cli" snapshot prune --prefix pre-migration- --keep 0 --dry-run "${p[@]}" 2>&1); check "snapshot prune --dry-run" 0 $?
+  contains "snapshot prune dry run" "$out" "Would delete snapshot pre-migration-"
+  out=$("$cli" snapshot prune --prefix pre- --keep 0 --protect pre-deploy-backup "${p[@]}" 2>&1); check "snapshot prune" 0 $?
+  contains "snapshot prune deleted" "$out" "Deleted snapshot pre-migration-"
+  contains "snapshot prune kept the protected one" "$out" "Kept snapshot pre-deploy-backup"
+  out=$("$cli" snapshot delete pre-deploy-backup --confirm pre-deploy-backup "${p[@]}" 2>&1); check "snapshot delete the backup" 0 $?
+  out=$("$cli" snapshot list "${p[@]}" 2>&1); contains "no snapshots left" "$out" "0 snapshots."
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE $db WITH (FORCE)" >/dev/null
+fi
+
 echo "$passed passed, $fail failed"
 [ "$fail" -eq 0 ]
