@@ -18,8 +18,8 @@
 #include "cli/exit_codes.hpp"
 #include "cli/interrupt.hpp"
 #include "dbsafe/provider.hpp"
+#include "provider/json.hpp"
 #include "provider/policy.hpp"
-#include "util/json_writer.hpp"
 
 namespace dbsafe::cli {
 
@@ -200,52 +200,11 @@ bool confirmed(const Args &a, const std::string &what, const std::vector<std::st
   return false;
 }
 
-void write_branch(util::JsonWriter &w, const BranchInfo &b) {
-  w.begin_object()
-      .field("id", b.id)
-      .field("name", b.name)
-      .field("parent_id", b.parent_id)
-      .field("state", b.state)
-      .field("default", b.is_default)
-      .field("protected", b.is_protected)
-      .field("created_at", b.created_at)
-      .field("expires_at", b.expires_at)
-      .end_object();
-}
-
-void write_snapshot(util::JsonWriter &w, const SnapshotInfo &s) {
-  w.begin_object()
-      .field("id", s.id)
-      .field("name", s.name)
-      .field("kind", s.kind)
-      .field("source_branch_id", s.source_branch_id)
-      .field("protected", s.is_protected)
-      .field("created_at", s.created_at)
-      .field("expires_at", s.expires_at)
-      .end_object();
-}
-
-std::string branch_json(const BranchInfo &b) {
-  util::JsonWriter w;
-  write_branch(w, b);
-  return w.take();
-}
-
-std::string snapshot_json(const SnapshotInfo &s) {
-  util::JsonWriter w;
-  write_snapshot(w, s);
-  return w.take();
-}
-
-std::string restore_json(const RestoreResult &r) {
-  util::JsonWriter w;
-  w.begin_object().field("schema_version", 1).key("branch");
-  write_branch(w, r.branch);
-  w.field("replaced_by", r.replaced_by).key("notes").begin_array();
-  for (const auto &n : r.notes) w.value(n);
-  w.end_array().end_object();
-  return w.take();
-}
+using provider::branch_json;
+using provider::branches_json;
+using provider::restore_json;
+using provider::snapshot_json;
+using provider::snapshots_json;
 
 void print_restore(const Args &a, const std::string &from, const RestoreResult &r) {
   if (a.format == "json") {
@@ -406,11 +365,7 @@ void add_snapshot_commands(CLI::App &app, int &exit_code) {
         return x.created_at > y.created_at;
       });
       if (a->format == "json") {
-        util::JsonWriter w;
-        w.begin_object().field("schema_version", 1).key("snapshots").begin_array();
-        for (const auto &s : snaps) write_snapshot(w, s);
-        w.end_array().end_object();
-        std::cout << w.take() << "\n";
+        std::cout << snapshots_json(snaps) << "\n";
       } else {
         for (const auto &s : snaps)
           std::cout << s.name << "  " << s.id << "  " << s.created_at
@@ -544,11 +499,7 @@ void add_branch_commands(CLI::App &app, int &exit_code) {
     exit_code = run_verb(*a, [&](Provider &p, const CallOptions &call) -> int {
       auto branches = p.list_branches(call);
       if (a->format == "json") {
-        util::JsonWriter w;
-        w.begin_object().field("schema_version", 1).key("branches").begin_array();
-        for (const auto &b : branches) write_branch(w, b);
-        w.end_array().end_object();
-        std::cout << w.take() << "\n";
+        std::cout << branches_json(branches) << "\n";
       } else {
         for (const auto &b : branches)
           std::cout << b.name << "  " << b.id << "  " << b.state << "  " << b.created_at
