@@ -241,5 +241,43 @@ if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
   psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE $db WITH (FORCE)" >/dev/null
 fi
 
+# The same verbs against the Neon API test server (tests/neon-server), when
+# python3 and PostgreSQL 15 are there: it takes a few seconds to start.
+if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ] && [ -x /usr/bin/python3 ] && [ -d "${PG_BINDIR:-/usr/lib/postgresql/15/bin}" ]; then
+  neon_out=$(mktemp /tmp/dbsafe-cli-neon.XXXXXX)
+  "$src/scripts/neon-test-server" --operation-delay-ms 50 > "$neon_out" 2>/dev/null &
+  neon_pid=$!
+  for _ in $(seq 120); do grep -q '^NEON_TEST_SERVER_READY=1' "$neon_out" && break; kill -0 "$neon_pid" 2>/dev/null || break; sleep 0.5; done
+  if grep -q '^NEON_TEST_SERVER_READY=1' "$neon_out"; then
+    set -a; . <(grep -E '^NEON_(API_HOST|CA_FILE|API_KEY|PROJECT_ID)=' "$neon_out"); set +a
+    n=(--poll-interval-ms 100)
+    all=""
+    out=$("$cli" snapshot rotate "${n[@]}" 2>&1); check "neon: rotate" 0 $?; all+=$out
+    out=$("$cli" snapshot rotate --format json "${n[@]}" 2>/dev/null); check "neon: rotate on a full quota" 0 $?; all+=$out
+    contains "neon: the bridge branch held the backup" "$out" '"bridge_branch":"pre-deploy-backup-bridge-'
+    out=$("$cli" snapshot restore pre-deploy-backup "${n[@]}" 2>&1 < /dev/null); check "neon: restore refused" 3 $?; all+=$out
+    contains "neon: restore names the flag" "$out" "--confirm 'main'"
+    out=$("$cli" snapshot restore pre-deploy-backup --confirm main "${n[@]}" 2>&1); check "neon: restore" 0 $?; all+=$out
+    contains "neon: the replaced data is kept" "$out" "kept as main (old)"
+    out=$("$cli" branch prune --format json "${n[@]}" 2>/dev/null); check "neon: branch prune" 0 $?; all+=$out
+    contains "neon: prune removed main (old)" "$out" '"deleted":["main (old)"]'
+    out=$("$cli" branch delete main --confirm main "${n[@]}" 2>&1); check "neon: the default branch is never deleted" 2 $?; all+=$out
+    # An interrupted quota rotation leaves the backup on its bridge branch:
+    # restore finds it there and hands over to a person.
+    out=$("$cli" snapshot delete pre-deploy-backup --confirm pre-deploy-backup "${n[@]}" 2>&1); check "neon: snapshot delete" 0 $?; all+=$out
+    out=$("$cli" branch create pre-deploy-backup-bridge-20260101-0000 "${n[@]}" 2>&1); check "neon: branch create" 0 $?; all+=$out
+    out=$("$cli" snapshot restore pre-deploy-backup --confirm main "${n[@]}" 2>&1); check "neon: backup on a bridge branch" 2 $?; all+=$out
+    contains "neon: restore names the bridge" "$out" "held by branch pre-deploy-backup-bridge-20260101-0000"
+    out=$("$cli" branch url pre-deploy-backup-bridge-20260101-0000 "${n[@]}" 2>&1); check "neon: branch url" 0 $?
+    out=$("$cli" branch delete pre-deploy-backup-bridge-20260101-0000 --confirm pre-deploy-backup-bridge-20260101-0000 "${n[@]}" 2>&1); check "neon: branch delete" 0 $?; all+=$out
+    if [[ "$all" == *"$NEON_API_KEY"* ]]; then echo "FAIL: the Neon API key was printed"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+    unset NEON_API_HOST NEON_CA_FILE NEON_API_KEY NEON_PROJECT_ID
+  else
+    echo "skipped: the Neon test server did not start"
+  fi
+  kill "$neon_pid" 2>/dev/null; wait "$neon_pid" 2>/dev/null
+  rm -f "$neon_out"
+fi
+
 echo "$passed passed, $fail failed"
 [ "$fail" -eq 0 ]
