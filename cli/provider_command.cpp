@@ -423,6 +423,12 @@ void add_snapshot_commands(CLI::App &app, int &exit_code) {
       std::string target_ref = a->target_branch.empty() ? s->source_branch_id : a->target_branch;
       std::optional<BranchInfo> target;
       if (!target_ref.empty()) target = p.find_branch(target_ref, call);
+      // A --target-branch that names nothing is a mistake to report, never
+      // a reason to restore somewhere else.
+      if (!target && !a->target_branch.empty())
+        throw Error(ErrorCode::NotFound, "no branch named \"" + a->target_branch + "\"");
+      // The snapshot's source branch may be gone; the default branch is what
+      // the provider restores into then, and the confirmation names it.
       if (!target) target = p.default_branch(call);
       std::string what = "replace the data of branch " + target->name + " with snapshot " +
                          s->name + " (" + s->id + ")";
