@@ -187,6 +187,18 @@ contains "bad duration message" "$out" "not a duration"
 out=$("$cli" snapshot prune --prefix p --database-url postgresql://u@127.0.0.1:1/db 2>&1); check "prune without a rule" 3 $?
 out=$(NEON_API_KEY= "$cli" snapshot list --database-url "postgresql://u:canary-pw@127.0.0.1:1/db?connect_timeout=2" 2>&1); check "snapshot list unreachable exits 4" 4 $?
 if [[ "$out" == *canary-pw* ]]; then echo "FAIL: the password leaked: $out"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+# The [neon] table of ./dbsafe.toml selects Neon and gives the key; the key
+# never appears in what is printed.
+tomldir=$(mktemp -d /tmp/dbsafe-cli-toml.XXXXXX)
+cli_abs=$(readlink -f "$cli")  # the commands below run in $tomldir
+printf '[neon]\napi_key = "napi_canary_key"\nproject_id = "p-1"\napi_host = "https://127.0.0.1:1/api/v2"\n' > "$tomldir/dbsafe.toml"
+out=$(cd "$tomldir" && NEON_API_KEY= NEON_API_HOST= NEON_PROJECT_ID= "$cli_abs" branch list 2>&1); check "dbsafe.toml selects neon" 4 $?
+contains "dbsafe.toml project and host" "$out" "https://127.0.0.1:1/api/v2/projects/p-1/branches"
+if [[ "$out" == *napi_canary_key* ]]; then echo "FAIL: the API key from dbsafe.toml leaked: $out"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+printf '[neon\n' > "$tomldir/dbsafe.toml"
+out=$(cd "$tomldir" && NEON_API_KEY= "$cli_abs" branch list 2>&1); check "a broken dbsafe.toml" 3 $?
+contains "broken dbsafe.toml message" "$out" "dbsafe.toml:"
+rm -rf "$tomldir"
 if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
   export NEON_API_KEY=  # the local provider, whatever the caller's environment says
   db="dbsafe_cli_prov_$$"
@@ -211,6 +223,8 @@ if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
   out=$("$cli" snapshot restore pre-deploy-backup "${p[@]}" 2>&1 < /dev/null); check "restore refused without --confirm" 3 $?
   contains "restore names the flag" "$out" "--confirm '$db'"
   out=$("$cli" snapshot restore pre-deploy-backup --confirm nope "${p[@]}" 2>&1); check "restore refused with a wrong --confirm" 3 $?
+  out=$("$cli" snapshot restore pre-deploy-backup --target-branch nosuch --confirm nosuch "${p[@]}" 2>&1); check "restore into a missing branch" 3 $?
+  contains "missing target named" "$out" 'no branch named "nosuch"'
   check "nothing restored" 2 "$(rows)"
   out=$("$cli" snapshot restore pre-deploy-backup --confirm "$db" "${p[@]}" 2>&1); check "snapshot restore" 0 $?
   contains "restore says what it kept" "$out" "kept as"
