@@ -8,6 +8,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/list_command.hpp"
 #include "cli/migrate_command.hpp"
+#include "cli/provider_command.hpp"
 #include "cli/schema_command.hpp"
 #include "dbsafe/dbsafe.h"
 #include "dbsafe/error.hpp"
@@ -27,6 +28,7 @@ int run(int argc, const char *const *argv) {
   add_rules_command(app, std::cout, exit_code);
   add_migrate_command(app, std::cout, exit_code);
   add_schema_commands(app, std::cout, exit_code);
+  add_provider_commands(app, std::cout, exit_code);
 
   try {
     app.parse(argc, argv);

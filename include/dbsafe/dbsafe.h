@@ -11,5 +11,6 @@
 #include "c/check.h"
 #include "c/migrate.h"
 #include "c/schema.h"
+#include "c/provider.h"
 
 #endif /* DBSAFE_H */

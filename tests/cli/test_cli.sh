@@ -175,5 +175,123 @@ if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
   psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE $db2 WITH (FORCE)" >/dev/null
 fi
 
+# snapshot and branch (docs/providers.md): usage errors and refusals need no
+# server; the local provider runs against the harness's server.
+out=$(NEON_API_KEY= DATABASE_URL= DIRECT_URL= "$cli" snapshot list 2>&1); check "snapshot without a database" 3 $?
+contains "snapshot database hint" "$out" "--database-url"
+out=$(NEON_API_KEY= "$cli" snapshot list --provider neon 2>&1); check "neon without a key" 3 $?
+contains "neon key hint" "$out" "NEON_API_KEY"
+out=$("$cli" snapshot list --api-key secret 2>&1); check "no --api-key flag" 3 $?
+out=$("$cli" branch create x --expires-in soon --database-url postgresql://u@127.0.0.1:1/db 2>&1); check "bad duration" 3 $?
+contains "bad duration message" "$out" "not a duration"
+out=$("$cli" snapshot prune --prefix p --database-url postgresql://u@127.0.0.1:1/db 2>&1); check "prune without a rule" 3 $?
+out=$(NEON_API_KEY= "$cli" snapshot list --database-url "postgresql://u:canary-pw@127.0.0.1:1/db?connect_timeout=2" 2>&1); check "snapshot list unreachable exits 4" 4 $?
+if [[ "$out" == *canary-pw* ]]; then echo "FAIL: the password leaked: $out"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+# The [neon] table of ./dbsafe.toml selects Neon and gives the key; the key
+# never appears in what is printed.
+tomldir=$(mktemp -d /tmp/dbsafe-cli-toml.XXXXXX)
+cli_abs=$(readlink -f "$cli")  # the commands below run in $tomldir
+printf '[neon]\napi_key = "napi_canary_key"\nproject_id = "p-1"\napi_host = "https://127.0.0.1:1/api/v2"\n' > "$tomldir/dbsafe.toml"
+out=$(cd "$tomldir" && NEON_API_KEY= NEON_API_HOST= NEON_PROJECT_ID= "$cli_abs" branch list 2>&1); check "dbsafe.toml selects neon" 4 $?
+contains "dbsafe.toml project and host" "$out" "https://127.0.0.1:1/api/v2/projects/p-1/branches"
+if [[ "$out" == *napi_canary_key* ]]; then echo "FAIL: the API key from dbsafe.toml leaked: $out"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+printf '[neon\n' > "$tomldir/dbsafe.toml"
+out=$(cd "$tomldir" && NEON_API_KEY= "$cli_abs" branch list 2>&1); check "a broken dbsafe.toml" 3 $?
+contains "broken dbsafe.toml message" "$out" "dbsafe.toml:"
+rm -rf "$tomldir"
+if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
+  export NEON_API_KEY=  # the local provider, whatever the caller's environment says
+  db="dbsafe_cli_prov_$$"
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "CREATE DATABASE $db" >/dev/null
+  url="${DBSAFE_TEST_DATABASE_URL%/*}/$db"
+  psql -X -q "$url" -c 'CREATE TABLE t (id int); INSERT INTO t VALUES (1)' >/dev/null
+  p=(--database-url "$url")
+  rows() { psql -X -qAt "$url" -c 'SELECT count(*) FROM t'; }
+  out=$("$cli" snapshot create --name first "${p[@]}" 2>&1); check "snapshot create --name" 0 $?
+  contains "snapshot create text" "$out" "Snapshot first ("
+  out=$("$cli" snapshot create --format json -q "${p[@]}" 2>&1); check "snapshot create timestamped" 0 $?
+  contains "timestamped name" "$out" '"name":"pre-migration-'
+  contains "timestamped expiry" "$out" '"expires_at":"20'
+  out=$("$cli" snapshot rotate "${p[@]}" 2>&1); check "snapshot rotate" 0 $?
+  contains "rotate text" "$out" "Backup pre-deploy-backup ("
+  out=$("$cli" snapshot rotate --format json "${p[@]}" 2>/dev/null); check "snapshot rotate again" 0 $?
+  contains "rotate replaced the old one" "$out" '"replaced":{'
+  out=$("$cli" snapshot list --format json "${p[@]}" 2>/dev/null); check "snapshot list" 0 $?
+  n=$(grep -o '"name":"pre-deploy-backup"' <<< "$out" | wc -l)
+  check "one rotating backup" 1 "$n"
+  psql -X -q "$url" -c 'INSERT INTO t VALUES (2)' >/dev/null
+  out=$("$cli" snapshot restore pre-deploy-backup "${p[@]}" 2>&1 < /dev/null); check "restore refused without --confirm" 3 $?
+  contains "restore names the flag" "$out" "--confirm '$db'"
+  out=$("$cli" snapshot restore pre-deploy-backup --confirm nope "${p[@]}" 2>&1); check "restore refused with a wrong --confirm" 3 $?
+  out=$("$cli" snapshot restore pre-deploy-backup --target-branch nosuch --confirm nosuch "${p[@]}" 2>&1); check "restore into a missing branch" 3 $?
+  contains "missing target named" "$out" 'no branch named "nosuch"'
+  check "nothing restored" 2 "$(rows)"
+  out=$("$cli" snapshot restore pre-deploy-backup --confirm "$db" "${p[@]}" 2>&1); check "snapshot restore" 0 $?
+  contains "restore says what it kept" "$out" "kept as"
+  check "restored data" 1 "$(rows)"
+  out=$("$cli" branch list "${p[@]}" 2>&1); check "branch list" 0 $?
+  contains "the old data is listed" "$out" "$db (old"
+  out=$("$cli" branch prune --dry-run "${p[@]}" 2>&1); check "branch prune --dry-run" 0 $?
+  contains "prune dry run" "$out" "Would delete branch $db (old"
+  out=$("$cli" branch prune --format json "${p[@]}" 2>/dev/null); check "branch prune" 0 $?
+  contains "prune deleted the old data" "$out" "\"deleted\":[\"$db (old"
+  out=$("$cli" branch create feature-x --expires-in 1d "${p[@]}" 2>&1); check "branch create" 0 $?
+  burl=$("$cli" branch url feature-x "${p[@]}" 2>/dev/null); check "branch url" 0 $?
+  check "the branch has the data" 1 "$(psql -X -qAt "$burl" -c 'SELECT count(*) FROM t')"
+  out=$("$cli" branch delete feature-x "${p[@]}" 2>&1 < /dev/null); check "branch delete refused" 3 $?
+  contains "branch delete names the flag" "$out" "--confirm 'feature-x'"
+  out=$("$cli" branch delete feature-x --confirm feature-x "${p[@]}" 2>&1); check "branch delete" 0 $?
+  out=$("$cli" branch delete "$db" --confirm "$db" "${p[@]}" 2>&1); check "the default branch is never deleted" 2 $?
+  out=$("$cli" branch restore "$db" --to 2026-01-01T00:00:00Z --confirm "$db" "${p[@]}" 2>&1); check "local point-in-time restore refused" 3 $?
+  out=$("$cli" snapshot delete first "${p[@]}" 2>&1 < /dev/null); check "snapshot delete refused" 3 $?
+  out=$("$cli" snapshot delete first --confirm first "${p[@]}" 2>&1); check "snapshot delete" 0 $?
+  out=$("$cli" snapshot prune --prefix pre-migration- --keep 0 --dry-run "${p[@]}" 2>&1); check "snapshot prune --dry-run" 0 $?
+  contains "snapshot prune dry run" "$out" "Would delete snapshot pre-migration-"
+  out=$("$cli" snapshot prune --prefix pre- --keep 0 --protect pre-deploy-backup "${p[@]}" 2>&1); check "snapshot prune" 0 $?
+  contains "snapshot prune deleted" "$out" "Deleted snapshot pre-migration-"
+  contains "snapshot prune kept the protected one" "$out" "Kept snapshot pre-deploy-backup"
+  out=$("$cli" snapshot delete pre-deploy-backup --confirm pre-deploy-backup "${p[@]}" 2>&1); check "snapshot delete the backup" 0 $?
+  out=$("$cli" snapshot list "${p[@]}" 2>&1); contains "no snapshots left" "$out" "0 snapshots."
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE $db WITH (FORCE)" >/dev/null
+fi
+
+# The same verbs against the Neon API test server (tests/neon-server), when
+# python3 and PostgreSQL 15 are there: it takes a few seconds to start.
+if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ] && [ -x /usr/bin/python3 ] && [ -d "${PG_BINDIR:-/usr/lib/postgresql/15/bin}" ]; then
+  neon_out=$(mktemp /tmp/dbsafe-cli-neon.XXXXXX)
+  "$src/scripts/neon-test-server" --operation-delay-ms 50 > "$neon_out" 2>/dev/null &
+  neon_pid=$!
+  for _ in $(seq 120); do grep -q '^NEON_TEST_SERVER_READY=1' "$neon_out" && break; kill -0 "$neon_pid" 2>/dev/null || break; sleep 0.5; done
+  if grep -q '^NEON_TEST_SERVER_READY=1' "$neon_out"; then
+    set -a; . <(grep -E '^NEON_(API_HOST|CA_FILE|API_KEY|PROJECT_ID)=' "$neon_out"); set +a
+    n=(--poll-interval-ms 100)
+    all=""
+    out=$("$cli" snapshot rotate "${n[@]}" 2>&1); check "neon: rotate" 0 $?; all+=$out
+    out=$("$cli" snapshot rotate --format json "${n[@]}" 2>/dev/null); check "neon: rotate on a full quota" 0 $?; all+=$out
+    contains "neon: the bridge branch held the backup" "$out" '"bridge_branch":"pre-deploy-backup-bridge-'
+    out=$("$cli" snapshot restore pre-deploy-backup "${n[@]}" 2>&1 < /dev/null); check "neon: restore refused" 3 $?; all+=$out
+    contains "neon: restore names the flag" "$out" "--confirm 'main'"
+    out=$("$cli" snapshot restore pre-deploy-backup --confirm main "${n[@]}" 2>&1); check "neon: restore" 0 $?; all+=$out
+    contains "neon: the replaced data is kept" "$out" "kept as main (old)"
+    out=$("$cli" branch prune --format json "${n[@]}" 2>/dev/null); check "neon: branch prune" 0 $?; all+=$out
+    contains "neon: prune removed main (old)" "$out" '"deleted":["main (old)"]'
+    out=$("$cli" branch delete main --confirm main "${n[@]}" 2>&1); check "neon: the default branch is never deleted" 2 $?; all+=$out
+    # An interrupted quota rotation leaves the backup on its bridge branch:
+    # restore finds it there and hands over to a person.
+    out=$("$cli" snapshot delete pre-deploy-backup --confirm pre-deploy-backup "${n[@]}" 2>&1); check "neon: snapshot delete" 0 $?; all+=$out
+    out=$("$cli" branch create pre-deploy-backup-bridge-20260101-0000 "${n[@]}" 2>&1); check "neon: branch create" 0 $?; all+=$out
+    out=$("$cli" snapshot restore pre-deploy-backup --confirm main "${n[@]}" 2>&1); check "neon: backup on a bridge branch" 2 $?; all+=$out
+    contains "neon: restore names the bridge" "$out" "held by branch pre-deploy-backup-bridge-20260101-0000"
+    out=$("$cli" branch url pre-deploy-backup-bridge-20260101-0000 "${n[@]}" 2>&1); check "neon: branch url" 0 $?
+    out=$("$cli" branch delete pre-deploy-backup-bridge-20260101-0000 --confirm pre-deploy-backup-bridge-20260101-0000 "${n[@]}" 2>&1); check "neon: branch delete" 0 $?; all+=$out
+    if [[ "$all" == *"$NEON_API_KEY"* ]]; then echo "FAIL: the Neon API key was printed"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+    unset NEON_API_HOST NEON_CA_FILE NEON_API_KEY NEON_PROJECT_ID
+  else
+    echo "skipped: the Neon test server did not start"
+  fi
+  kill "$neon_pid" 2>/dev/null; wait "$neon_pid" 2>/dev/null
+  rm -f "$neon_out"
+fi
+
 echo "$passed passed, $fail failed"
 [ "$fail" -eq 0 ]
