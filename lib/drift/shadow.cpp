@@ -15,6 +15,7 @@
 
 #include "dbsafe/migrate.hpp"
 #include "pg/connection.hpp"
+#include "pg/tools.hpp"
 
 namespace dbsafe::diff {
 
@@ -149,11 +150,9 @@ class TemporaryDatabase final : public ShadowDatabase {
 // --- an embedded throwaway cluster -----------------------------------------
 
 std::string find_bindir() {
-  auto has_server = [](const fs::path &dir) {
-    return fs::exists(dir / "initdb") && fs::exists(dir / "pg_ctl");
-  };
+  const auto server = {"initdb", "pg_ctl"};
   if (const char *env = std::getenv("PG_BINDIR"); env && *env) {
-    if (has_server(env)) return env;
+    if (pg::holds_programs(env, server)) return env;
     throw Error(ErrorCode::NotFound,
                 std::string("PG_BINDIR=") + env + " does not hold initdb and pg_ctl");
   }
@@ -163,18 +162,9 @@ std::string find_bindir() {
     while (std::fgets(buf, sizeof buf, p)) out += buf;
     ::pclose(p);
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    if (!out.empty() && has_server(out)) return out;
+    if (!out.empty() && pg::holds_programs(out, server)) return out;
   }
-  int best = -1;
-  std::string found;
-  std::error_code ec;
-  for (const auto &entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {
-    int version = std::atoi(entry.path().filename().c_str());
-    if (version > best && has_server(entry.path() / "bin")) {
-      best = version;
-      found = (entry.path() / "bin").string();
-    }
-  }
+  std::string found = pg::newest_installed_bindir(server);
   if (found.empty())
     throw Error(
         ErrorCode::NotFound,
@@ -217,13 +207,6 @@ int run(const std::vector<std::string> &argv, const Account &as, const std::stri
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-std::string tail_of(const std::string &path) {
-  std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (text.size() > 1500) text = text.substr(text.size() - 1500);
-  return text;
-}
-
 class EmbeddedCluster final : public ShadowDatabase {
  public:
   explicit EmbeddedCluster(const CallContext &ctx) {
@@ -251,7 +234,7 @@ class EmbeddedCluster final : public ShadowDatabase {
     if (run({bindir_ + "/initdb", "-D", data, "-U", "dbsafe", "-A", "trust", "-E", "UTF8",
              "--locale=C", "--no-sync"},
             as_, log_) != 0) {
-      std::string why = tail_of(log_);
+      std::string why = pg::log_tail(log_);
       cleanup();
       throw Error(ErrorCode::Internal, "initdb failed for the shadow cluster: " + why);
     }
@@ -262,7 +245,7 @@ class EmbeddedCluster final : public ShadowDatabase {
                  "-c synchronous_commit=off -c max_connections=20",
              "start"},
             as_, log_) != 0) {
-      std::string why = tail_of(log_);
+      std::string why = pg::log_tail(log_);
       cleanup();
       throw Error(ErrorCode::Internal, "the shadow cluster did not start: " + why);
     }

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "pg/connection.hpp"
+#include "pg/tools.hpp"
 #include "provider/factory.hpp"
 #include "util/failpoint.hpp"
 
@@ -149,39 +150,19 @@ std::string url_with_database(const std::string &url, const std::string &db) {
 }
 
 std::string find_pg_bindir(const std::string &configured) {
-  auto has_tools = [](const fs::path &dir) {
-    return fs::exists(dir / "pg_dump") && fs::exists(dir / "pg_restore");
-  };
+  const auto tools = {"pg_dump", "pg_restore"};
   if (!configured.empty()) {
-    if (has_tools(configured)) return configured;
+    if (pg::holds_programs(configured, tools)) return configured;
     throw Error(ErrorCode::NotFound, "pg_bindir " + configured + " holds no pg_dump / pg_restore");
   }
-  if (const char *env = std::getenv("PG_BINDIR"); env && *env && has_tools(env)) return env;
-  // The newest installed version: pg_dump refuses servers newer than itself.
-  int best = -1;
-  std::string found;
-  std::error_code ec;
-  for (const auto &entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {
-    int version = std::atoi(entry.path().filename().c_str());
-    if (version > best && has_tools(entry.path() / "bin")) {
-      best = version;
-      found = (entry.path() / "bin").string();
-    }
-  }
-  if (!found.empty()) return found;
+  if (const char *env = std::getenv("PG_BINDIR"); env && *env && pg::holds_programs(env, tools))
+    return env;
+  if (auto found = pg::newest_installed_bindir(tools); !found.empty()) return found;
   for (const char *dir : {"/usr/local/bin", "/usr/bin"})
-    if (has_tools(dir)) return dir;
+    if (pg::holds_programs(dir, tools)) return dir;
   throw Error(ErrorCode::NotFound,
               "the \"dump\" method needs pg_dump and pg_restore: install the PostgreSQL client "
               "tools or set pg_bindir (PG_BINDIR)");
-}
-
-std::string tail_of(const std::string &path) {
-  std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  if (text.size() > 1500) text = text.substr(text.size() - 1500);
-  return text;
 }
 
 // Starts `argv` (no shell) with stdin/stdout on the given descriptors (-1:
@@ -756,7 +737,7 @@ class LocalProvider final : public Provider {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     auto ok = [](int s) { return WIFEXITED(s) && WEXITSTATUS(s) == 0; };
-    std::string output = tail_of(log);
+    std::string output = pg::log_tail(log);
     fs::remove(log);
     if (!ok(dump_status) || !ok(restore_status))
       throw Error(ErrorCode::Io, std::string("copying the database with pg_dump | pg_restore "
