@@ -118,20 +118,21 @@ std::optional<std::string> age_rule(const RetentionPolicy &policy, std::size_t r
   return std::nullopt;
 }
 
-// Once a new snapshot is ready, a bridge branch an interrupted quota
-// rotation left behind is redundant. Failing to remove it is only noted:
-// the rotation itself is complete.
-void remove_stale_bridges(Provider &provider, const std::string &name, RotateReport &report,
-                          const CallOptions &call) {
-  try {
-    for (const auto &b : provider.list_branches(call)) {
-      if (!b.name.starts_with(bridge_prefix(name)) || b.is_default || b.is_protected) continue;
+// Once a new snapshot is ready, the bridge branches an interrupted quota
+// rotation left behind (`stale`, from the listing taken at the start) are
+// redundant. Failing to remove one is only noted: the rotation itself is
+// complete.
+void remove_stale_bridges(Provider &provider, const std::vector<BranchInfo> &stale,
+                          RotateReport &report, const CallOptions &call) {
+  for (const auto &b : stale) {
+    try {
       provider.delete_branch(b.id, call);
       report.steps.push_back("deleted the bridge branch \"" + b.name +
                              "\" left by an interrupted rotation");
+    } catch (const std::exception &e) {
+      report.steps.push_back("could not delete the old bridge branch \"" + b.name +
+                             "\": " + e.what());
     }
-  } catch (const std::exception &e) {
-    report.steps.push_back(std::string("could not clean up old bridge branches: ") + e.what());
   }
 }
 
@@ -173,9 +174,33 @@ RotateReport rotate_snapshot(Provider &provider, const RotateOptions &options,
           : "nothing was deleted; the previous backup " + describe_all(old) + " is unchanged";
   const std::string old_name = old.empty() ? std::string() : name;
 
+  // One listing of the branches serves the whole rotation: it names the
+  // branch to snapshot (so the provider need not look the default branch up
+  // again), the bridges an interrupted rotation left behind, and the names a
+  // new bridge must not take.
+  std::vector<BranchInfo> branches;
+  try {
+    ctx.checkpoint();
+    branches = provider.list_branches(call);
+  } catch (const std::exception &e) {
+    fail(e, unchanged, "snapshot", old_name);
+  }
+  std::vector<BranchInfo> stale_bridges;
+  for (const auto &b : branches)
+    if (b.name.starts_with(bridge_prefix(name)) && !b.is_default && !b.is_protected)
+      stale_bridges.push_back(b);
+
+  // The branch to back up, by id when the listing has it (by id, by name,
+  // or the default one); else as given, for the provider to report.
+  auto source = std::find_if(branches.begin(), branches.end(), [&](const BranchInfo &b) {
+    return options.branch.empty() ? b.is_default : b.id == options.branch;
+  });
+  if (source == branches.end() && !options.branch.empty())
+    source = std::find_if(branches.begin(), branches.end(),
+                          [&](const BranchInfo &b) { return b.name == options.branch; });
   CreateSnapshotOptions create;
   create.name = name;
-  create.branch = options.branch;
+  create.branch = source != branches.end() ? source->id : options.branch;
 
   // The new snapshot takes the same name: during the moment both exist,
   // find-by-name returns the newest, so the backup is always findable by its
@@ -202,13 +227,16 @@ RotateReport rotate_snapshot(Provider &provider, const RotateOptions &options,
       ctx.checkpoint();
       // Branch names are unique (Neon answers 409): a bridge left by an
       // interrupted rotation in the same minute must not collide.
-      std::vector<std::string> taken;
-      for (const auto &b : provider.list_branches(call)) taken.push_back(b.name);
-      for (int n = 2; contains(taken, bridge); ++n)
+      auto taken = [&](const std::string &candidate) {
+        return std::any_of(branches.begin(), branches.end(),
+                           [&](const BranchInfo &b) { return b.name == candidate; });
+      };
+      for (int n = 2; taken(bridge); ++n)
         bridge = timestamped_name(bridge_prefix(name)) + "-" + std::to_string(n);
       CreateBranchOptions branch;
       branch.name = bridge;
-      branch.parent = options.branch;
+      // Without a parent the bridge branches from the default branch.
+      branch.parent = options.branch.empty() ? std::string() : create.branch;
       branch.with_endpoint = false;
       bridge_id = provider.create_branch(branch, call).id;
     } catch (const std::exception &e) {
@@ -252,7 +280,7 @@ RotateReport rotate_snapshot(Provider &provider, const RotateOptions &options,
            "snapshot", name);
     }
     report.steps.push_back("deleted the bridge branch \"" + bridge + "\"");
-    remove_stale_bridges(provider, name, report, call);
+    remove_stale_bridges(provider, stale_bridges, report, call);
     return report;
   }
 
@@ -272,7 +300,7 @@ RotateReport rotate_snapshot(Provider &provider, const RotateOptions &options,
   }
   if (!old.empty()) report.replaced = old.front();
 
-  remove_stale_bridges(provider, name, report, call);
+  remove_stale_bridges(provider, stale_bridges, report, call);
   return report;
 }
 
