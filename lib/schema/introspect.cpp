@@ -1,9 +1,11 @@
 // Introspection: one READ ONLY transaction, one catalog query per kind of
-// object (never one per object), each returning its rows as a JSON array so
-// names, arrays and NULLs need no text parsing of our own.
+// object (never one per object). The light kinds return their rows as one
+// JSON array, so nested lists, arrays and NULLs need no parsing of our own;
+// the heavy ones (tables, columns, constraints, indexes) return plain rows.
 #include <simdjson.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "pg/connection.hpp"
@@ -93,62 +95,156 @@ std::string sequences_query() {
          "d.objid = c.oid AND d.deptype IN ('i', 'e'))";
 }
 
+// The heaviest kinds (columns, constraints, indexes) come as plain text rows,
+// one per object, rather than JSON built by the server: building a JSON
+// object per column cost the server more than reading the catalog did.
+// Comments are joined from pg_description instead of one obj_description()
+// call per object for the same reason.
+
+// A select list whose columns are found by name (FlatRows).
+struct Field {
+  const char *name;
+  std::string expr;
+};
+using Fields = std::vector<Field>;
+
+std::string select(const Fields &fields, const std::string &rest) {
+  std::string sql = "SELECT ";
+  for (std::size_t i = 0; i < fields.size(); ++i) sql += (i ? ", " : "") + fields[i].expr;
+  return sql + " " + rest;
+}
+
+// LEFT JOIN of the comment on object `oid` of catalog `catalog` (sub-object
+// `subid`, 0 for the object itself) as `alias`.description.
+std::string comment_join(const char *alias, const char *catalog, const std::string &oid,
+                         const std::string &subid = "0") {
+  return std::string(" LEFT JOIN pg_description ") + alias + " ON " + alias + ".objoid = " + oid +
+         " AND " + alias + ".classoid = '" + catalog + "'::regclass AND " + alias +
+         ".objsubid = " + subid;
+}
+
+// Ordinary and partitioned tables of user schemas, outside extensions.
+std::string user_tables_where() {
+  return "c.relkind IN ('r', 'p') AND " + std::string(kUserNamespace) + " AND " +
+         not_extension_member("pg_class", "c.oid");
+}
+
+const Fields &table_fields() {
+  static const Fields f = {
+      {"oid", "c.oid"},
+      {"schema", "n.nspname"},
+      {"name", "c.relname"},
+      {"qname", "c.oid::regclass::text"},
+      {"partitioned", "c.relkind = 'p'"},
+      {"partition_key", "CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END"},
+      {"partition_of",
+       "CASE WHEN c.relispartition THEN (SELECT pn.nspname || '.' || pc.relname FROM "
+       "pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid "
+       "= pc.relnamespace WHERE i.inhrelid = c.oid) END"},
+      {"partition_bound", "CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END"},
+      {"unlogged", "c.relpersistence = 'u'"},
+      {"options", "to_json(c.reloptions)"},
+      {"rls_enabled", "c.relrowsecurity"},
+      {"rls_forced", "c.relforcerowsecurity"},
+      {"comment", "d.description"},
+  };
+  return f;
+}
+
 std::string tables_query() {
-  return std::string(
-             "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'name', c.relname, "
-             "'qname', c.oid::regclass::text, 'partitioned', c.relkind = 'p', "
-             "'partition_key', CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, "
-             "'partition_of', (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i JOIN "
-             "pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = "
-             "pc.relnamespace WHERE i.inhrelid = c.oid AND c.relispartition), "
-             "'partition_bound', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, "
-             "c.oid) END, "
-             "'unlogged', c.relpersistence = 'u', 'options', c.reloptions, "
-             "'rls_enabled', c.relrowsecurity, 'rls_forced', c.relforcerowsecurity, "
-             "'comment', obj_description(c.oid, 'pg_class'), "
-             "'columns', (SELECT json_agg(json_build_object('name', a.attname, 'type', "
-             "format_type(a.atttypid, a.atttypmod), 'collation', ") +
-         kColumnCollation +
-         ", 'not_null', a.attnotnull, "
-         "'default', CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END, "
-         "'generated', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) "
-         "END, 'identity', a.attidentity, "
-         "'identity_options', CASE WHEN a.attidentity <> '' THEN (SELECT json_build_object(" +
-         kSequenceFields +
-         ") FROM pg_depend d JOIN pg_sequence s ON s.seqrelid = d.objid WHERE d.refclassid = "
-         "'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum AND "
-         "d.classid = 'pg_class'::regclass AND d.deptype = 'i' LIMIT 1) END, "
-         "'inherited', NOT a.attislocal, 'comment', col_description(c.oid, a.attnum)) ORDER BY "
-         "a.attnum) FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid LEFT JOIN "
-         "pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum WHERE a.attrelid = "
-         "c.oid AND a.attnum > 0 AND NOT a.attisdropped), "
-         "'constraints', (SELECT json_agg(json_build_object('name', k.conname, 'type', "
-         "k.contype, 'definition', pg_get_constraintdef(k.oid), 'validated', k.convalidated, "
-         "'references', CASE WHEN k.contype = 'f' THEN (SELECT rn.nspname || '.' || rc.relname "
-         "FROM pg_class rc JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = "
-         "k.confrelid) END, 'comment', obj_description(k.oid, 'pg_constraint')) ORDER BY "
-         "k.conname) FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', "
-         "'f', 'c', 'x') AND k.conislocal)"
-         ") ORDER BY n.nspname, c.relname), '[]') FROM pg_class c JOIN pg_namespace n ON n.oid "
-         "= c.relnamespace WHERE c.relkind IN ('r', 'p') AND " +
-         kUserNamespace + " AND " + not_extension_member("pg_class", "c.oid");
+  return select(table_fields(), "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace" +
+                                    comment_join("d", "pg_class", "c.oid") + " WHERE " +
+                                    user_tables_where() + " ORDER BY n.nspname, c.relname");
+}
+
+// The tables' own rows come first in the queries below, so a column or
+// constraint of a table outside them (a table filtered out) is skipped.
+std::string of_user_tables(const char *relid) {
+  return std::string(relid) +
+         " IN (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+         "WHERE " +
+         user_tables_where() + ")";
+}
+
+const Fields &column_fields() {
+  static const Fields f = {
+      {"table", "a.attrelid"},
+      {"name", "a.attname"},
+      {"type", "format_type(a.atttypid, a.atttypmod)"},
+      {"collation", kColumnCollation},
+      {"not_null", "a.attnotnull"},
+      {"default", "CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END"},
+      {"generated", "CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END"},
+      {"identity", "a.attidentity"},
+      {"identity_options",
+       std::string("CASE WHEN a.attidentity <> '' THEN (SELECT json_build_object(") +
+           kSequenceFields +
+           ") FROM pg_depend sd JOIN pg_sequence s ON s.seqrelid = sd.objid WHERE sd.refclassid "
+           "= 'pg_class'::regclass AND sd.refobjid = a.attrelid AND sd.refobjsubid = a.attnum "
+           "AND sd.classid = 'pg_class'::regclass AND sd.deptype = 'i' LIMIT 1) END"},
+      {"inherited", "NOT a.attislocal"},
+      {"comment", "d.description"},
+  };
+  return f;
+}
+
+std::string columns_query() {
+  return select(column_fields(),
+                "FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid LEFT JOIN pg_attrdef "
+                "ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum" +
+                    comment_join("d", "pg_class", "a.attrelid", "a.attnum") +
+                    " WHERE a.attnum > 0 AND NOT a.attisdropped AND " +
+                    of_user_tables("a.attrelid") + " ORDER BY a.attrelid, a.attnum");
+}
+
+const Fields &constraint_fields() {
+  static const Fields f = {
+      {"table", "k.conrelid"},
+      {"name", "k.conname"},
+      {"type", "k.contype"},
+      {"definition", "pg_get_constraintdef(k.oid)"},
+      {"validated", "k.convalidated"},
+      {"references",
+       "CASE WHEN k.contype = 'f' THEN (SELECT rn.nspname || '.' || rc.relname FROM pg_class rc "
+       "JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = k.confrelid) END"},
+      {"comment", "d.description"},
+  };
+  return f;
+}
+
+std::string constraints_query() {
+  return select(constraint_fields(),
+                "FROM pg_constraint k" + comment_join("d", "pg_constraint", "k.oid") +
+                    " WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND k.conislocal AND " +
+                    of_user_tables("k.conrelid") + " ORDER BY k.conrelid, k.conname");
+}
+
+const Fields &index_fields() {
+  static const Fields f = {
+      {"schema", "n.nspname"},
+      {"name", "ci.relname"},
+      {"table", "tn.nspname || '.' || tc.relname"},
+      {"definition", "pg_get_indexdef(i.indexrelid)"},
+      {"valid", "i.indisvalid"},
+      {"on_partitioned", "tc.relkind = 'p'"},
+      {"comment", "d.description"},
+  };
+  return f;
 }
 
 std::string indexes_query() {
-  return "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'name', ci.relname, "
-         "'table', tn.nspname || '.' || tc.relname, 'definition', "
-         "pg_get_indexdef(i.indexrelid), 'valid', i.indisvalid, 'on_partitioned', tc.relkind = "
-         "'p', 'comment', obj_description(ci.oid, 'pg_class')) ORDER BY n.nspname, "
-         "ci.relname), '[]') FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN "
-         "pg_namespace n ON n.oid = ci.relnamespace JOIN pg_class tc ON tc.oid = i.indrelid "
-         "JOIN pg_namespace tn ON tn.oid = tc.relnamespace WHERE tc.relkind IN ('r', 'p', 'm') "
-         "AND " +
-         std::string(kUserNamespace) +
-         " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND "
-         "k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x')) "
-         // An index a partitioned table's index created on a partition is implied by it.
-         "AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) AND " +
-         not_extension_member("pg_class", "tc.oid");
+  return select(
+      index_fields(),
+      "FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_namespace n ON n.oid = "
+      "ci.relnamespace JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = "
+      "tc.relnamespace" +
+          comment_join("d", "pg_class", "ci.oid") + " WHERE tc.relkind IN ('r', 'p', 'm') AND " +
+          kUserNamespace +
+          " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND "
+          "k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x')) "
+          // An index a partitioned table's index created on a partition is implied by it.
+          "AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) AND " +
+          not_extension_member("pg_class", "tc.oid") + " ORDER BY n.nspname, ci.relname");
 }
 
 std::string views_query() {
@@ -330,6 +426,79 @@ class Rows {
   element root_;
 };
 
+// Rows of a flat query (select() of `fields`), read by field name.
+class FlatRows {
+ public:
+  FlatRows(pg::Connection &conn, const std::string &sql, const Fields &fields)
+      : result_(conn.exec(sql)), fields_(fields) {}
+
+  class Row {
+   public:
+    Row(const FlatRows &rows, int index) : rows_(rows), index_(index) {}
+    bool null(const char *name) const { return rows_.result_.is_null(index_, col(name)); }
+    std::string str(const char *name) const { return rows_.result_.text(index_, col(name)); }
+    bool boolean(const char *name) const { return str(name) == "t"; }
+    char character(const char *name) const {
+      std::string s = str(name);
+      return s.empty() ? 0 : s[0];
+    }
+    // A column holding a JSON array of strings (to_json of a text[]).
+    std::vector<std::string> strings(const char *name) const {
+      std::vector<std::string> out;
+      if (null(name)) return out;
+      simdjson::dom::parser parser;
+      simdjson::dom::array a;
+      if (parser.parse(str(name)).get_array().get(a))
+        throw Error(ErrorCode::Internal,
+                    std::string("introspection: ") + name + " is not a JSON array");
+      for (element e : a) {
+        std::string_view v;
+        if (!e.get_string().get(v)) out.emplace_back(v);
+      }
+      return out;
+    }
+
+   private:
+    int col(const char *name) const {
+      for (std::size_t i = 0; i < rows_.fields_.size(); ++i)
+        if (std::string_view(rows_.fields_[i].name) == name) return static_cast<int>(i);
+      throw Error(ErrorCode::Internal, std::string("introspection: no field ") + name);
+    }
+    const FlatRows &rows_;
+    int index_;
+  };
+
+  template <typename F>
+  void each(F &&f) const {
+    for (int i = 0; i < result_.rows(); ++i) f(Row(*this, i));
+  }
+
+ private:
+  pg::Result result_;
+  const Fields &fields_;
+};
+
+Column column(const FlatRows::Row &r) {
+  Column c;
+  c.name = r.str("name");
+  c.type = r.str("type");
+  c.collation = r.str("collation");
+  c.not_null = r.boolean("not_null");
+  c.default_expr = r.str("default");
+  c.generated_expr = r.str("generated");
+  c.identity = r.character("identity");
+  if (c.identity && !r.null("identity_options")) {
+    simdjson::dom::parser parser;
+    element opts;
+    if (parser.parse(r.str("identity_options")).get(opts))
+      throw Error(ErrorCode::Internal, "introspection: malformed identity options");
+    c.identity_options = sequence_options(opts);
+  }
+  c.inherited = r.boolean("inherited");
+  c.comment = r.str("comment");
+  return c;
+}
+
 struct Filter {
   const SchemaFilter &f;
   bool schema(const std::string &name) const {
@@ -401,38 +570,49 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
   ctx.checkpoint();
 
   std::set<std::string> tables_read;
-  Rows(conn, tables_query()).each([&](element r) {
+  std::map<std::string, std::size_t> table_by_oid;  // index into m.tables
+  FlatRows(conn, tables_query(), table_fields()).each([&](const FlatRows::Row &r) {
     Table t;
-    t.schema = str(r, "schema");
-    t.name = str(r, "name");
+    t.schema = r.str("schema");
+    t.name = r.str("name");
     if (!keep.table(t.schema, t.name)) return;
-    t.qname = str(r, "qname");
-    t.partitioned = boolean(r, "partitioned");
-    t.partition_key = str(r, "partition_key");
-    t.partition_of = str(r, "partition_of");
-    t.partition_bound = str(r, "partition_bound");
-    t.unlogged = boolean(r, "unlogged");
-    t.options = strings(r, "options");
-    t.rls_enabled = boolean(r, "rls_enabled");
-    t.rls_forced = boolean(r, "rls_forced");
-    t.comment = str(r, "comment");
-    each(r, "columns", [&](element c) { t.columns.push_back(column(c)); });
-    // Only a partition's columns come from its parent's definition; plain
-    // inheritance is not modelled (it is listed as unsupported).
+    t.qname = r.str("qname");
+    t.partitioned = r.boolean("partitioned");
+    t.partition_key = r.str("partition_key");
+    t.partition_of = r.str("partition_of");
+    t.partition_bound = r.str("partition_bound");
+    t.unlogged = r.boolean("unlogged");
+    t.options = r.strings("options");
+    t.rls_enabled = r.boolean("rls_enabled");
+    t.rls_forced = r.boolean("rls_forced");
+    t.comment = r.str("comment");
+    tables_read.insert(t.key());
+    table_by_oid[r.str("oid")] = m.tables.size();
+    m.tables.push_back(std::move(t));
+  });
+  auto table_of = [&](const FlatRows::Row &r) -> Table * {
+    auto it = table_by_oid.find(r.str("table"));
+    return it == table_by_oid.end() ? nullptr : &m.tables[it->second];
+  };
+  FlatRows(conn, columns_query(), column_fields()).each([&](const FlatRows::Row &r) {
+    if (Table *t = table_of(r)) t->columns.push_back(column(r));
+  });
+  // Only a partition's columns come from its parent's definition; plain
+  // inheritance is not modelled (it is listed as unsupported).
+  for (auto &t : m.tables)
     if (t.partition_of.empty())
       for (auto &c : t.columns) c.inherited = false;
-    each(r, "constraints", [&](element c) {
-      Constraint k;
-      k.name = str(c, "name");
-      k.type = character(c, "type");
-      k.definition = str(c, "definition");
-      k.validated = boolean(c, "validated");
-      k.references = str(c, "references");
-      k.comment = str(c, "comment");
-      t.constraints.push_back(std::move(k));
-    });
-    tables_read.insert(t.key());
-    m.tables.push_back(std::move(t));
+  FlatRows(conn, constraints_query(), constraint_fields()).each([&](const FlatRows::Row &r) {
+    Table *t = table_of(r);
+    if (!t) return;
+    Constraint k;
+    k.name = r.str("name");
+    k.type = r.character("type");
+    k.definition = r.str("definition");
+    k.validated = r.boolean("validated");
+    k.references = r.str("references");
+    k.comment = r.str("comment");
+    t->constraints.push_back(std::move(k));
   });
   ctx.checkpoint();
 
@@ -471,16 +651,16 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
   });
   ctx.checkpoint();
 
-  Rows(conn, indexes_query()).each([&](element r) {
+  FlatRows(conn, indexes_query(), index_fields()).each([&](const FlatRows::Row &r) {
     Index i;
-    i.schema = str(r, "schema");
-    i.name = str(r, "name");
-    i.table = str(r, "table");
+    i.schema = r.str("schema");
+    i.name = r.str("name");
+    i.table = r.str("table");
     if (!tables_read.count(i.table) && !views_read.count(i.table)) return;
-    i.definition = str(r, "definition");
-    i.valid = boolean(r, "valid");
-    i.on_partitioned = boolean(r, "on_partitioned");
-    i.comment = str(r, "comment");
+    i.definition = r.str("definition");
+    i.valid = r.boolean("valid");
+    i.on_partitioned = r.boolean("on_partitioned");
+    i.comment = r.str("comment");
     m.indexes.push_back(std::move(i));
   });
   Rows(conn, functions_query()).each([&](element r) {
