@@ -250,37 +250,56 @@ function parseListing(text) {
   return set;
 }
 
-// Runs an asynchronous addon call, `start(cancel, progress)`, with the
-// user's AbortSignal and progress callback; resolves with the text it wrote.
-// `describe` is fromNative's. With `completionWins`, a call that finished
-// although the signal was aborted meanwhile resolves: it changed the
-// database, and a CancelledError would say it had not.
-async function runAsync(start, signal, onProgress, describe, { completionWins = false } = {}) {
+// The names of the C ABI's log levels (dbsafe_log_level).
+const LOG_LEVELS = new Map([
+  [10, 'debug'],
+  [20, 'info'],
+  [30, 'warning'],
+  [40, 'error'],
+]);
+
+// Runs an asynchronous addon call, `start(cancel, progress, withLog)`, with
+// the user's AbortSignal and progress callback; resolves with the text it
+// wrote. `describe` is fromNative's. With `completionWins`, a call that
+// finished although the signal was aborted meanwhile resolves: it changed the
+// database, and a CancelledError would say it had not. With `onLog`, the
+// call's log lines reach it as { level, component, message } (the addon
+// calls `progress(undefined, level, component, message)` for them).
+async function runAsync(start, signal, onProgress, describe, settings = {}) {
+  const { completionWins = false, onLog } = settings;
   if (signal?.aborted) throw cancelledError(signal);
 
-  const cancel = signal || onProgress ? addon.cancelNew() : null;
+  const cancel = signal || onProgress || onLog ? addon.cancelNew() : null;
   const onAbort = () => addon.cancelRequest(cancel);
   let callbackFailed = false;
   let callbackError;
-  const progress = onProgress
-    ? (eventJson) => {
-        if (callbackFailed) return;
-        try {
-          onProgress(JSON.parse(eventJson));
-        } catch (error) {
-          // The callback's exception ends the call and becomes its rejection.
-          callbackFailed = true;
-          callbackError = error;
-          addon.cancelRequest(cancel);
+  const deliver = (callback, event) => {
+    if (callbackFailed) return;
+    try {
+      callback(event());
+    } catch (error) {
+      // The callback's exception ends the call and becomes its rejection.
+      callbackFailed = true;
+      callbackError = error;
+      addon.cancelRequest(cancel);
+    }
+  };
+  const progress =
+    onProgress || onLog
+      ? (eventJson, level, component, message) => {
+          if (eventJson !== undefined) {
+            if (onProgress) deliver(onProgress, () => JSON.parse(eventJson));
+          } else if (onLog) {
+            deliver(onLog, () => ({ level: LOG_LEVELS.get(level) ?? 'debug', component, message }));
+          }
         }
-      }
-    : null;
+      : null;
 
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     let text;
     try {
-      text = await start(cancel, progress);
+      text = await start(cancel, progress, Boolean(onLog));
     } catch (error) {
       if (callbackFailed) throw callbackError;
       const converted = fromNative(error, describe);

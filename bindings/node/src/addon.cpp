@@ -576,19 +576,44 @@ void SettlePending(Napi::Env env, PendingCall *pending) {
   Settle(env, pending->deferred, pending->ok, pending->result, pending->error);
 }
 
+// One event a call sends to the JS thread: a progress event (level 0) or a
+// log line (level: a dbsafe_log_level).
+struct CallEvent {
+  int level = 0;
+  std::string text;       // progress: the event's JSON; log: the message
+  std::string component;  // log only
+};
+
 // Runs on the JS thread for each queued event. Plain napi calls, so nothing
 // throws while a worker thread or the process is being torn down (JS cannot
 // run then and every call fails); an exception the callback throws stays
 // pending and Node reports it as uncaught (index.js's wrapper never throws).
+// A progress event is callback(eventJson); a log line is
+// callback(undefined, level, component, message).
 void DeliverProgress(Napi::Env env, Napi::Function callback, PendingCall * /*pending*/,
-                     std::string *event_json) {
-  std::unique_ptr<std::string> event(event_json);
+                     CallEvent *call_event) {
+  std::unique_ptr<CallEvent> event(call_event);
   if (env == nullptr || callback.IsEmpty()) return;  // draining at env teardown
-  napi_value argument = nullptr;
-  if (napi_create_string_utf8(env, event->data(), event->size(), &argument) != napi_ok) return;
   napi_value receiver = nullptr;
   if (napi_get_undefined(env, &receiver) != napi_ok) return;
-  napi_call_function(env, receiver, callback, 1, &argument, nullptr);
+  if (event->level == 0) {
+    napi_value argument = nullptr;
+    if (napi_create_string_utf8(env, event->text.data(), event->text.size(), &argument) !=
+        napi_ok) {
+      return;
+    }
+    napi_call_function(env, receiver, callback, 1, &argument, nullptr);
+    return;
+  }
+  napi_value arguments[4] = {receiver, nullptr, nullptr, nullptr};
+  if (napi_create_int32(env, event->level, &arguments[1]) != napi_ok ||
+      napi_create_string_utf8(env, event->component.data(), event->component.size(),
+                              &arguments[2]) != napi_ok ||
+      napi_create_string_utf8(env, event->text.data(), event->text.size(), &arguments[3]) !=
+          napi_ok) {
+    return;
+  }
+  napi_call_function(env, receiver, callback, 4, arguments, nullptr);
 }
 
 void FinalizeProgress(Napi::Env env, void * /*data*/, PendingCall *pending) {
@@ -596,7 +621,7 @@ void FinalizeProgress(Napi::Env env, void * /*data*/, PendingCall *pending) {
   SettlePending(env, owned.get());
 }
 
-using ProgressTsfn = Napi::TypedThreadSafeFunction<PendingCall, std::string, DeliverProgress>;
+using ProgressTsfn = Napi::TypedThreadSafeFunction<PendingCall, CallEvent, DeliverProgress>;
 
 // One blocking C call on the libuv pool that resolves with the text the call
 // wrote, with an optional cancel token and progress callback. Subclasses say
@@ -616,13 +641,15 @@ class CallWorker : public Napi::AsyncWorker {
   }
 
   // Settles through `pending` after the last progress event instead of
-  // through `deferred_`.
-  void ForwardProgress(Napi::Env env, Napi::Function callback) {
+  // through `deferred_`. With `forward_log`, the call's log lines go to the
+  // same callback (see DeliverProgress).
+  void ForwardProgress(Napi::Env env, Napi::Function callback, bool forward_log = false) {
     auto pending = std::make_unique<PendingCall>(deferred_);
     tsfn_ = ProgressTsfn::New(env, callback, "dbsafe.progress", 0, 1, pending.get(),
                               FinalizeProgress, static_cast<void *>(nullptr));
     pending_ = pending.release();  // owned by the TSFN's finalizer from now on
     has_progress_ = true;
+    forward_log_ = forward_log;
     tsfn_.Unref(env);
   }
 
@@ -632,6 +659,10 @@ class CallWorker : public Napi::AsyncWorker {
   // Runs the C call on the pool thread; fills `out` or `error`.
   virtual bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload,
                    std::string *out, ErrorInfo *error) = 0;
+
+  // The log callback for the C call (its payload is Run's), or NULL when the
+  // caller asked for no log lines.
+  dbsafe_log_fn LogCallback() const { return forward_log_ ? &CallWorker::OnLog : nullptr; }
 
   void Execute() override {
     const bool ok =
@@ -672,19 +703,33 @@ class CallWorker : public Napi::AsyncWorker {
  private:
   // Called on the thread running the call. Never blocks on JS.
   static int OnProgress(void *payload, const char *event_json) {
-    auto *self = static_cast<CallWorker *>(payload);
-    if (self->progress_closed_.load()) return 0;
-    auto event = std::make_unique<std::string>(event_json != nullptr ? event_json : "{}");
-    const napi_status status = self->tsfn_.NonBlockingCall(event.get());
+    auto event = std::make_unique<CallEvent>();
+    event->text = event_json != nullptr ? event_json : "{}";
+    static_cast<CallWorker *>(payload)->Send(std::move(event));
+    return 0;
+  }
+
+  // Called on the thread running the call. Never blocks on JS.
+  static void OnLog(void *payload, int level, const char *component, const char *message) {
+    auto event = std::make_unique<CallEvent>();
+    event->level = level > 0 ? level : DBSAFE_LOG_DEBUG;
+    event->component = component != nullptr ? component : "";
+    event->text = message != nullptr ? message : "";
+    static_cast<CallWorker *>(payload)->Send(std::move(event));
+  }
+
+  // Queues `event` for the JS thread. Never blocks.
+  void Send(std::unique_ptr<CallEvent> event) {
+    if (progress_closed_.load()) return;
+    const napi_status status = tsfn_.NonBlockingCall(event.get());
     if (status == napi_ok) {
       event.release();  // DeliverProgress frees it
     } else if (status == napi_closing) {
       // The environment is going away. The TSFN counts this thread as
       // released and may be freed: never touch it again, not even to
       // Release() it; its finalizer owns (and frees) the PendingCall.
-      self->progress_closed_.store(true);
+      progress_closed_.store(true);
     }
-    return 0;
   }
 
   void ReleaseProgress() {
@@ -699,6 +744,7 @@ class CallWorker : public Napi::AsyncWorker {
   ProgressTsfn tsfn_;
   PendingCall *pending_ = nullptr;  // set while progress is forwarded
   bool has_progress_ = false;       // read by Execute; fixed before Queue()
+  bool forward_log_ = false;        // read by Execute; fixed before Queue()
   std::atomic<bool> progress_closed_{false};
   std::string result_;
   ErrorInfo error_;
@@ -746,12 +792,13 @@ using StatsWorker = RequestWorker<StatsRequest, RunStats>;
 using MigrateWorker = RequestWorker<MigrateRequest, RunMigrate>;
 using SchemaWorker = RequestWorker<SchemaRequest, RunSchema>;
 
-// The cancel token and progress callback of an asynchronous call, checked on
-// the JS thread before any work is queued.
+// The cancel token, progress callback and log choice of an asynchronous call,
+// checked on the JS thread before any work is queued.
 struct AsyncArguments {
   Napi::Value cancel_value;
   dbsafe_cancel *cancel = nullptr;
   Napi::Value progress;
+  bool log = false;  // the call's log lines go to `progress` too
 };
 
 AsyncArguments ReadAsyncArguments(Napi::Env env, const Napi::Value &cancel_value,
@@ -773,7 +820,7 @@ Napi::Value QueueCall(Napi::Env env, CallWorker *worker, const AsyncArguments &a
   try {
     if (args.cancel != nullptr) worker->HoldCancel(args.cancel_value, args.cancel);
     if (!IsMissing(args.progress)) {
-      worker->ForwardProgress(env, args.progress.As<Napi::Function>());
+      worker->ForwardProgress(env, args.progress.As<Napi::Function>(), args.log);
     }
   } catch (...) {
     delete worker;
