@@ -9,12 +9,13 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const https = require('node:https');
+const os = require('node:os');
 const path = require('node:path');
 const util = require('node:util');
 const { after, before, describe, it } = require('node:test');
 
 const dbsafe = require('../../bindings/node');
-const { repoRoot } = require('./helpers');
+const { childEnv, packageDir, repoRoot } = require('./helpers');
 const { psql, serverUrl, withDatabase } = require('./support/postgres');
 
 const CANARY_KEY = `napi_canary_node_${process.pid}_7d41c0e9b2`;
@@ -563,4 +564,72 @@ describe('the Neon provider (Neon API test server)', { skip: neonServerUnavailab
     for (const json of reports) assert.ok(!json.includes(CANARY_KEY), json);
     assert.ok(!util.inspect(provider, { showHidden: true }).includes(CANARY_KEY));
   });
+});
+
+describe('examples/node/provider.js', () => {
+  const script = path.join(repoRoot, 'examples', 'node', 'provider.js');
+
+  // Runs the example with `require('dbsafe')` resolved to this package.
+  function runExample(args, env) {
+    const modules = fs.mkdtempSync(path.join(os.tmpdir(), 'dbsafe-node-example-'));
+    fs.symlinkSync(packageDir, path.join(modules, 'dbsafe'), 'dir');
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [script, ...args], {
+        env: { ...childEnv(), NODE_PATH: modules, NEON_API_KEY: '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (status) => {
+        fs.rmSync(modules, { recursive: true, force: true });
+        resolve({ status, stdout, stderr });
+      });
+    });
+  }
+
+  it('is shown verbatim in docs/providers.md', () => {
+    const text = fs.readFileSync(path.join(repoRoot, 'docs', 'providers.md'), 'utf8');
+    const blocks = [...text.matchAll(/<!-- example: (\S+) -->\n```\w+\n([\s\S]*?)```/g)];
+    assert.deepEqual(
+      blocks.map((m) => m[1]),
+      ['examples/node/provider.js'],
+    );
+    assert.equal(blocks[0][2], fs.readFileSync(script, 'utf8'));
+  });
+
+  it('takes the backup and puts it back (local provider)', () =>
+    withDatabase(async (url) => {
+      const database = new URL(url).pathname.slice(1);
+      await psql(url, 'CREATE TABLE t (id int); INSERT INTO t VALUES (1);');
+      const env = { DATABASE_URL: url };
+      try {
+        const backup = await runExample(['backup'], env);
+        assert.equal(backup.status, 0, backup.stderr);
+        assert.match(backup.stdout, /^backup pre-deploy-backup \(\w+\) is ready\n$/);
+        await psql(url, 'INSERT INTO t VALUES (2);');
+
+        const usage = await runExample(['restore'], env);
+        assert.equal(usage.status, 3);
+        assert.match(usage.stderr, /usage: provider\.js/);
+        const wrong = await runExample(['restore', 'production'], env);
+        assert.equal(wrong.status, 3);
+        assert.match(wrong.stderr, new RegExp(`to go ahead pass \\{ confirm: "${database}" \\}`));
+        assert.equal(await count(url), 2);
+
+        const restore = await runExample(['restore', database], env);
+        assert.equal(restore.status, 0, restore.stderr);
+        assert.match(restore.stdout, new RegExp(`^restored pre-deploy-backup into ${database}\n`));
+        assert.equal(await count(url), 1, 'the backup brought the data back');
+      } finally {
+        const provider = await dbsafe.openProvider({ kind: 'local', databaseUrl: url });
+        for (const s of await provider.listSnapshots()) {
+          await provider.deleteSnapshot(s.id, { confirm: s.id });
+        }
+        await provider.pruneBranches();
+        await provider.close();
+      }
+    }));
 });
