@@ -851,7 +851,10 @@ export interface LogRecord {
 
 /** The options every Provider method takes besides its own. */
 export interface ProviderCallOptions {
-  /** Timeout of the whole call in milliseconds; 0 or absent: none (a TimeoutError). */
+  /**
+   * Timeout in milliseconds of each library call the method makes (a delete
+   * or restore lists first to find its target); 0 or absent: none (a TimeoutError).
+   */
   timeoutMs?: number | null;
   /**
    * Cancels the call (and a call still waiting for its turn): it rejects with
