@@ -797,6 +797,312 @@ export declare function verify(
   options?: SchemaOptions,
 ): Promise<VerifyReport>;
 
+/** Which provider: Neon (API v2) or a PostgreSQL server you own. */
+export type ProviderKind = 'neon' | 'local';
+
+/**
+ * openProvider()'s settings; the ones a kind does not use are ignored.
+ * Missing Neon settings come from NEON_API_KEY, NEON_PROJECT_ID and
+ * NEON_API_HOST; the local database from DATABASE_URL.
+ */
+export interface ProviderOptions {
+  /** Default 'neon'. */
+  kind?: ProviderKind | null;
+  /**
+   * neon: default NEON_API_KEY. Sent only in the Authorization header; never
+   * in a message, a log line or a report.
+   */
+  apiKey?: string | null;
+  /** neon: default NEON_PROJECT_ID. */
+  projectId?: string | null;
+  /** neon: default NEON_API_HOST, else https://console.neon.tech/api/v2. */
+  apiHost?: string | URL | null;
+  /** neon: extra CA certificates (PEM) trusted besides the system store. */
+  caFile?: string | URL | null;
+  /** neon: the database of connection URLs; default 'neondb'. */
+  database?: string | null;
+  /** neon: the role of connection URLs; default 'neondb_owner'. */
+  role?: string | null;
+  /** neon: how long to wait for an operation (and for 423 "locked" to clear); default 300000. */
+  operationTimeoutMs?: number | null;
+  /** neon: how often to ask whether an operation finished; default 1000. */
+  pollIntervalMs?: number | null;
+  /** local: the database snapshots are taken of (its role needs CREATEDB); default DATABASE_URL. */
+  databaseUrl?: string | URL | null;
+  /**
+   * local: 'template' (default; fast, needs the source free of sessions) or
+   * 'dump' (pg_dump | pg_restore; works while the application is connected).
+   */
+  localMethod?: 'template' | 'dump' | null;
+  /** local: end the sessions that block a copy or a restore instead of failing with their names. */
+  terminateBlockers?: boolean | null;
+  /** local: where pg_dump and pg_restore are; default PG_BINDIR, else found on this machine. */
+  pgBindir?: string | URL | null;
+}
+
+/** One log line of a call. */
+export interface LogRecord {
+  level: 'debug' | 'info' | 'warning' | 'error';
+  /** e.g. 'provider.neon', 'provider.local', 'http'. */
+  component: string;
+  /** Never holds the API key or a password. */
+  message: string;
+}
+
+/** The options every Provider method takes besides its own. */
+export interface ProviderCallOptions {
+  /**
+   * Timeout in milliseconds of each library call the method makes (a delete
+   * or restore lists first to find its target); 0 or absent: none (a TimeoutError).
+   */
+  timeoutMs?: number | null;
+  /**
+   * Cancels the call (and a call still waiting for its turn): it rejects with
+   * a CancelledError. A Neon operation already started still finishes on Neon.
+   */
+  signal?: AbortSignal | null;
+  /** Called for each progress event (the provider calls send none today; see onLog). */
+  onProgress?: ((event: ProgressEvent) => void) | null;
+  /**
+   * Called on the JS thread for each log line (what is being created, copied,
+   * waited for), always before the promise settles. If it throws, the call is
+   * cancelled and rejects with what it threw.
+   */
+  onLog?: ((record: LogRecord) => void) | null;
+}
+
+/** A branch (local: the database itself, or a copy made by createBranch()). */
+export interface Branch {
+  id: string;
+  name: string;
+  /** "" for a root branch. */
+  parent_id: string;
+  /** neon: 'init', 'ready', ...; local: 'ready'. */
+  state: string;
+  /** The default branch (local: the database itself): never deleted by dbsafe. */
+  default: boolean;
+  protected: boolean;
+  /** RFC 3339, UTC ("" for the local database itself). */
+  created_at: string;
+  expires_at: string | null;
+}
+
+/** A snapshot: Neon's native snapshot, or a local database copy. */
+export interface Snapshot {
+  id: string;
+  name: string;
+  /** neon: the branch id; local: the source database's name. */
+  source_branch_id: string;
+  /** RFC 3339, UTC. */
+  created_at: string;
+  expires_at: string | null;
+  protected: boolean;
+  /** 'branch' when a branch holds the backup (an interrupted quota rotation). */
+  kind: 'snapshot' | 'branch';
+}
+
+/** What listBranches() and listSnapshots() resolve with. */
+export type ProviderList<T> = T[] & {
+  /** The exact JSON text the library produced, {"schema_version":1,...} (non-enumerable). */
+  readonly json: string;
+};
+
+/** A branch or snapshot as create*() resolve with it. */
+export type Created<T> = T & {
+  /** The exact JSON text the library produced (non-enumerable). */
+  readonly json: string;
+};
+
+/** What a restore resolves with. */
+export interface RestoreResult {
+  schema_version: 1;
+  /** The branch that now holds the restored data. */
+  branch: Branch;
+  /** The name the replaced data is kept under ("" when nothing was kept). */
+  replaced_by: string;
+  notes: string[];
+  /** The exact JSON text the library produced (non-enumerable). */
+  readonly json: string;
+}
+
+/** The rotate report (docs/schema/rotate-report.v1.json). */
+export interface RotateReport {
+  schema_version: 1;
+  /** The new backup, ready. */
+  snapshot: Snapshot;
+  /** The previous snapshot of that name, deleted once the new one was ready; else null. */
+  replaced: Snapshot | null;
+  /** The temporary branch that held the backup while a full snapshot quota was made room in. */
+  bridge_branch: string | null;
+  /** What was done, in order. */
+  steps: string[];
+  /** The exact JSON text the library produced (non-enumerable). */
+  readonly json: string;
+}
+
+/** The prune report (docs/schema/prune-report.v1.json). */
+export interface PruneReport {
+  schema_version: 1;
+  /** true: `deleted` lists what would have been deleted; nothing was. */
+  dry_run: boolean;
+  /** Names, newest first. */
+  deleted: string[];
+  /** Names with the reason each was kept ('just taken', 'protected', 'default branch', ...). */
+  kept: { name: string; reason: string }[];
+  /** The exact JSON text the library produced (non-enumerable). */
+  readonly json: string;
+}
+
+/** A time: RFC 3339 text, or a Date. */
+export type Time = string | Date;
+
+export interface CreateBranchOptions extends ProviderCallOptions {
+  /** neon: optional (Neon names it); local: required. */
+  name?: string | null;
+  /** Name or id; default: the default branch. */
+  parent?: string | null;
+  /** neon: branch from this time in the past. */
+  atTimestamp?: Time | null;
+  /** neon: branch from this LSN. */
+  atLsn?: string | null;
+  /** After this, pruneBranches() deletes it (and Neon too). */
+  expiresAt?: Time | null;
+  /** neon: with a read-write compute to connect to; default true. */
+  withEndpoint?: boolean | null;
+}
+
+export interface CreateSnapshotOptions extends ProviderCallOptions {
+  name: string;
+  /** Name or id; default: the default branch (local: the database). */
+  branch?: string | null;
+  /** neon: the snapshot as of this time in the past. */
+  atTimestamp?: Time | null;
+  /** neon: the snapshot as of this LSN. */
+  atLsn?: string | null;
+  expiresAt?: Time | null;
+}
+
+/** What a delete or restore destroys, named: a library cannot ask. */
+export interface ConfirmOptions extends ProviderCallOptions {
+  /**
+   * The name or id of what the call destroys (the branch or snapshot
+   * deleted, the branch whose data a restore replaces). Without it, or when it
+   * names something else, the call changes nothing and rejects with an
+   * InvalidArgumentError saying which confirm to pass.
+   */
+  confirm?: string | null;
+}
+
+export interface RestoreBranchOptions extends ConfirmOptions {
+  /** The time to rewind the branch to. */
+  atTimestamp: Time;
+  /** The name the replaced data is kept under; default "<name> (old <timestamp>)". */
+  preserveUnderName?: string | null;
+}
+
+export interface ConnectionUrlOptions extends ProviderCallOptions {
+  /** Through the pooler (neon); default false. */
+  pooled?: boolean | null;
+}
+
+export interface RestoreSnapshotOptions extends ConfirmOptions {
+  /** The branch that gets the data (name or id); default: the snapshot's source branch. */
+  targetBranch?: string | null;
+  /**
+   * neon: the target keeps its name, id and connection URL, and the branch
+   * it replaced keeps running as "<name> (old)"; default true. false: the
+   * data comes back on a new branch.
+   */
+  finalize?: boolean | null;
+  /** The name the replaced data is kept under. */
+  preserveUnderName?: string | null;
+}
+
+export interface RotateSnapshotOptions extends ProviderCallOptions {
+  /** Default 'pre-deploy-backup'. */
+  name?: string | null;
+  /** Name or id; default: the default branch. */
+  branch?: string | null;
+}
+
+/** Which snapshots or branches a policy keeps. */
+export interface RetentionPolicyOptions extends ProviderCallOptions {
+  /** Only names that start with this. */
+  namePrefix?: string | null;
+  /** Keep the N newest whatever their age. */
+  keepLast?: number | null;
+  /** Delete the others older than this; without it, those beyond keepLast. */
+  maxAgeSeconds?: number | null;
+  /** Never deleted. */
+  protectedNames?: readonly string[] | null;
+  /** Say what would be deleted; delete nothing. */
+  dryRun?: boolean | null;
+}
+
+export interface SnapshotRetentionOptions extends RetentionPolicyOptions {
+  /** The snapshot just taken (id or name): never deleted. */
+  justTaken?: string | null;
+}
+
+export interface PruneBranchesOptions extends RetentionPolicyOptions {
+  /** Delete branches past their expiry; default true. */
+  expired?: boolean | null;
+  /**
+   * Delete the "(old …)" branches restores leave (with maxAgeSeconds: only
+   * the older ones); default true.
+   */
+  oldRestoreBranches?: boolean | null;
+}
+
+/**
+ * An open snapshot and branch provider, made by openProvider(). Its calls run
+ * off the event loop one at a time, in the order they were made. Rejections
+ * are DbsafeErrors (NotFoundError for a name that does not exist,
+ * StateError for the default or a protected branch, AuthError for a refused
+ * key, InvalidArgumentError for a bad option, naming it).
+ */
+export declare class Provider {
+  private constructor();
+  readonly kind: ProviderKind;
+  /** Whether close() was called. */
+  readonly closed: boolean;
+  /** HTTP requests made by the calls that ended (neon; 0 for local). */
+  readonly requestsMade: number;
+  listBranches(options?: ProviderCallOptions): Promise<ProviderList<Branch>>;
+  /** Creates a branch and waits until it is ready. */
+  createBranch(options?: CreateBranchOptions): Promise<Created<Branch>>;
+  /** Deletes the branch once `options.confirm` names it; resolves with it. */
+  deleteBranch(nameOrId: string, options?: ConfirmOptions): Promise<Branch>;
+  /** neon: rewinds a branch in place to `options.atTimestamp` once `options.confirm` names it. */
+  restoreBranch(nameOrId: string, options: RestoreBranchOptions): Promise<RestoreResult>;
+  /** The branch's connection URL (it holds a password). */
+  connectionUrl(nameOrId: string, options?: ConnectionUrlOptions): Promise<string>;
+  listSnapshots(options?: ProviderCallOptions): Promise<ProviderList<Snapshot>>;
+  /** Creates a snapshot and waits until it is ready. */
+  createSnapshot(options: CreateSnapshotOptions): Promise<Created<Snapshot>>;
+  /** Deletes the snapshot (by id, or the newest of that name) once `options.confirm` names it. */
+  deleteSnapshot(nameOrId: string, options?: ConfirmOptions): Promise<Snapshot>;
+  /** Puts a snapshot's data back once `options.confirm` names the branch it replaces. */
+  restoreSnapshot(nameOrId: string, options?: RestoreSnapshotOptions): Promise<RestoreResult>;
+  /** The single rotating backup: the new snapshot is ready before the old one is deleted. */
+  rotateSnapshot(options?: RotateSnapshotOptions): Promise<RotateReport>;
+  /** Applies a retention policy to snapshots. */
+  applySnapshotRetention(options?: SnapshotRetentionOptions): Promise<PruneReport>;
+  /** Deletes expired and "(old …)" branches, and applies a policy to a name prefix. */
+  pruneBranches(options?: PruneBranchesOptions): Promise<PruneReport>;
+  /**
+   * Accepts no new call; the calls already made finish, then the handle is
+   * freed. Also Symbol.asyncDispose where the runtime has it.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a snapshot and branch provider. Checks the settings and makes no
+ * request; rejects with an InvalidArgumentError naming a missing or bad one.
+ */
+export declare function openProvider(options?: ProviderOptions): Promise<Provider>;
+
 /**
  * Whether `script` matches a checksum stored in Prisma's _prisma_migrations
  * table, compared as Prisma does (as is, CRLF->LF, LF->CRLF, old unpadded hex).

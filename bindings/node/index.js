@@ -250,37 +250,56 @@ function parseListing(text) {
   return set;
 }
 
-// Runs an asynchronous addon call, `start(cancel, progress)`, with the
-// user's AbortSignal and progress callback; resolves with the text it wrote.
-// `describe` is fromNative's. With `completionWins`, a call that finished
-// although the signal was aborted meanwhile resolves: it changed the
-// database, and a CancelledError would say it had not.
-async function runAsync(start, signal, onProgress, describe, { completionWins = false } = {}) {
+// The names of the C ABI's log levels (dbsafe_log_level).
+const LOG_LEVELS = new Map([
+  [10, 'debug'],
+  [20, 'info'],
+  [30, 'warning'],
+  [40, 'error'],
+]);
+
+// Runs an asynchronous addon call, `start(cancel, progress, withLog)`, with
+// the user's AbortSignal and progress callback; resolves with the text it
+// wrote. `describe` is fromNative's. With `completionWins`, a call that
+// finished although the signal was aborted meanwhile resolves: it changed the
+// database, and a CancelledError would say it had not. With `onLog`, the
+// call's log lines reach it as { level, component, message } (the addon
+// calls `progress(undefined, level, component, message)` for them).
+async function runAsync(start, signal, onProgress, describe, settings = {}) {
+  const { completionWins = false, onLog } = settings;
   if (signal?.aborted) throw cancelledError(signal);
 
-  const cancel = signal || onProgress ? addon.cancelNew() : null;
+  const cancel = signal || onProgress || onLog ? addon.cancelNew() : null;
   const onAbort = () => addon.cancelRequest(cancel);
   let callbackFailed = false;
   let callbackError;
-  const progress = onProgress
-    ? (eventJson) => {
-        if (callbackFailed) return;
-        try {
-          onProgress(JSON.parse(eventJson));
-        } catch (error) {
-          // The callback's exception ends the call and becomes its rejection.
-          callbackFailed = true;
-          callbackError = error;
-          addon.cancelRequest(cancel);
+  const deliver = (callback, event) => {
+    if (callbackFailed) return;
+    try {
+      callback(event());
+    } catch (error) {
+      // The callback's exception ends the call and becomes its rejection.
+      callbackFailed = true;
+      callbackError = error;
+      addon.cancelRequest(cancel);
+    }
+  };
+  const progress =
+    onProgress || onLog
+      ? (eventJson, level, component, message) => {
+          if (eventJson !== undefined) {
+            if (onProgress) deliver(onProgress, () => JSON.parse(eventJson));
+          } else if (onLog) {
+            deliver(onLog, () => ({ level: LOG_LEVELS.get(level) ?? 'debug', component, message }));
+          }
         }
-      }
-    : null;
+      : null;
 
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     let text;
     try {
-      text = await start(cancel, progress);
+      text = await start(cancel, progress, Boolean(onLog));
     } catch (error) {
       if (callbackFailed) throw callbackError;
       const converted = fromNative(error, describe);
@@ -1065,6 +1084,613 @@ const schema = Object.freeze({
   diff: schemaDiff,
 });
 
+// --- Snapshots and branches: the providers (include/dbsafe/c/provider.h) ---
+
+// openProvider()'s options, by their camelCase name, with the key of the
+// options document dbsafe_provider_open takes.
+const PROVIDER_OPTIONS = Object.freeze({
+  kind: 'kind',
+  apiKey: 'api_key',
+  projectId: 'project_id',
+  apiHost: 'api_host',
+  caFile: 'ca_file',
+  database: 'database',
+  role: 'role',
+  operationTimeoutMs: 'operation_timeout_ms',
+  pollIntervalMs: 'poll_interval_ms',
+  databaseUrl: 'database_url',
+  localMethod: 'local_method',
+  terminateBlockers: 'terminate_blockers',
+  pgBindir: 'pg_bindir',
+});
+const CREATE_BRANCH_OPTIONS = Object.freeze({
+  name: 'name',
+  parent: 'parent',
+  atTimestamp: 'at_timestamp',
+  atLsn: 'at_lsn',
+  expiresAt: 'expires_at',
+  withEndpoint: 'with_endpoint',
+});
+const CREATE_SNAPSHOT_OPTIONS = Object.freeze({
+  name: 'name',
+  branch: 'branch',
+  atTimestamp: 'at_timestamp',
+  atLsn: 'at_lsn',
+  expiresAt: 'expires_at',
+});
+const RESTORE_SNAPSHOT_OPTIONS = Object.freeze({
+  targetBranch: 'target_branch',
+  finalize: 'finalize',
+  preserveUnderName: 'preserve_under_name',
+});
+const ROTATE_OPTIONS = Object.freeze({ name: 'name', branch: 'branch' });
+const RETENTION_POLICY_OPTIONS = Object.freeze({
+  namePrefix: 'name_prefix',
+  keepLast: 'keep_last',
+  maxAgeSeconds: 'max_age_seconds',
+  protectedNames: 'protected_names',
+});
+const SNAPSHOT_RETENTION_OPTIONS = Object.freeze({
+  ...RETENTION_POLICY_OPTIONS,
+  justTaken: 'just_taken',
+  dryRun: 'dry_run',
+});
+const BRANCH_PRUNE_OPTIONS = Object.freeze({
+  ...RETENTION_POLICY_OPTIONS,
+  expired: 'expired',
+  oldRestoreBranches: 'old_restore_branches',
+  dryRun: 'dry_run',
+});
+// The call options every provider method takes.
+const PROVIDER_CALL_OPTIONS = Object.freeze([...CALL_OPTIONS, 'onLog']);
+// Options that take a time: an RFC 3339 string or a Date.
+const TIME_OPTIONS = new Set(['atTimestamp', 'expiresAt']);
+
+function providerDescriber(known) {
+  return optionsErrorDescriber(new Map(Object.entries(known).map(([camel, key]) => [key, camel])));
+}
+
+const describeProviderOpenError = providerDescriber(PROVIDER_OPTIONS);
+
+// A Date as the RFC 3339 text the library takes (whole seconds when it has no
+// milliseconds); a string as it is.
+function toTime(value, what) {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw invalidOption(`${what} is an invalid Date`);
+    return value.toISOString().replace(/\.000Z$/, 'Z');
+  }
+  if (typeof value !== 'string' || value.length === 0) {
+    throw invalidOption(`${what} must be an RFC 3339 time (a string) or a Date`);
+  }
+  return value;
+}
+
+// A branch's or snapshot's name or id as the methods take it.
+function toNameOrId(value, what = 'nameOrId') {
+  if (typeof value !== 'string' || value.length === 0 || value.includes('\0')) {
+    throw invalidArg(`dbsafe: ${what} must be a non-empty string without NUL characters`);
+  }
+  return value;
+}
+
+// Splits a provider method's options into the options document (JSON text,
+// or null for the defaults), the call options (timeoutMs, signal,
+// onProgress, onLog) and the options JS handles itself (`extra`: confirm,
+// pooled, ...). `known` maps the camelCase names to the document's keys. An
+// unknown option or a value that cannot be written as JSON is an
+// InvalidArgumentError naming the option; the library judges the others.
+function readProviderOptions(options, known, what, extra = []) {
+  const result = { json: null, call: {}, extra: {} };
+  if (options === undefined || options === null) return result;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArg('dbsafe: options must be an object');
+  }
+  const document = {};
+  const call = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (PROVIDER_CALL_OPTIONS.includes(name)) {
+      call[name] = value;
+      continue;
+    }
+    if (extra.includes(name)) {
+      if (value !== undefined && value !== null) result.extra[name] = value;
+      continue;
+    }
+    if (!Object.hasOwn(known, name)) {
+      const names = [...Object.keys(known), ...extra, ...PROVIDER_CALL_OPTIONS];
+      throw invalidOption(
+        `unknown option '${name}' of ${what}; the options are ${names.join(', ')}`,
+      );
+    }
+    if (value === undefined || value === null) continue;
+    let converted = value;
+    if (TIME_OPTIONS.has(name)) converted = toTime(value, `options.${name}`);
+    document[known[name]] = documentValue(name, converted);
+  }
+  const { onLog, ...rest } = call;
+  if (onLog !== undefined && onLog !== null && typeof onLog !== 'function') {
+    throw invalidArg('dbsafe: options.onLog must be a function');
+  }
+  result.json = Object.keys(document).length > 0 ? JSON.stringify(document) : null;
+  result.call = { ...readCallOptions(rest, { allowAsync: true }), onLog: onLog ?? undefined };
+  return result;
+}
+
+// openProvider()'s options as the document dbsafe_provider_open takes. No
+// message here ever includes a value: apiKey is a secret.
+function providerOpenDocument(options) {
+  if (options === undefined || options === null) return null;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArg('dbsafe: options must be an object');
+  }
+  const document = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (!Object.hasOwn(PROVIDER_OPTIONS, name)) {
+      const names = Object.keys(PROVIDER_OPTIONS).join(', ');
+      throw invalidOption(`unknown option '${name}' of openProvider; the options are ${names}`);
+    }
+    if (value === undefined || value === null) continue;
+    let converted = value;
+    if (name === 'databaseUrl') {
+      converted = toDatabaseUrl(value, 'options.databaseUrl');
+    } else if (name === 'apiHost' && value instanceof URL) {
+      converted = value.href.replace(/\/$/, '');
+    } else if ((name === 'caFile' || name === 'pgBindir') && value instanceof URL) {
+      converted = fileURLToPath(value);
+    } else if (name === 'apiKey' && (typeof value !== 'string' || value.includes('\0'))) {
+      throw invalidOption('options.apiKey must be a string without NUL characters');
+    }
+    document[PROVIDER_OPTIONS[name]] = documentValue(name, converted);
+  }
+  return Object.keys(document).length > 0 ? JSON.stringify(document) : null;
+}
+
+function parseProviderList(text, key) {
+  const list = JSON.parse(text)[key];
+  Object.defineProperty(list, 'json', { value: text, enumerable: false });
+  return list;
+}
+
+// The branch `nameOrId` names in a listing: by id, else by name.
+function findBranch(branches, nameOrId) {
+  return branches.find((b) => b.id === nameOrId) ?? branches.find((b) => b.name === nameOrId);
+}
+
+// The snapshot `nameOrId` names in a listing: by id, else the newest of that
+// name (names need not be unique: the rotating backup), as the library finds it.
+function findSnapshot(snapshots, nameOrId) {
+  const byId = snapshots.find((s) => s.id === nameOrId);
+  if (byId) return byId;
+  let newest;
+  for (const s of snapshots) {
+    if (s.name === nameOrId && (!newest || s.created_at > newest.created_at)) newest = s;
+  }
+  return newest;
+}
+
+// "name (id)", or the name alone when the id is the name (the local
+// provider's database).
+function label(target) {
+  return target.id === target.name ? target.name : `${target.name} (${target.id})`;
+}
+
+// A destructive call goes ahead only when options.confirm names its target
+// (docs/providers.md, "Confirmations"): a library cannot ask, so the caller
+// says what it means to destroy, by name or id. Nothing has changed when this
+// throws.
+function requireConfirmation(confirm, target, kind, action) {
+  const hint = `to go ahead pass { confirm: ${JSON.stringify(target.name)} }`;
+  if (confirm === undefined) {
+    throw invalidOption(`refusing to ${action} without a confirmation; ${hint}`);
+  }
+  if (typeof confirm !== 'string') {
+    throw invalidOption(`options.confirm must be the ${kind}'s name or id (a string); ${hint}`);
+  }
+  if (confirm !== target.name && confirm !== target.id) {
+    throw invalidOption(
+      `options.confirm ${JSON.stringify(confirm)} does not name ${kind} ${label(target)}: ` +
+        `refusing to ${action}; ${hint}`,
+    );
+  }
+}
+
+const PROVIDER_KEY = Symbol('dbsafe.provider');
+
+// Waits for `previous`, or rejects with a CancelledError when `signal` aborts first.
+function waitTurn(previous, signal) {
+  if (!signal) return previous;
+  if (signal.aborted) return Promise.reject(cancelledError(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(cancelledError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    previous.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
+
+/**
+ * An open snapshot and branch provider: Neon, or a PostgreSQL server you own
+ * (docs/providers.md). Made by openProvider(). Its calls run off the event
+ * loop one at a time, in the order they were made; close() frees it.
+ */
+class Provider {
+  #handle;
+  #kind;
+  #tail = Promise.resolve();
+  #closing = null;
+  #requests = 0;
+
+  constructor(key, handle, kind) {
+    if (key !== PROVIDER_KEY) {
+      throw invalidArg('dbsafe: open a provider with openProvider(options), not new Provider()');
+    }
+    this.#handle = handle;
+    this.#kind = kind;
+  }
+
+  /** 'neon' or 'local'. */
+  get kind() {
+    return this.#kind;
+  }
+
+  /** Whether close() was called. */
+  get closed() {
+    return this.#closing !== null;
+  }
+
+  /** HTTP requests made by the calls that ended (neon; 0 for local). */
+  get requestsMade() {
+    return addon.providerIsOpen(this.#handle)
+      ? addon.providerRequestsMade(this.#handle)
+      : this.#requests;
+  }
+
+  /**
+   * No new call is accepted; the calls already made finish, then the handle
+   * is freed. Resolves when it is. Any number of times.
+   */
+  close() {
+    if (this.#closing === null) {
+      this.#closing = this.#tail.then(() => {
+        this.#requests = addon.providerRequestsMade(this.#handle);
+        addon.providerClose(this.#handle);
+      });
+    }
+    return this.#closing;
+  }
+
+  // Runs `task(run)` once the calls made before it have ended; `run(start,
+  // settings)` makes one addon call with the call options. A call made after
+  // close() rejects with an InvalidArgumentError.
+  #enqueue(call, describe, task) {
+    if (this.#closing !== null) {
+      return Promise.reject(
+        invalidOption('the provider is closed; open another one with openProvider()'),
+      );
+    }
+    const previous = this.#tail;
+    let release;
+    const done = new Promise((resolve) => {
+      release = resolve;
+    });
+    this.#tail = previous.then(() => done);
+    const run = (start, { completionWins = false } = {}) =>
+      runAsync(
+        (cancel, progress, withLog) =>
+          start(this.#handle, cancel, progress, withLog, call.timeoutMs),
+        call.signal,
+        call.onProgress,
+        describe,
+        { completionWins, onLog: call.onLog },
+      );
+    return (async () => {
+      try {
+        await waitTurn(previous, call.signal);
+        return await task(run);
+      } finally {
+        release();
+      }
+    })();
+  }
+
+  /** Every branch (local: the database itself and the branches made from it). */
+  async listBranches(options) {
+    const { call } = readProviderOptions(options, {}, 'listBranches');
+    return this.#enqueue(call, describeProviderCallError, async (run) =>
+      parseProviderList(await run(addon.providerListBranches), 'branches'),
+    );
+  }
+
+  /** Creates a branch and waits until it is ready. */
+  async createBranch(options) {
+    const { json, call } = readProviderOptions(options, CREATE_BRANCH_OPTIONS, 'createBranch');
+    return this.#enqueue(call, describeCreateBranchError, async (run) =>
+      parseReport(
+        await run((h, ...rest) => addon.providerCreateBranch(h, json, ...rest), {
+          completionWins: true,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Deletes the branch `nameOrId` once `options.confirm` names it (name or
+   * id). Resolves with the branch deleted. Never the default or a protected
+   * branch (StateError).
+   */
+  async deleteBranch(nameOrId, options) {
+    const name = toNameOrId(nameOrId);
+    const { call, extra } = readProviderOptions(options, {}, 'deleteBranch', ['confirm']);
+    return this.#enqueue(call, describeProviderCallError, async (run) => {
+      const branches = parseProviderList(await run(addon.providerListBranches), 'branches');
+      const branch = findBranch(branches, name);
+      if (!branch) throw notFound(`no branch named ${JSON.stringify(name)}`);
+      requireConfirmation(
+        extra.confirm,
+        branch,
+        'branch',
+        `delete branch ${label(branch)}`,
+      );
+      // By id: what was confirmed is what goes.
+      await run((h, ...rest) => addon.providerDeleteBranch(h, branch.id, ...rest), {
+        completionWins: true,
+      });
+      return branch;
+    });
+  }
+
+  /**
+   * Neon: rewinds the branch `nameOrId` in place to `options.atTimestamp`
+   * once `options.confirm` names it; the data it held stays as a branch
+   * (`preserveUnderName`, default "<name> (old <timestamp>)"). The local
+   * provider refuses (InvalidArgumentError): take a snapshot instead.
+   */
+  async restoreBranch(nameOrId, options) {
+    const name = toNameOrId(nameOrId);
+    const { call, extra } = readProviderOptions(options, {}, 'restoreBranch', [
+      'atTimestamp',
+      'preserveUnderName',
+      'confirm',
+    ]);
+    if (extra.atTimestamp === undefined) {
+      throw invalidOption('restoreBranch needs options.atTimestamp, the time to restore to');
+    }
+    const at = toTime(extra.atTimestamp, 'options.atTimestamp');
+    const preserve = extra.preserveUnderName;
+    if (preserve !== undefined && (typeof preserve !== 'string' || preserve.includes('\0'))) {
+      throw invalidOption('options.preserveUnderName must be a string without NUL characters');
+    }
+    return this.#enqueue(call, describeProviderCallError, async (run) => {
+      const branches = parseProviderList(await run(addon.providerListBranches), 'branches');
+      const branch = findBranch(branches, name);
+      if (!branch) throw notFound(`no branch named ${JSON.stringify(name)}`);
+      const action = `rewind branch ${label(branch)} to ${at}`;
+      requireConfirmation(extra.confirm, branch, 'branch', action);
+      return parseReport(
+        await run(
+          (h, ...rest) => addon.providerRestoreBranch(h, branch.id, at, preserve ?? null, ...rest),
+          { completionWins: true },
+        ),
+      );
+    });
+  }
+
+  /** The branch's connection URL (it holds a password); `pooled` through the pooler. */
+  async connectionUrl(nameOrId, options) {
+    const name = toNameOrId(nameOrId);
+    const { call, extra } = readProviderOptions(options, {}, 'connectionUrl', ['pooled']);
+    if (extra.pooled !== undefined && typeof extra.pooled !== 'boolean') {
+      throw invalidOption('options.pooled must be true or false');
+    }
+    return this.#enqueue(call, describeProviderCallError, (run) =>
+      run((h, ...rest) => addon.providerConnectionUrl(h, name, extra.pooled === true, ...rest)),
+    );
+  }
+
+  /** Every snapshot (local: the copies of the database). */
+  async listSnapshots(options) {
+    const { call } = readProviderOptions(options, {}, 'listSnapshots');
+    return this.#enqueue(call, describeProviderCallError, async (run) =>
+      parseProviderList(await run(addon.providerListSnapshots), 'snapshots'),
+    );
+  }
+
+  /** Creates a snapshot and waits until it is ready. */
+  async createSnapshot(options) {
+    const { json, call } = readProviderOptions(
+      options,
+      CREATE_SNAPSHOT_OPTIONS,
+      'createSnapshot',
+    );
+    return this.#enqueue(call, describeCreateSnapshotError, async (run) =>
+      parseReport(
+        await run((h, ...rest) => addon.providerCreateSnapshot(h, json, ...rest), {
+          completionWins: true,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Deletes the snapshot `nameOrId` (by id, or the newest of that name) once
+   * `options.confirm` names it. Resolves with the snapshot deleted.
+   */
+  async deleteSnapshot(nameOrId, options) {
+    const name = toNameOrId(nameOrId);
+    const { call, extra } = readProviderOptions(options, {}, 'deleteSnapshot', ['confirm']);
+    return this.#enqueue(call, describeProviderCallError, async (run) => {
+      const snapshots = parseProviderList(await run(addon.providerListSnapshots), 'snapshots');
+      const snapshot = findSnapshot(snapshots, name);
+      if (!snapshot) throw notFound(`no snapshot named ${JSON.stringify(name)}`);
+      requireConfirmation(
+        extra.confirm,
+        snapshot,
+        'snapshot',
+        `delete snapshot ${label(snapshot)}`,
+      );
+      // By id: names need not be unique, and the confirmation named this one.
+      await run((h, ...rest) => addon.providerDeleteSnapshot(h, snapshot.id, ...rest), {
+        completionWins: true,
+      });
+      return snapshot;
+    });
+  }
+
+  /**
+   * Puts the snapshot `nameOrId` back into `options.targetBranch` (default:
+   * the snapshot's source branch) once `options.confirm` names that branch,
+   * whose data it replaces. The replaced data stays as a branch
+   * (`result.replaced_by`).
+   */
+  async restoreSnapshot(nameOrId, options) {
+    const name = toNameOrId(nameOrId);
+    const { json, call, extra } = readProviderOptions(
+      options,
+      RESTORE_SNAPSHOT_OPTIONS,
+      'restoreSnapshot',
+      ['confirm'],
+    );
+    const document = json === null ? {} : JSON.parse(json);
+    return this.#enqueue(call, describeRestoreSnapshotError, async (run) => {
+      const snapshots = parseProviderList(await run(addon.providerListSnapshots), 'snapshots');
+      const snapshot = findSnapshot(snapshots, name);
+      const branches = parseProviderList(await run(addon.providerListBranches), 'branches');
+      if (!snapshot) {
+        // An interrupted quota rotation leaves the backup on a bridge branch.
+        let bridge;
+        for (const b of branches) {
+          const newer = !bridge || b.created_at > bridge.created_at;
+          if (b.name.startsWith(`${name}-bridge-`) && newer) bridge = b;
+        }
+        if (bridge) {
+          throw makeError(
+            Status.DBSAFE_ESTATE,
+            `dbsafe: the backup ${name} is held by branch ${bridge.name} (${bridge.id}): a ` +
+              'rotation was interrupted while the snapshot quota was full; connect to it with ' +
+              `connectionUrl(${JSON.stringify(bridge.name)}), or call rotateSnapshot({ name: ` +
+              `${JSON.stringify(name)} }) to finish the rotation first`,
+            { detail: { backup: { kind: 'branch', name: bridge.name, id: bridge.id } } },
+          );
+        }
+        throw notFound(`no snapshot named ${JSON.stringify(name)}`);
+      }
+      const targetRef = document.target_branch ?? snapshot.source_branch_id;
+      let target = targetRef ? findBranch(branches, targetRef) : undefined;
+      // A targetBranch that names nothing is a mistake, never a reason to
+      // restore somewhere else.
+      if (!target && document.target_branch !== undefined) {
+        throw notFound(`no branch named ${JSON.stringify(document.target_branch)}`);
+      }
+      // The snapshot's source branch may be gone: the provider restores into
+      // the default branch then, and the confirmation names it.
+      target ??= branches.find((b) => b.default);
+      if (!target) throw notFound('the provider has no default branch to restore into');
+      requireConfirmation(
+        extra.confirm,
+        target,
+        'branch',
+        `replace the data of branch ${label(target)} with snapshot ${label(snapshot)}`,
+      );
+      const restore = JSON.stringify({ ...document, target_branch: target.id });
+      return parseReport(
+        await run(
+          (h, ...rest) => addon.providerRestoreSnapshot(h, snapshot.id, restore, ...rest),
+          { completionWins: true },
+        ),
+      );
+    });
+  }
+
+  /**
+   * The single rotating backup (seed 000): a new snapshot `options.name`
+   * (default 'pre-deploy-backup') is ready before the old one is deleted.
+   * Resolves with the rotate report.
+   */
+  async rotateSnapshot(options) {
+    const { json, call } = readProviderOptions(options, ROTATE_OPTIONS, 'rotateSnapshot');
+    return this.#enqueue(call, describeRotateError, async (run) =>
+      parseReport(
+        await run((h, ...rest) => addon.snapshotRotate(h, json, ...rest), {
+          completionWins: true,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Applies a retention policy to the snapshots whose name starts with
+   * `options.namePrefix`. Resolves with the prune report (`dryRun`: what it
+   * would delete).
+   */
+  async applySnapshotRetention(options) {
+    const { json, call } = readProviderOptions(
+      options,
+      SNAPSHOT_RETENTION_OPTIONS,
+      'applySnapshotRetention',
+    );
+    return this.#enqueue(call, describeRetentionError, async (run) =>
+      parseReport(
+        await run((h, ...rest) => addon.snapshotRetention(h, json, ...rest), {
+          completionWins: true,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Deletes expired branches, the "(old …)" branches restores leave behind,
+   * and applies the retention policy to branches whose name starts with
+   * `options.namePrefix`. Never the default or a protected branch. Resolves
+   * with the prune report.
+   */
+  async pruneBranches(options) {
+    const { json, call } = readProviderOptions(options, BRANCH_PRUNE_OPTIONS, 'pruneBranches');
+    return this.#enqueue(call, describePruneError, async (run) =>
+      parseReport(
+        await run((h, ...rest) => addon.branchPrune(h, json, ...rest), { completionWins: true }),
+      ),
+    );
+  }
+}
+
+if (typeof Symbol.asyncDispose === 'symbol') {
+  Provider.prototype[Symbol.asyncDispose] = function asyncDispose() {
+    return this.close();
+  };
+}
+
+const describeProviderCallError = providerDescriber({});
+const describeCreateBranchError = providerDescriber(CREATE_BRANCH_OPTIONS);
+const describeCreateSnapshotError = providerDescriber(CREATE_SNAPSHOT_OPTIONS);
+const describeRestoreSnapshotError = providerDescriber(RESTORE_SNAPSHOT_OPTIONS);
+const describeRotateError = providerDescriber(ROTATE_OPTIONS);
+const describeRetentionError = providerDescriber(SNAPSHOT_RETENTION_OPTIONS);
+const describePruneError = providerDescriber(BRANCH_PRUNE_OPTIONS);
+
+function notFound(message) {
+  return makeError(Status.DBSAFE_ENOTFOUND, `dbsafe: ${message}`);
+}
+
+/**
+ * Opens a snapshot and branch provider: `kind: 'neon'` (the default; the
+ * Neon API v2, the key from `apiKey` or NEON_API_KEY) or `'local'` (the
+ * PostgreSQL server of `databaseUrl` or DATABASE_URL). Opening checks the
+ * settings and makes no request. Rejects with an InvalidArgumentError naming
+ * a missing or bad setting; the API key never appears in a message.
+ */
+async function openProvider(options) {
+  const json = providerOpenDocument(options);
+  let handle;
+  try {
+    handle = addon.providerOpen(json);
+  } catch (error) {
+    throw fromNative(error, describeProviderOpenError);
+  }
+  return new Provider(PROVIDER_KEY, handle, options?.kind ?? 'neon');
+}
+
 /**
  * Whether `script` matches a checksum stored in Prisma's _prisma_migrations
  * table, compared the way Prisma compares them (CRLF/LF variants too).
@@ -1134,6 +1760,8 @@ module.exports = {
   schemaDiff,
   drift,
   verify,
+  openProvider,
+  Provider,
   checksumMatches,
   cliMain,
 };

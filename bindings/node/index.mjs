@@ -44,6 +44,8 @@ export const {
   schemaDiff,
   drift,
   verify,
+  openProvider,
+  Provider,
   checksumMatches,
   cliMain,
 } = dbsafe;

@@ -23,23 +23,6 @@ const NOT_BOUND = new Map([
   ['dbsafe_error_column', 'read through dbsafe_error_json'],
   ['dbsafe_error_http_status', 'read through dbsafe_error_json'],
   ['dbsafe_error_detail_json', 'read through dbsafe_error_json'],
-  // Providers (issue 7): the Node binding does not wrap them yet; the CLI
-  // (`dbsafe snapshot ...`, `dbsafe branch ...`) reaches them from Node meanwhile.
-  ['dbsafe_provider_open', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_provider_free', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_provider_requests_made', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_provider_list_branches', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_provider_create_branch', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_provider_delete_branch', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_provider_restore_branch', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_provider_connection_url', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_provider_list_snapshots', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_provider_create_snapshot', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_provider_delete_snapshot', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_provider_restore_snapshot', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_snapshot_rotate', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_snapshot_retention', 'provider binding not written yet (issue 7)'],
-  ['dbsafe_branch_prune', 'provider binding not written yet (issue 7)'],
 ]);
 
 describe('package', () => {

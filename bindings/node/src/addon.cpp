@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,8 @@ namespace {
 // Tags the External that wraps a dbsafe_cancel*, so a foreign External can
 // never be taken for one (napi_type_tag_object, N-API 8).
 constexpr napi_type_tag kCancelTypeTag = {0x6462736166656331ULL, 0x9c2e51d7a04b83f6ULL};
+// Tags the External that wraps an open provider (a ProviderSlot).
+constexpr napi_type_tag kProviderTypeTag = {0x6462736166657072ULL, 0x4f1a93c6e2b7d058ULL};
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
 
@@ -576,19 +579,44 @@ void SettlePending(Napi::Env env, PendingCall *pending) {
   Settle(env, pending->deferred, pending->ok, pending->result, pending->error);
 }
 
+// One event a call sends to the JS thread: a progress event (level 0) or a
+// log line (level: a dbsafe_log_level).
+struct CallEvent {
+  int level = 0;
+  std::string text;       // progress: the event's JSON; log: the message
+  std::string component;  // log only
+};
+
 // Runs on the JS thread for each queued event. Plain napi calls, so nothing
 // throws while a worker thread or the process is being torn down (JS cannot
 // run then and every call fails); an exception the callback throws stays
 // pending and Node reports it as uncaught (index.js's wrapper never throws).
+// A progress event is callback(eventJson); a log line is
+// callback(undefined, level, component, message).
 void DeliverProgress(Napi::Env env, Napi::Function callback, PendingCall * /*pending*/,
-                     std::string *event_json) {
-  std::unique_ptr<std::string> event(event_json);
+                     CallEvent *call_event) {
+  std::unique_ptr<CallEvent> event(call_event);
   if (env == nullptr || callback.IsEmpty()) return;  // draining at env teardown
-  napi_value argument = nullptr;
-  if (napi_create_string_utf8(env, event->data(), event->size(), &argument) != napi_ok) return;
   napi_value receiver = nullptr;
   if (napi_get_undefined(env, &receiver) != napi_ok) return;
-  napi_call_function(env, receiver, callback, 1, &argument, nullptr);
+  if (event->level == 0) {
+    napi_value argument = nullptr;
+    if (napi_create_string_utf8(env, event->text.data(), event->text.size(), &argument) !=
+        napi_ok) {
+      return;
+    }
+    napi_call_function(env, receiver, callback, 1, &argument, nullptr);
+    return;
+  }
+  napi_value arguments[4] = {receiver, nullptr, nullptr, nullptr};
+  if (napi_create_int32(env, event->level, &arguments[1]) != napi_ok ||
+      napi_create_string_utf8(env, event->component.data(), event->component.size(),
+                              &arguments[2]) != napi_ok ||
+      napi_create_string_utf8(env, event->text.data(), event->text.size(), &arguments[3]) !=
+          napi_ok) {
+    return;
+  }
+  napi_call_function(env, receiver, callback, 4, arguments, nullptr);
 }
 
 void FinalizeProgress(Napi::Env env, void * /*data*/, PendingCall *pending) {
@@ -596,7 +624,7 @@ void FinalizeProgress(Napi::Env env, void * /*data*/, PendingCall *pending) {
   SettlePending(env, owned.get());
 }
 
-using ProgressTsfn = Napi::TypedThreadSafeFunction<PendingCall, std::string, DeliverProgress>;
+using ProgressTsfn = Napi::TypedThreadSafeFunction<PendingCall, CallEvent, DeliverProgress>;
 
 // One blocking C call on the libuv pool that resolves with the text the call
 // wrote, with an optional cancel token and progress callback. Subclasses say
@@ -616,13 +644,15 @@ class CallWorker : public Napi::AsyncWorker {
   }
 
   // Settles through `pending` after the last progress event instead of
-  // through `deferred_`.
-  void ForwardProgress(Napi::Env env, Napi::Function callback) {
+  // through `deferred_`. With `forward_log`, the call's log lines go to the
+  // same callback (see DeliverProgress).
+  void ForwardProgress(Napi::Env env, Napi::Function callback, bool forward_log = false) {
     auto pending = std::make_unique<PendingCall>(deferred_);
     tsfn_ = ProgressTsfn::New(env, callback, "dbsafe.progress", 0, 1, pending.get(),
                               FinalizeProgress, static_cast<void *>(nullptr));
     pending_ = pending.release();  // owned by the TSFN's finalizer from now on
     has_progress_ = true;
+    forward_log_ = forward_log;
     tsfn_.Unref(env);
   }
 
@@ -632,6 +662,10 @@ class CallWorker : public Napi::AsyncWorker {
   // Runs the C call on the pool thread; fills `out` or `error`.
   virtual bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload,
                    std::string *out, ErrorInfo *error) = 0;
+
+  // The log callback for the C call (its payload is Run's), or NULL when the
+  // caller asked for no log lines.
+  dbsafe_log_fn LogCallback() const { return forward_log_ ? &CallWorker::OnLog : nullptr; }
 
   void Execute() override {
     const bool ok =
@@ -672,19 +706,33 @@ class CallWorker : public Napi::AsyncWorker {
  private:
   // Called on the thread running the call. Never blocks on JS.
   static int OnProgress(void *payload, const char *event_json) {
-    auto *self = static_cast<CallWorker *>(payload);
-    if (self->progress_closed_.load()) return 0;
-    auto event = std::make_unique<std::string>(event_json != nullptr ? event_json : "{}");
-    const napi_status status = self->tsfn_.NonBlockingCall(event.get());
+    auto event = std::make_unique<CallEvent>();
+    event->text = event_json != nullptr ? event_json : "{}";
+    static_cast<CallWorker *>(payload)->Send(std::move(event));
+    return 0;
+  }
+
+  // Called on the thread running the call. Never blocks on JS.
+  static void OnLog(void *payload, int level, const char *component, const char *message) {
+    auto event = std::make_unique<CallEvent>();
+    event->level = level > 0 ? level : DBSAFE_LOG_DEBUG;
+    event->component = component != nullptr ? component : "";
+    event->text = message != nullptr ? message : "";
+    static_cast<CallWorker *>(payload)->Send(std::move(event));
+  }
+
+  // Queues `event` for the JS thread. Never blocks.
+  void Send(std::unique_ptr<CallEvent> event) {
+    if (progress_closed_.load()) return;
+    const napi_status status = tsfn_.NonBlockingCall(event.get());
     if (status == napi_ok) {
       event.release();  // DeliverProgress frees it
     } else if (status == napi_closing) {
       // The environment is going away. The TSFN counts this thread as
       // released and may be freed: never touch it again, not even to
       // Release() it; its finalizer owns (and frees) the PendingCall.
-      self->progress_closed_.store(true);
+      progress_closed_.store(true);
     }
-    return 0;
   }
 
   void ReleaseProgress() {
@@ -699,6 +747,7 @@ class CallWorker : public Napi::AsyncWorker {
   ProgressTsfn tsfn_;
   PendingCall *pending_ = nullptr;  // set while progress is forwarded
   bool has_progress_ = false;       // read by Execute; fixed before Queue()
+  bool forward_log_ = false;        // read by Execute; fixed before Queue()
   std::atomic<bool> progress_closed_{false};
   std::string result_;
   ErrorInfo error_;
@@ -746,12 +795,176 @@ using StatsWorker = RequestWorker<StatsRequest, RunStats>;
 using MigrateWorker = RequestWorker<MigrateRequest, RunMigrate>;
 using SchemaWorker = RequestWorker<SchemaRequest, RunSchema>;
 
-// The cancel token and progress callback of an asynchronous call, checked on
-// the JS thread before any work is queued.
+// An open provider (c/provider.h). It is freed when its last holder lets go:
+// providerClose() or the GC drops the JS object's reference, and a call still
+// running holds its own, so the handle never goes away under a call.
+class ProviderHandle {
+ public:
+  explicit ProviderHandle(dbsafe_provider *raw) : raw_(raw) {}
+  ProviderHandle(const ProviderHandle &) = delete;
+  ProviderHandle &operator=(const ProviderHandle &) = delete;
+  ~ProviderHandle() { dbsafe_provider_free(raw_); }
+
+  dbsafe_provider *raw() const { return raw_; }
+
+  // c/provider.h: one thread at a time per handle. index.js queues the calls
+  // of one Provider; this lock makes it so whatever the caller does.
+  std::mutex mutex;
+  // dbsafe_provider_requests_made as of the last call that ended: read on
+  // the JS thread while a call may be counting.
+  std::atomic<uint64_t> requests{0};
+
+ private:
+  dbsafe_provider *raw_;
+};
+
+// What the External of an open provider holds; `handle` is empty once closed.
+struct ProviderSlot {
+  std::shared_ptr<ProviderHandle> handle;
+};
+
+ProviderSlot *ProviderArgument(Napi::Env env, const Napi::Value &value) {
+  if (value.IsExternal() &&
+      value.As<Napi::External<ProviderSlot>>().CheckTypeTag(&kProviderTypeTag)) {
+    return value.As<Napi::External<ProviderSlot>>().Data();
+  }
+  ThrowType(env, "expected a provider made by providerOpen()");
+}
+
+// The open provider behind `value`; a DBSAFE_EINVALID error once it is closed.
+std::shared_ptr<ProviderHandle> OpenProviderArgument(Napi::Env env, const Napi::Value &value) {
+  ProviderSlot *slot = ProviderArgument(env, value);
+  if (!slot->handle) {
+    ErrorInfo closed;
+    closed.code = DBSAFE_EINVALID;
+    closed.message = "dbsafe: the provider is closed; open another one with openProvider()";
+    throw Napi::Error(env, MakeError(env, closed));
+  }
+  return slot->handle;
+}
+
+// Which call of include/dbsafe/c/provider.h a request makes.
+enum class ProviderCommand {
+  ListBranches,
+  CreateBranch,
+  DeleteBranch,
+  RestoreBranch,
+  ConnectionUrl,
+  ListSnapshots,
+  CreateSnapshot,
+  DeleteSnapshot,
+  RestoreSnapshot,
+  Rotate,
+  Retention,
+  Prune,
+};
+
+// What one provider call runs on, read on the JS thread. Connection URLs and
+// the options may hold secrets: never put in a message here.
+struct ProviderRequest {
+  ProviderCommand command = ProviderCommand::ListBranches;
+  std::shared_ptr<ProviderHandle> handle;
+  std::string name_or_id;                          // delete, restore, connection URL
+  std::string at_timestamp;                        // restore branch
+  std::optional<std::string> preserve_under_name;  // restore branch
+  bool pooled = false;                             // connection URL
+  std::optional<std::string> options_json;         // nullopt: the library's defaults
+  uint32_t timeout_ms = 0;
+};
+
+// Runs the provider call with the given token and callbacks, holding the
+// handle's lock; fills `out` (empty for a delete) or `error`.
+bool RunProvider(const ProviderRequest &request, dbsafe_cancel *cancel, dbsafe_progress_fn progress,
+                 dbsafe_log_fn log, void *payload, std::string *out, ErrorInfo *error) {
+  dbsafe_call_options call = DBSAFE_CALL_OPTIONS_INIT;
+  call.cancel = cancel;
+  call.timeout_ms = request.timeout_ms;
+  call.log = log;
+  call.progress = progress;
+  call.payload = payload;
+
+  ProviderHandle &handle = *request.handle;
+  std::lock_guard<std::mutex> lock(handle.mutex);
+  dbsafe_provider *provider = handle.raw();
+  const char *name = request.name_or_id.c_str();
+  const char *options = request.options_json ? request.options_json->c_str() : nullptr;
+  OwnedBuf result;
+  dbsafe_error *err = nullptr;
+  int status = DBSAFE_ERROR;
+  switch (request.command) {
+    case ProviderCommand::ListBranches:
+      status = dbsafe_provider_list_branches(result.get(), provider, &call, &err);
+      break;
+    case ProviderCommand::CreateBranch:
+      status = dbsafe_provider_create_branch(result.get(), provider, options, &call, &err);
+      break;
+    case ProviderCommand::DeleteBranch:
+      status = dbsafe_provider_delete_branch(provider, name, &call, &err);
+      break;
+    case ProviderCommand::RestoreBranch:
+      status = dbsafe_provider_restore_branch(
+          result.get(), provider, name, request.at_timestamp.c_str(),
+          request.preserve_under_name ? request.preserve_under_name->c_str() : nullptr, &call,
+          &err);
+      break;
+    case ProviderCommand::ConnectionUrl:
+      status =
+          dbsafe_provider_connection_url(result.get(), provider, name, request.pooled, &call, &err);
+      break;
+    case ProviderCommand::ListSnapshots:
+      status = dbsafe_provider_list_snapshots(result.get(), provider, &call, &err);
+      break;
+    case ProviderCommand::CreateSnapshot:
+      status = dbsafe_provider_create_snapshot(result.get(), provider, options, &call, &err);
+      break;
+    case ProviderCommand::DeleteSnapshot:
+      status = dbsafe_provider_delete_snapshot(provider, name, &call, &err);
+      break;
+    case ProviderCommand::RestoreSnapshot:
+      status = dbsafe_provider_restore_snapshot(result.get(), provider, name, options, &call, &err);
+      break;
+    case ProviderCommand::Rotate:
+      status = dbsafe_snapshot_rotate(result.get(), provider, options, &call, &err);
+      break;
+    case ProviderCommand::Retention:
+      status = dbsafe_snapshot_retention(result.get(), provider, options, &call, &err);
+      break;
+    case ProviderCommand::Prune:
+      status = dbsafe_branch_prune(result.get(), provider, options, &call, &err);
+      break;
+  }
+  handle.requests.store(dbsafe_provider_requests_made(provider));
+  if (status != DBSAFE_OK) {
+    *error = TakeError(status, err);
+    return false;
+  }
+  dbsafe_error_free(err);  // NULL on success; freed anyway in case
+  *out = result.str();
+  return true;
+}
+
+class ProviderWorker final : public CallWorker {
+ public:
+  ProviderWorker(Napi::Env env, ProviderRequest request)
+      : CallWorker(env, "dbsafe.provider", "provider call"), request_(std::move(request)) {}
+
+ protected:
+  bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload, std::string *out,
+           ErrorInfo *error) override {
+    return RunProvider(request_, cancel, progress, LogCallback(), payload, out, error);
+  }
+
+ private:
+  ProviderRequest request_;
+};
+
+// The cancel token, progress callback and log choice of an asynchronous call,
+// checked on the JS thread before any work is queued.
 struct AsyncArguments {
   Napi::Value cancel_value;
   dbsafe_cancel *cancel = nullptr;
   Napi::Value progress;
+  bool log = false;  // the call's log lines go to `progress` too (provider calls)
 };
 
 AsyncArguments ReadAsyncArguments(Napi::Env env, const Napi::Value &cancel_value,
@@ -773,7 +986,7 @@ Napi::Value QueueCall(Napi::Env env, CallWorker *worker, const AsyncArguments &a
   try {
     if (args.cancel != nullptr) worker->HoldCancel(args.cancel_value, args.cancel);
     if (!IsMissing(args.progress)) {
-      worker->ForwardProgress(env, args.progress.As<Napi::Function>());
+      worker->ForwardProgress(env, args.progress.As<Napi::Function>(), args.log);
     }
   } catch (...) {
     delete worker;
@@ -1000,6 +1213,175 @@ Napi::Value MigrateBaselineFromDatabase(const Napi::CallbackInfo &info) {
   return QueueSchemaCall(info, SchemaCommand::BaselineFromDatabase);
 }
 
+// The provider calls. Opening does no network I/O (and a local provider
+// connects only when called), so providerOpen is synchronous; every other
+// call runs on the pool, with a cancel token, and may forward its log lines.
+
+// providerOpen(optionsJson|null) -> External (type-tagged), freed by
+// providerClose() or the GC. The options may hold the Neon API key: the
+// library never puts it in a message.
+Napi::Value ProviderOpen(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  const std::optional<std::string> options_json = OptionalString(env, info[0], "optionsJson");
+  dbsafe_provider *raw = nullptr;
+  dbsafe_error *err = nullptr;
+  const int status =
+      dbsafe_provider_open(&raw, options_json ? options_json->c_str() : nullptr, &err);
+  if (status != DBSAFE_OK) {
+    const ErrorInfo error = TakeError(status, err);
+    throw Napi::Error(env, MakeError(env, error));
+  }
+  dbsafe_error_free(err);
+  auto slot = std::make_unique<ProviderSlot>();
+  slot->handle = std::make_shared<ProviderHandle>(raw);
+  auto external = Napi::External<ProviderSlot>::New(
+      env, slot.get(), [](Napi::Env, ProviderSlot *owned) { delete owned; });
+  slot.release();  // the finalizer owns it now
+  external.TypeTag(&kProviderTypeTag);
+  return external;
+}
+
+// providerClose(provider): frees the handle once no call uses it. Any number
+// of times.
+Napi::Value ProviderClose(const Napi::CallbackInfo &info) {
+  ProviderArgument(info.Env(), info[0])->handle.reset();
+  return info.Env().Undefined();
+}
+
+// providerIsOpen(provider) -> boolean
+Napi::Value ProviderIsOpen(const Napi::CallbackInfo &info) {
+  return Napi::Boolean::New(info.Env(),
+                            static_cast<bool>(ProviderArgument(info.Env(), info[0])->handle));
+}
+
+// providerRequestsMade(provider) -> number: HTTP requests made by the calls
+// that ended (neon; 0 for local).
+Napi::Value ProviderRequestsMade(const Napi::CallbackInfo &info) {
+  const std::shared_ptr<ProviderHandle> handle = OpenProviderArgument(info.Env(), info[0]);
+  return Napi::Number::New(info.Env(), static_cast<double>(handle->requests.load()));
+}
+
+// Reads (provider, [nameOrId, [atTimestamp, preserveUnderName | pooled]],
+// [optionsJson,] cancel, onEvent, withLog, timeoutMs) for `command`, and
+// queues the call. onEvent(eventJson) gets progress events and, when withLog
+// is true, onEvent(undefined, level, component, message) the log lines.
+Napi::Value QueueProviderCall(const Napi::CallbackInfo &info, ProviderCommand command) {
+  Napi::Env env = info.Env();
+  ProviderRequest request;
+  request.command = command;
+  request.handle = OpenProviderArgument(env, info[0]);
+  size_t next = 1;
+  switch (command) {
+    case ProviderCommand::DeleteBranch:
+    case ProviderCommand::DeleteSnapshot:
+      request.name_or_id = TextArgument(info, next++, "nameOrId");
+      break;
+    case ProviderCommand::RestoreBranch:
+      request.name_or_id = TextArgument(info, next++, "nameOrId");
+      request.at_timestamp = TextArgument(info, next++, "atTimestamp");
+      request.preserve_under_name = OptionalString(env, info[next++], "preserveUnderName");
+      break;
+    case ProviderCommand::ConnectionUrl:
+      request.name_or_id = TextArgument(info, next++, "nameOrId");
+      if (!info[next].IsBoolean()) ThrowType(env, "pooled must be a boolean");
+      request.pooled = info[next++].As<Napi::Boolean>().Value();
+      break;
+    case ProviderCommand::RestoreSnapshot:
+      request.name_or_id = TextArgument(info, next++, "nameOrId");
+      request.options_json = OptionalString(env, info[next++], "optionsJson");
+      break;
+    case ProviderCommand::CreateBranch:
+    case ProviderCommand::CreateSnapshot:
+    case ProviderCommand::Rotate:
+    case ProviderCommand::Retention:
+    case ProviderCommand::Prune:
+      request.options_json = OptionalString(env, info[next++], "optionsJson");
+      break;
+    case ProviderCommand::ListBranches:
+    case ProviderCommand::ListSnapshots:
+      break;
+  }
+  AsyncArguments args = ReadAsyncArguments(env, info[next], info[next + 1]);
+  if (!IsMissing(info[next + 2]) && !info[next + 2].IsBoolean()) {
+    ThrowType(env, "withLog must be a boolean");
+  }
+  args.log = info[next + 2].IsBoolean() && info[next + 2].As<Napi::Boolean>().Value();
+  request.timeout_ms = TimeoutArgument(env, info[next + 3]);
+  return QueueCall(env, new ProviderWorker(env, std::move(request)), args);
+}
+
+// providerListBranches(provider, cancel|null, onEvent|null, withLog, timeoutMs?)
+//   -> Promise<string>
+Napi::Value ProviderListBranches(const Napi::CallbackInfo &info) {
+  return QueueProviderCall(info, ProviderCommand::ListBranches);
+}
+
+// providerCreateBranch(provider, optionsJson|null, cancel|null, onEvent|null, withLog,
+//                      timeoutMs?) -> Promise<string>
+Napi::Value ProviderCreateBranch(const Napi::CallbackInfo &info) {
+  return QueueProviderCall(info, ProviderCommand::CreateBranch);
+}
+
+// providerDeleteBranch(provider, nameOrId, cancel|null, onEvent|null, withLog, timeoutMs?)
+//   -> Promise<string> ("")
+Napi::Value ProviderDeleteBranch(const Napi::CallbackInfo &info) {
+  return QueueProviderCall(info, ProviderCommand::DeleteBranch);
+}
+
+// providerRestoreBranch(provider, nameOrId, atTimestamp, preserveUnderName|null,
+//                       cancel|null, onEvent|null, withLog, timeoutMs?) -> Promise<string>
+Napi::Value ProviderRestoreBranch(const Napi::CallbackInfo &info) {
+  return QueueProviderCall(info, ProviderCommand::RestoreBranch);
+}
+
+// providerConnectionUrl(provider, nameOrId, pooled, cancel|null, onEvent|null, withLog,
+//                       timeoutMs?) -> Promise<string>
+Napi::Value ProviderConnectionUrl(const Napi::CallbackInfo &info) {
+  return QueueProviderCall(info, ProviderCommand::ConnectionUrl);
+}
+
+// providerListSnapshots(provider, cancel|null, onEvent|null, withLog, timeoutMs?)
+//   -> Promise<string>
+Napi::Value ProviderListSnapshots(const Napi::CallbackInfo &info) {
+  return QueueProviderCall(info, ProviderCommand::ListSnapshots);
+}
+
+// providerCreateSnapshot(provider, optionsJson|null, cancel|null, onEvent|null, withLog,
+//                        timeoutMs?) -> Promise<string>
+Napi::Value ProviderCreateSnapshot(const Napi::CallbackInfo &info) {
+  return QueueProviderCall(info, ProviderCommand::CreateSnapshot);
+}
+
+// providerDeleteSnapshot(provider, nameOrId, cancel|null, onEvent|null, withLog, timeoutMs?)
+//   -> Promise<string> ("")
+Napi::Value ProviderDeleteSnapshot(const Napi::CallbackInfo &info) {
+  return QueueProviderCall(info, ProviderCommand::DeleteSnapshot);
+}
+
+// providerRestoreSnapshot(provider, nameOrId, optionsJson|null, cancel|null, onEvent|null,
+//                         withLog, timeoutMs?) -> Promise<string>
+Napi::Value ProviderRestoreSnapshot(const Napi::CallbackInfo &info) {
+  return QueueProviderCall(info, ProviderCommand::RestoreSnapshot);
+}
+
+// snapshotRotate(provider, optionsJson|null, cancel|null, onEvent|null, withLog, timeoutMs?)
+//   -> Promise<string>
+Napi::Value SnapshotRotate(const Napi::CallbackInfo &info) {
+  return QueueProviderCall(info, ProviderCommand::Rotate);
+}
+
+// snapshotRetention(provider, optionsJson|null, cancel|null, onEvent|null, withLog,
+//                   timeoutMs?) -> Promise<string>
+Napi::Value SnapshotRetention(const Napi::CallbackInfo &info) {
+  return QueueProviderCall(info, ProviderCommand::Retention);
+}
+
+// branchPrune(provider, optionsJson|null, cancel|null, onEvent|null, withLog, timeoutMs?)
+//   -> Promise<string>
+Napi::Value BranchPrune(const Napi::CallbackInfo &info) {
+  return QueueProviderCall(info, ProviderCommand::Prune);
+}
+
 // checkSql(sql: string|Buffer|Uint8Array, name|null, optionsJson|null) -> string
 Napi::Value CheckSql(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -1143,6 +1525,33 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("schemaDiff", Napi::Function::New(env, SchemaDiff, "schemaDiff"));
   exports.Set("drift", Napi::Function::New(env, Drift, "drift"));
   exports.Set("verify", Napi::Function::New(env, Verify, "verify"));
+  exports.Set("providerOpen", Napi::Function::New(env, ProviderOpen, "providerOpen"));
+  exports.Set("providerClose", Napi::Function::New(env, ProviderClose, "providerClose"));
+  exports.Set("providerIsOpen", Napi::Function::New(env, ProviderIsOpen, "providerIsOpen"));
+  exports.Set("providerRequestsMade",
+              Napi::Function::New(env, ProviderRequestsMade, "providerRequestsMade"));
+  exports.Set("providerListBranches",
+              Napi::Function::New(env, ProviderListBranches, "providerListBranches"));
+  exports.Set("providerCreateBranch",
+              Napi::Function::New(env, ProviderCreateBranch, "providerCreateBranch"));
+  exports.Set("providerDeleteBranch",
+              Napi::Function::New(env, ProviderDeleteBranch, "providerDeleteBranch"));
+  exports.Set("providerRestoreBranch",
+              Napi::Function::New(env, ProviderRestoreBranch, "providerRestoreBranch"));
+  exports.Set("providerConnectionUrl",
+              Napi::Function::New(env, ProviderConnectionUrl, "providerConnectionUrl"));
+  exports.Set("providerListSnapshots",
+              Napi::Function::New(env, ProviderListSnapshots, "providerListSnapshots"));
+  exports.Set("providerCreateSnapshot",
+              Napi::Function::New(env, ProviderCreateSnapshot, "providerCreateSnapshot"));
+  exports.Set("providerDeleteSnapshot",
+              Napi::Function::New(env, ProviderDeleteSnapshot, "providerDeleteSnapshot"));
+  exports.Set("providerRestoreSnapshot",
+              Napi::Function::New(env, ProviderRestoreSnapshot, "providerRestoreSnapshot"));
+  exports.Set("snapshotRotate", Napi::Function::New(env, SnapshotRotate, "snapshotRotate"));
+  exports.Set("snapshotRetention",
+              Napi::Function::New(env, SnapshotRetention, "snapshotRetention"));
+  exports.Set("branchPrune", Napi::Function::New(env, BranchPrune, "branchPrune"));
   exports.Set("checksumMatches", Napi::Function::New(env, ChecksumMatches, "checksumMatches"));
   exports.Set("cliMain", Napi::Function::New(env, CliMain, "cliMain"));
   exports.Set("ABI_VERSION", Napi::Number::New(env, DBSAFE_ABI_VERSION));
