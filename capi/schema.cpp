@@ -70,6 +70,9 @@ dbsafe::DiffOptions parse_diff_options(const char *json) {
       o.shadow.mode = s == "safe" ? dbsafe::Runner::Safe : dbsafe::Runner::Prisma;
     } else if (k == "layout") {
       o.shadow.source.layout = dbsafe::capi::layout_option(value);
+    } else if (k == "cache_dir") {
+      if (value.get_string().get(s)) bad_option("cache_dir must be a string");
+      o.shadow.cache_dir = std::string(s);
     } else if (k == "renames") {
       for (const auto &spec : string_array(value, k)) {
         try {

@@ -25,6 +25,7 @@ struct ModelArgs {
   std::vector<std::string> schemas, exclude_schemas;
   bool include_history = false;
   std::string shadow_database_url;
+  std::string cache_dir;
   std::string server_url;
   std::string schema;
   std::string mode = "safe";
@@ -65,6 +66,9 @@ void add_model_flags(CLI::App *cmd, ModelArgs &a, bool server_flag) {
   cmd->add_option("--mode", a.mode, "how migrations are replayed: safe (default) or prisma")
       ->check(CLI::IsMember({"safe", "prisma"}));
   cmd->add_option("--layout", a.layout, "migration layout")->check(CLI::IsMember(kLayouts));
+  cmd->add_option("--cache-dir", a.cache_dir,
+                  "keep replayed schemas here and reuse them while the migrations are unchanged "
+                  "(default: DBSAFE_CACHE_DIR; none: always replay)");
   cmd->add_option("--rename", a.renames,
                   "an object that was renamed, so it is renamed rather than dropped and added: "
                   "'table s.Old=s.New' or 'column s.Table.old=new' (repeatable)")
@@ -84,6 +88,9 @@ DiffOptions to_diff_options(const ModelArgs &a) {
   o.shadow.schema = a.schema;
   o.shadow.mode = a.mode == "prisma" ? Runner::Prisma : Runner::Safe;
   o.shadow.source.layout = *layout_from_name(a.layout);
+  o.shadow.cache_dir = a.cache_dir;
+  if (o.shadow.cache_dir.empty())
+    if (const char *env = std::getenv("DBSAFE_CACHE_DIR")) o.shadow.cache_dir = env;
   for (const auto &spec : a.renames) o.renames.push_back(RenameHint::parse(spec));
   if (a.pg_version != 0) o.check.pg_version = a.pg_version;
   return o;

@@ -651,6 +651,12 @@ export interface SchemaOptions extends SchemaFilterOptions, SchemaCallOptions {
   /** Default 'auto'. */
   layout?: Layout | null;
   /**
+   * A directory where replayed schemas are kept and reused while the
+   * migrations are unchanged (keyed by their checksums, the mode, schema,
+   * filter, dbsafe version and the shadow server's major version).
+   */
+  cacheDir?: string | null;
+  /**
    * Objects that were renamed, so the diff renames instead of dropping and
    * adding: 'table public.Old=public.New', 'column public.Table.old=new'.
    */

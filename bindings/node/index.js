@@ -854,6 +854,7 @@ const SCHEMA_OPTIONS = Object.freeze({
   schema: 'schema',
   mode: 'mode',
   layout: 'layout',
+  cacheDir: 'cache_dir',
   renames: 'renames',
   pgVersion: 'pg_version',
 });

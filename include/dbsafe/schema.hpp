@@ -56,6 +56,11 @@ struct DBSAFE_CXX_API ShadowOptions {
   std::string schema;
   Runner mode = Runner::Safe;
   SourceOptions source;
+  // A directory where replayed schemas are kept, keyed by the migrations'
+  // checksums, the mode, schema and filter, the dbsafe version and the shadow
+  // server's major version: an unchanged migration set is not replayed
+  // again. Empty: always replay.
+  std::string cache_dir;
 };
 
 // A hint that an object was renamed, so the diff renames instead of

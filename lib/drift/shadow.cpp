@@ -11,9 +11,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <random>
 
 #include "dbsafe/migrate.hpp"
+#include "dbsafe/version.hpp"
 #include "pg/connection.hpp"
 #include "pg/tools.hpp"
 
@@ -273,6 +276,96 @@ class EmbeddedCluster final : public ShadowDatabase {
   bool started_ = false;
 };
 
+// --- the replay cache --------------------------------------------------------
+
+// A replayed model saved under a key made of everything the replay's result
+// depends on: the bytes of every migration (by checksum), the runner's mode,
+// the schema and filter, the dbsafe version, and the server it replays on
+// (its major version, or the embedded cluster's binaries). A changed file,
+// a new migration or another server major gives another key; a stale entry
+// is never read, only left behind.
+class ReplayCache {
+ public:
+  ReplayCache(const std::string &migrations_dir, const ShadowOptions &options,
+              const SchemaFilter &filter, const CallOptions &call, const CallContext &ctx)
+      : ctx_(ctx) {
+    auto set = MigrationSet::open(migrations_dir, options.source, call);
+    std::string identity;
+    if (!options.shadow_database_url.empty() || !options.server_url.empty()) {
+      const std::string &url =
+          !options.shadow_database_url.empty() ? options.shadow_database_url : options.server_url;
+      auto conn = pg::Connection::open(pg::parse_target(url).conninfo, ctx);
+      major_ = std::stoi(conn.exec("SHOW server_version_num").text(0, 0)) / 10000;
+      identity = "server major " + std::to_string(major_);
+    } else {
+      identity = "embedded " + find_bindir();
+    }
+    std::string key = "dbsafe replay cache 1\n";
+    key += std::string(version()) + "\n" + identity + "\n";
+    key += std::string(options.mode == Runner::Prisma ? "prisma" : "safe") + "\n";
+    key += "schema " + options.schema + "\n";
+    key += "layout " + std::string(layout_name(set.layout())) + "\n";
+    key += "include";
+    for (const auto &name : filter.include) key += " " + name;
+    key += "\nexclude";
+    for (const auto &name : filter.exclude) key += " " + name;
+    key += filter.include_history ? "\nhistory\n" : "\n";
+    auto add = [&](const Migration &m) {
+      key += m.name + " " + m.checksum + (m.transactional ? "" : " notx") + "\n";
+    };
+    for (const auto &m : set.migrations()) add(m);
+    key += "repeatables\n";
+    for (const auto &m : set.repeatables()) add(m);
+    path_ = fs::path(options.cache_dir) / ("replay-" + sha256_hex(key).substr(0, 40) + ".json");
+  }
+
+  std::optional<schema::Model> load() const {
+    std::error_code ec;
+    if (!fs::exists(path_, ec)) return std::nullopt;
+    std::ifstream in(path_, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    try {
+      auto model = schema::from_json(text, path_.string());
+      if (major_ && model.server_version_num / 10000 != major_) return std::nullopt;
+      ctx_.log(LogLevel::Info, "shadow", "the migrations' schema comes from " + path_.string());
+      return model;
+    } catch (const Error &e) {
+      ctx_.log(LogLevel::Warning, "shadow",
+               "ignoring an unreadable replay cache entry (replaying instead): " + e.message());
+      return std::nullopt;
+    }
+  }
+
+  // Written to a temporary file and renamed, so a reader never sees half of
+  // one. A cache that cannot be written costs the next run a replay; it is
+  // only logged.
+  void store(const schema::Model &model) const {
+    // A temporary database the role could not create became an embedded
+    // cluster of another major: such a model would never be read back.
+    if (major_ && model.server_version_num / 10000 != major_) return;
+    std::error_code ec;
+    fs::create_directories(path_.parent_path(), ec);
+    fs::path tmp = path_;
+    tmp += ".tmp" + random_suffix();
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << schema::to_json(model);
+      if (!out) ec = std::make_error_code(std::errc::io_error);
+    }
+    if (!ec) fs::rename(tmp, path_, ec);
+    if (ec) {
+      fs::remove(tmp, ec);
+      ctx_.log(LogLevel::Warning, "shadow",
+               "could not write the replay cache entry " + path_.string() + ": " + ec.message());
+    }
+  }
+
+ private:
+  const CallContext &ctx_;
+  fs::path path_;
+  int major_ = 0;  // the shadow server's major version; 0: the embedded cluster's
+};
+
 }  // namespace
 
 std::unique_ptr<ShadowDatabase> ShadowDatabase::open(const ShadowOptions &options,
@@ -287,6 +380,11 @@ std::unique_ptr<ShadowDatabase> ShadowDatabase::open(const ShadowOptions &option
 schema::Model replay_migrations(const std::string &migrations_dir, const ShadowOptions &options,
                                 const SchemaFilter &filter, const CallOptions &call) {
   CallContext ctx(call);
+  std::optional<ReplayCache> cache;
+  if (!options.cache_dir.empty()) {
+    cache.emplace(migrations_dir, options, filter, call, ctx);
+    if (auto model = cache->load()) return std::move(*model);
+  }
   auto shadow = ShadowDatabase::open(options, ctx);
   MigrateOptions m;
   m.database_url = shadow->conninfo();
@@ -310,7 +408,9 @@ schema::Model replay_migrations(const std::string &migrations_dir, const ShadowO
     out.with_file(e.file(), e.line(), e.column()).with_sqlstate(e.sqlstate());
     throw out;
   }
-  return schema::introspect(shadow->conninfo(), filter, ctx);
+  auto model = schema::introspect(shadow->conninfo(), filter, ctx);
+  if (cache) cache->store(model);
+  return model;
 }
 
 }  // namespace dbsafe::diff

@@ -152,6 +152,11 @@ if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
   contains "verify names the index" "$out" "User_email_key"
   printf '%s\n' "$sql" | psql -X -q -v ON_ERROR_STOP=1 "$url" -f - >/dev/null; check "the drift sql applies" 0 $?
   out=$("$cli" drift --migrations "$scratch" --database-url "$url" 2>&1); check "no drift after the repair" 0 $?
+  cache=$(mktemp -d /tmp/dbsafe-cli-cache.XXXXXX)
+  out=$("$cli" drift --migrations "$scratch" --database-url "$url" --cache-dir "$cache" 2>&1); check "drift --cache-dir fills the cache" 0 $?
+  out=$(DBSAFE_CACHE_DIR="$cache" "$cli" drift --migrations "$scratch" --database-url "$url" 2>&1); check "drift from DBSAFE_CACHE_DIR" 0 $?
+  contains "drift reads the cached replay" "$out" "the migrations' schema comes from $cache/replay-"
+  rm -rf "$cache"
   out=$("$cli" diff --from empty --to "migrations:$scratch" --server-url "$DBSAFE_TEST_DATABASE_URL" 2>/dev/null); check "diff empty to migrations" 1 $?
   contains "diff sql" "$out" "CREATE TABLE"
   out=$("$cli" diff --from empty --to "migrations:$scratch" --server-url "$DBSAFE_TEST_DATABASE_URL" --exit-zero --format json 2>/dev/null); check "diff --exit-zero" 0 $?

@@ -6,8 +6,10 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
@@ -466,6 +468,72 @@ TEST(Shadow, TemporaryDatabaseIsDroppedAfterwards) {
     EXPECT_NE(e.message().find("20240102000000_broken"), std::string::npos) << e.message();
   }
   EXPECT_EQ(count(), before);
+}
+
+// An unchanged migration set is read from the replay cache; a changed file
+// is a new key (the stale entry is never read); a corrupt entry is replayed
+// over.
+TEST(Shadow, ReplayCacheReusesAnUnchangedSetOnly) {
+  TestDatabase db;
+  TempDir dir, cache;
+  dir.write("migration_lock.toml", "provider = \"postgresql\"\n");
+  dir.write("20240101000000_init/migration.sql", kMigration1);
+  dbsafe::migrate_deploy(dir.str(), migrate_options(db.url()));
+
+  dbsafe::DiffOptions options;
+  options.shadow.cache_dir = cache.str();
+  std::vector<std::string> log;
+  dbsafe::CallOptions call;
+  call.log = [&](dbsafe::LogLevel, std::string_view, std::string_view message) {
+    log.emplace_back(message);
+  };
+  auto from_cache = [&] {
+    return std::any_of(log.begin(), log.end(), [](const std::string &m) {
+      return m.find("the migrations' schema comes from") != std::string::npos;
+    });
+  };
+  auto entries = [&] {
+    std::vector<std::string> names;
+    for (const auto &e : std::filesystem::directory_iterator(cache.str()))
+      names.push_back(e.path().filename().string());
+    return names;
+  };
+
+  auto first = dbsafe::drift(db.url(), dir.str(), options, call);
+  EXPECT_TRUE(first.empty()) << first.to_json();
+  EXPECT_FALSE(from_cache());
+  ASSERT_EQ(entries().size(), 1u);
+
+  log.clear();
+  run_sql(db.url(), R"(ALTER TABLE "User" ADD COLUMN "nickname" text)");
+  auto second = dbsafe::drift(db.url(), dir.str(), options, call);
+  EXPECT_TRUE(from_cache());
+  ASSERT_EQ(second.changes.size(), 1u) << second.to_json();
+  EXPECT_NE(second.changes[0].object.find("nickname"), std::string::npos);
+
+  // The same column added by a migration: a new key, replayed, no drift.
+  log.clear();
+  run_sql(db.url(), R"(ALTER TABLE "User" DROP COLUMN "nickname")");
+  dir.write("20240102000000_nickname/migration.sql",
+            R"(ALTER TABLE "User" ADD COLUMN "nickname" text;)");
+  dbsafe::migrate_deploy(dir.str(), migrate_options(db.url()));
+  auto third = dbsafe::drift(db.url(), dir.str(), options, call);
+  EXPECT_FALSE(from_cache());
+  EXPECT_TRUE(third.empty()) << third.to_json();
+  EXPECT_EQ(entries().size(), 2u);
+
+  // A corrupt entry: a warning, a replay, and the entry is written again.
+  for (const auto &name : entries()) cache.write(name, "{not json");
+  log.clear();
+  auto fourth = dbsafe::drift(db.url(), dir.str(), options, call);
+  EXPECT_TRUE(fourth.empty()) << fourth.to_json();
+  EXPECT_FALSE(from_cache());
+  EXPECT_TRUE(std::any_of(log.begin(), log.end(), [](const std::string &m) {
+    return m.find("ignoring an unreadable replay cache entry") != std::string::npos;
+  }));
+  log.clear();
+  dbsafe::drift(db.url(), dir.str(), options, call);
+  EXPECT_TRUE(from_cache());
 }
 
 TEST(Verify, ReportsMissingInvalidAndNotValidObjects) {

@@ -960,6 +960,7 @@ def _schema_options(
     schema: Optional[str] = None,
     mode: Optional[str] = None,
     layout: Optional[str] = None,
+    cache_dir: Optional[str] = None,
     renames: Optional[Iterable[str]] = None,
     pg_version: Optional[int] = None,
 ) -> Dict[str, Any]:
@@ -989,6 +990,7 @@ def _schema_options(
         "schema": schema,
         "mode": mode,
         "layout": layout,
+        "cache_dir": _os.fspath(cache_dir) if cache_dir is not None else None,
         "renames": _names(renames),
         "pg_version": pg_version,
     }
@@ -1078,6 +1080,7 @@ def schema_render(
     schema: Optional[str] = None,
     mode: Optional[str] = None,
     layout: Optional[str] = None,
+    cache_dir: Optional[str] = None,
     timeout: Optional[float] = None,
     progress: Optional[ProgressCallback] = None,
     cancel: Optional[CancelToken] = None,
@@ -1097,6 +1100,7 @@ def schema_render(
         schema=schema,
         mode=mode,
         layout=layout,
+        cache_dir=cache_dir,
     )
     return _run_schema(
         _dbsafe.schema_render,
@@ -1121,6 +1125,7 @@ def schema_diff(
     schema: Optional[str] = None,
     mode: Optional[str] = None,
     layout: Optional[str] = None,
+    cache_dir: Optional[str] = None,
     renames: Optional[Iterable[str]] = None,
     pg_version: Optional[int] = None,
     timeout: Optional[float] = None,
@@ -1147,6 +1152,9 @@ def schema_diff(
         parameter, else ``"public"``).
     :param mode: how migrations are replayed, one of :data:`MIGRATE_MODES`.
     :param layout: one of :data:`LAYOUTS`.
+    :param cache_dir: a directory where replayed schemas are kept and reused
+        while the migrations are unchanged (keyed by their checksums, the
+        mode, schema, filter, dbsafe version and the shadow server's major).
     :param renames: objects that were renamed, so the diff renames instead of
         dropping and adding: ``"table public.Old=public.New"``,
         ``"column public.Table.old=new"``.
@@ -1166,6 +1174,7 @@ def schema_diff(
         schema=schema,
         mode=mode,
         layout=layout,
+        cache_dir=cache_dir,
         renames=renames,
         pg_version=pg_version,
     )
@@ -1192,6 +1201,7 @@ def drift(
     schema: Optional[str] = None,
     mode: Optional[str] = None,
     layout: Optional[str] = None,
+    cache_dir: Optional[str] = None,
     renames: Optional[Iterable[str]] = None,
     pg_version: Optional[int] = None,
     timeout: Optional[float] = None,
@@ -1215,6 +1225,7 @@ def drift(
         schema=schema,
         mode=mode,
         layout=layout,
+        cache_dir=cache_dir,
         renames=renames,
         pg_version=pg_version,
     )
@@ -1241,6 +1252,7 @@ def verify(
     schema: Optional[str] = None,
     mode: Optional[str] = None,
     layout: Optional[str] = None,
+    cache_dir: Optional[str] = None,
     timeout: Optional[float] = None,
     progress: Optional[ProgressCallback] = None,
     cancel: Optional[CancelToken] = None,
@@ -1262,6 +1274,7 @@ def verify(
         schema=schema,
         mode=mode,
         layout=layout,
+        cache_dir=cache_dir,
     )
     text = _run_schema(
         _dbsafe.verify,

@@ -19,7 +19,8 @@ extern "C" {
  *   temporary database on the checked server when its role may create
  *   databases, else an embedded throwaway cluster), "server_url" (where to
  *   create the temporary shadow database, for diff), "schema" (the schema
- *   migrations run in), "mode" ("safe"|"prisma"), "layout",
+ *   migrations run in), "mode" ("safe"|"prisma"), "layout", "cache_dir"
+ *   (keep replayed schemas there, reused while the migrations are unchanged),
  *   "renames" (array of "table s.Old=s.New" / "column s.T.old=new"),
  *   "pg_version" (risk classification of the SQL; default 15),
  *   "migration_name" (migrate baseline from a database).
