@@ -15,6 +15,8 @@ with Ctrl-C (the call is cancelled, then ``KeyboardInterrupt`` is raised).
     >>> report = dbsafe.check("prisma/migrations", stats=stats)
     >>> report = dbsafe.migrate_deploy("prisma/migrations", database_url="postgresql://app@db/app")
     >>> [m.name for m in report.applied]
+    >>> with dbsafe.Provider("local", database_url="postgresql://app@db/app") as provider:
+    ...     backup = provider.rotate_snapshot()       # the pre-deploy backup
 
 Library log messages go to the ``logging`` logger ``"dbsafe"`` (children named
 after the component, e.g. ``"dbsafe.source"``).
@@ -22,18 +24,21 @@ after the component, e.g. ``"dbsafe.source"``).
 
 from __future__ import annotations
 
+import datetime as _datetime
 import json as _json
 import logging as _logging
 import math as _math
 import os as _os
 import re as _re
 import sys as _sys
+import time as _time
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _dbsafe
 from ._dbsafe import CancelToken
 from ._types import (
     AppliedMigration,
+    Branch,
     CheckReport,
     CheckSummary,
     DiffReport,
@@ -48,7 +53,12 @@ from ._types import (
     MigrationSet,
     MigrationStep,
     PlannedMigration,
+    PruneKept,
+    PruneReport,
+    RestoreResult,
+    RotateReport,
     SchemaChange,
+    Snapshot,
     Stats,
     TableStats,
     VerifyChecked,
@@ -117,6 +127,15 @@ __all__ = [
     "VerifyReport",
     "VerifyChecked",
     "VerifyProblem",
+    "Provider",
+    "Branch",
+    "Snapshot",
+    "RestoreResult",
+    "RotateReport",
+    "PruneReport",
+    "PruneKept",
+    "PROVIDER_KINDS",
+    "LOCAL_METHODS",
     "LAYOUTS",
     "MIGRATE_MODES",
     "SCHEMA_FORMATS",
@@ -1384,3 +1403,676 @@ def cli_main(argv: Iterable[Union[str, bytes, "_os.PathLike[str]"]]) -> int:
         if stream is not None:
             stream.flush()
     return _dbsafe.cli_main(args)
+
+
+# ---------------------------------------------------------------------------
+# Snapshots and branches: the providers (include/dbsafe/c/provider.h, docs/providers.md).
+
+#: The providers :class:`Provider` opens: ``"neon"`` (the Neon API v2) and ``"local"``
+#: (any PostgreSQL server you own: a snapshot is a database copy).
+PROVIDER_KINDS: Tuple[str, ...] = ("neon", "local")
+
+#: How the local provider copies a database: ``"template"`` (``CREATE DATABASE ...
+#: TEMPLATE``; no other session may be connected) or ``"dump"`` (``pg_dump``/``pg_restore``).
+LOCAL_METHODS: Tuple[str, ...] = ("template", "dump")
+
+# Settings that only one kind of provider reads; given to the other, they are a mistake.
+_NEON_SETTINGS = (
+    "api_key",
+    "project_id",
+    "api_host",
+    "ca_file",
+    "database",
+    "role",
+    "operation_timeout_ms",
+    "poll_interval_ms",
+)
+_LOCAL_SETTINGS = ("database_url", "local_method", "terminate_blockers", "pg_bindir")
+
+# The provider options whose keyword is not the options document's key.
+_PROVIDER_KEYWORDS = {"max_age_seconds": "max_age"}
+
+
+class _Call:
+    """The call options of one :class:`Provider` method, shared by the C calls it makes:
+    the timeout is for the whole method, so each call gets what is left of it."""
+
+    __slots__ = ("_deadline", "_timeout", "_cancel", "_log", "_log_level")
+
+    def __init__(self, timeout: Optional[float], cancel: Optional[CancelToken]) -> None:
+        timeout_ms = _timeout_ms(timeout)
+        _check_cancel(cancel)
+        self._timeout = timeout
+        self._deadline = _time.monotonic() + timeout_ms / 1000 if timeout_ms else None
+        self._cancel = cancel
+        self._log, self._log_level = _log_arguments()
+
+    def options(self) -> Dict[str, Any]:
+        """The keywords of the next native call."""
+        timeout_ms = 0
+        if self._deadline is not None:
+            left = self._deadline - _time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"the call's timeout of {self._timeout} s expired")
+            timeout_ms = min(max(1, _math.ceil(left * 1000)), _MAX_TIMEOUT_MS)
+        return {
+            "timeout_ms": timeout_ms,
+            "cancel": self._cancel,
+            "log": self._log,
+            "log_level": self._log_level,
+        }
+
+
+def _setting_text(name: str, value: Any) -> Optional[str]:
+    """A text setting: None (not set) or a str without NUL characters. The messages never
+    include the value, which may be a key or a password."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if "\0" in value:
+        raise InvalidInputError(f"{name} contains a NUL character")
+    return value
+
+
+def _name_text(name: str, value: Any) -> str:
+    """A branch or snapshot name (or id) that must be given."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if not value:
+        raise InvalidInputError(f"{name} is empty")
+    if "\0" in value:
+        raise InvalidInputError(f"{name} contains a NUL character")
+    return value
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    return value
+
+
+def _timestamp(name: str, value: Any) -> Optional[str]:
+    """An RFC 3339 time: a str as given, or a timezone-aware datetime (written in UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, _datetime.datetime):
+        if value.utcoffset() is None:
+            raise InvalidInputError(
+                f"{name} must be a timezone-aware datetime (or an RFC 3339 string); "
+                "a naive datetime does not say which time zone it is in"
+            )
+        text = value.astimezone(_datetime.timezone.utc).isoformat()
+        return text[: -len("+00:00")] + "Z" if text.endswith("+00:00") else text
+    return _name_text(name, value)
+
+
+def _seconds(name: str, value: Any) -> Optional[int]:
+    """A duration: a timedelta or a number of seconds, as whole seconds (rounded up)."""
+    if value is None:
+        return None
+    if isinstance(value, _datetime.timedelta):
+        value = value.total_seconds()
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a timedelta or a number of seconds, not {type(value).__name__}")
+    if not value > 0 or _math.isinf(value):
+        raise InvalidInputError(f"{name} must be a positive duration, got {value!r} s")
+    return _math.ceil(value)
+
+
+def _list_document(text: str, key: str) -> List[Dict[str, Any]]:
+    return list(_json.loads(text).get(key, []))
+
+
+def _refuse_unconfirmed(confirm: Any, what: str, target: Union[Branch, Snapshot]) -> None:
+    """A destructive call goes ahead only when ``confirm`` names its target (name or id),
+    as ``--confirm`` does for the command line. Nothing has changed when this raises."""
+    if confirm is None:
+        raise InvalidInputError(
+            f"refusing to {what} without a confirmation; to go ahead pass confirm={target.name!r}"
+        )
+    if not isinstance(confirm, str):
+        raise TypeError(
+            f"confirm must be the name or id of what is replaced or deleted (a str), "
+            f"not {type(confirm).__name__}"
+        )
+    if not confirm or confirm not in (target.name, target.id):
+        raise InvalidInputError(
+            f"confirm={confirm!r} does not name {target.name} ({target.id}); nothing was "
+            f"changed; to {what} pass confirm={target.name!r}"
+        )
+
+
+class Provider:
+    """Snapshots and branches on Neon or on a PostgreSQL server you own (``docs/providers.md``).
+
+    ``Provider("neon", ...)`` talks to the Neon API v2; ``Provider("local",
+    database_url=...)`` keeps snapshots and branches as database copies on the
+    server of ``database_url`` (its role needs ``CREATEDB``). Settings left as
+    None come from the environment: ``NEON_API_KEY``, ``NEON_PROJECT_ID``,
+    ``NEON_API_HOST``; ``DATABASE_URL``.
+
+    The API key is sent only in the ``Authorization`` header; it is never in an
+    exception, a log message, a report or ``repr(provider)``, and this object
+    does not keep it.
+
+    A provider is a context manager; :meth:`close` frees it, and a method called
+    after that raises :class:`InvalidInputError`. It runs one call at a time: a
+    call from another thread waits for the running one. Every method releases
+    the GIL while the library works and takes ``timeout`` (seconds, for the
+    whole method; :class:`TimeoutError`) and ``cancel`` (a :class:`CancelToken`;
+    :class:`CancelledError`); Ctrl-C cancels too. Log messages go to the
+    ``logging`` logger ``"dbsafe.provider..."``.
+
+    The calls that delete or replace data (:meth:`delete_branch`,
+    :meth:`restore_branch`, :meth:`delete_snapshot`, :meth:`restore_snapshot`)
+    go ahead only when ``confirm`` names their target, as ``--confirm`` does for
+    the command line; without it they change nothing and raise
+    :class:`InvalidInputError` saying which ``confirm=`` to pass.
+
+    :param kind: one of :data:`PROVIDER_KINDS`.
+    :param api_key: neon: default ``NEON_API_KEY``.
+    :param project_id: neon: default ``NEON_PROJECT_ID``.
+    :param api_host: neon: the API base URL; default ``NEON_API_HOST``, else the Neon console.
+    :param ca_file: neon: a PEM file of CA certificates trusted besides the system store.
+    :param database: neon: the database connection URLs name (default ``"neondb"``).
+    :param role: neon: the role connection URLs name (default ``"neondb_owner"``).
+    :param operation_timeout_ms: neon: how long to wait for an operation (default 300000).
+    :param poll_interval_ms: neon: how often to ask whether it finished (default 1000).
+    :param database_url: local: the database snapshots are taken of; default ``DATABASE_URL``.
+    :param local_method: local: one of :data:`LOCAL_METHODS` (default ``"template"``).
+    :param terminate_blockers: local: end the sessions that block a copy or a
+        restore instead of failing with their names.
+    :param pg_bindir: local: where ``pg_dump`` and ``pg_restore`` are.
+    :raises InvalidInputError: a bad or missing setting (the message names it).
+    """
+
+    __slots__ = ("_native", "_kind")
+
+    def __init__(
+        self,
+        kind: str = "neon",
+        *,
+        api_key: Optional[str] = None,
+        project_id: Optional[str] = None,
+        api_host: Optional[str] = None,
+        ca_file: Optional[StrPath] = None,
+        database: Optional[str] = None,
+        role: Optional[str] = None,
+        operation_timeout_ms: Optional[int] = None,
+        poll_interval_ms: Optional[int] = None,
+        database_url: Optional[str] = None,
+        local_method: Optional[str] = None,
+        terminate_blockers: Optional[bool] = None,
+        pg_bindir: Optional[StrPath] = None,
+    ) -> None:
+        if kind not in PROVIDER_KINDS:
+            raise InvalidInputError(
+                f"unknown provider kind {kind!r}; use one of {', '.join(PROVIDER_KINDS)}"
+            )
+        if local_method is not None and local_method not in LOCAL_METHODS:
+            raise InvalidInputError(
+                f"unknown local_method {local_method!r}; use one of {', '.join(LOCAL_METHODS)}"
+            )
+        if database_url is not None:
+            _check_database_url(database_url)
+        settings: Dict[str, Any] = {
+            "kind": kind,
+            "api_key": _setting_text("api_key", api_key),
+            "project_id": _setting_text("project_id", project_id),
+            "api_host": _setting_text("api_host", api_host),
+            "ca_file": _path_text("ca_file", ca_file),
+            "database": _setting_text("database", database),
+            "role": _setting_text("role", role),
+            "operation_timeout_ms": operation_timeout_ms,
+            "poll_interval_ms": poll_interval_ms,
+            "database_url": database_url,
+            "local_method": local_method,
+            "terminate_blockers": terminate_blockers,
+            "pg_bindir": _path_text("pg_bindir", pg_bindir),
+        }
+        foreign = _LOCAL_SETTINGS if kind == "neon" else _NEON_SETTINGS
+        for name in foreign:
+            if settings[name] is not None:
+                raise InvalidInputError(
+                    f"{name} is a setting of the {'local' if kind == 'neon' else 'neon'} "
+                    f"provider, not of {kind!r}"
+                )
+        try:
+            self._native = _dbsafe.Provider(_document(settings))
+        except InvalidInputError as exc:
+            renamed = _renamed(exc)
+            if renamed is exc:
+                raise
+            raise renamed from None
+        self._kind = kind
+
+    # --- the handle ---------------------------------------------------------
+
+    @property
+    def kind(self) -> str:
+        """``"neon"`` or ``"local"``."""
+        return self._kind
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._native.closed
+
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests made so far by the calls that returned (neon; 0 for local)."""
+        return self._native.requests_made
+
+    def close(self) -> None:
+        """Free the provider (idempotent). Waits for a call running on another thread."""
+        self._native.close()
+
+    def __enter__(self) -> "Provider":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<dbsafe.Provider kind={self._kind!r} {'closed' if self.closed else 'open'}>"
+
+    def _run(self, method: str, *arguments: Any, call: _Call) -> str:
+        try:
+            return getattr(self._native, method)(*arguments, **call.options())
+        except InvalidInputError as exc:
+            renamed = _renamed(exc, _PROVIDER_KEYWORDS)
+            if renamed is exc:
+                raise
+            raise renamed from None
+
+    def _branches(self, call: _Call) -> List[Branch]:
+        text = self._run("list_branches", call=call)
+        return [Branch.from_dict(b) for b in _list_document(text, "branches")]
+
+    def _snapshots(self, call: _Call) -> List[Snapshot]:
+        text = self._run("list_snapshots", call=call)
+        return [Snapshot.from_dict(s) for s in _list_document(text, "snapshots")]
+
+    @staticmethod
+    def _find_branch(branches: List[Branch], name_or_id: str) -> Optional[Branch]:
+        # By id, then by name, as listed (the library's own look-up on Neon). The local
+        # provider's look-up also takes a copy's database name; the listing does not show it.
+        for branch in branches:
+            if branch.id == name_or_id:
+                return branch
+        for branch in branches:
+            if branch.name == name_or_id:
+                return branch
+        return None
+
+    def _require_branch(self, name_or_id: str, call: _Call) -> Branch:
+        branch = self._find_branch(self._branches(call), name_or_id)
+        if branch is None:
+            raise NotFoundError(f'no branch named "{name_or_id}"')
+        return branch
+
+    @staticmethod
+    def _newest(items: Iterable[Any]) -> Optional[Any]:
+        """The newest by creation time, then by id (as the library picks among equal names)."""
+        return max(items, key=lambda item: (item.created_at, item.id), default=None)
+
+    # --- branches -----------------------------------------------------------
+
+    def list_branches(
+        self, *, timeout: Optional[float] = None, cancel: Optional[CancelToken] = None
+    ) -> List[Branch]:
+        """Every branch, in the provider's order (local: the source database, the
+        branches made from it, and the ``"(old ...)"`` copies restores left)."""
+        return self._branches(_Call(timeout, cancel))
+
+    def create_branch(
+        self,
+        name: str,
+        *,
+        parent: Optional[str] = None,
+        at_timestamp: Optional[Union[str, _datetime.datetime]] = None,
+        at_lsn: Optional[str] = None,
+        expires_at: Optional[Union[str, _datetime.datetime]] = None,
+        with_endpoint: Optional[bool] = None,
+        timeout: Optional[float] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> Branch:
+        """Create a branch called ``name`` and wait until it is ready.
+
+        :param parent: the parent's name or id (default: the default branch).
+        :param at_timestamp: neon: branch from this point in the past (an RFC 3339
+            string or a timezone-aware datetime); or ``at_lsn``. The local provider
+            refuses both (:class:`InvalidInputError`).
+        :param expires_at: when :meth:`prune_branches` may delete it.
+        :param with_endpoint: neon: give it a read-write compute to connect to (default True).
+        """
+        call = _Call(timeout, cancel)
+        options = _document(
+            {
+                "name": _name_text("name", name),
+                "parent": _setting_text("parent", parent),
+                "at_timestamp": _timestamp("at_timestamp", at_timestamp),
+                "at_lsn": _setting_text("at_lsn", at_lsn),
+                "expires_at": _timestamp("expires_at", expires_at),
+                "with_endpoint": None if with_endpoint is None else _flag("with_endpoint", with_endpoint),
+            }
+        )
+        return Branch.from_dict(_json.loads(self._run("create_branch", options, call=call)))
+
+    def delete_branch(
+        self,
+        name_or_id: str,
+        *,
+        confirm: Optional[str] = None,
+        timeout: Optional[float] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> Branch:
+        """Delete a branch (by its id or name, as :meth:`list_branches` shows them);
+        returns the branch that was deleted.
+
+        Never the default branch or a protected one (:class:`StateError`).
+
+        :param confirm: the branch's name or id: without it nothing is deleted
+            (:class:`InvalidInputError`).
+        :raises NotFoundError: there is no such branch.
+        """
+        call = _Call(timeout, cancel)
+        branch = self._require_branch(_name_text("name_or_id", name_or_id), call)
+        _refuse_unconfirmed(confirm, f"delete branch {branch.name} ({branch.id})", branch)
+        self._run("delete_branch", branch.id, call=call)
+        return branch
+
+    def restore_branch(
+        self,
+        name_or_id: str,
+        at_timestamp: Union[str, _datetime.datetime],
+        *,
+        preserve_under_name: Optional[str] = None,
+        confirm: Optional[str] = None,
+        timeout: Optional[float] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> RestoreResult:
+        """Neon: rewind a branch in place to ``at_timestamp`` (point-in-time restore).
+
+        The data it held is kept as a branch named ``preserve_under_name``
+        (default ``"<name> (old <timestamp>)"``). The local provider refuses
+        (:class:`InvalidInputError`): take a snapshot instead.
+
+        :param confirm: the branch's name or id: without it nothing changes
+            (:class:`InvalidInputError`).
+        :raises NotFoundError: there is no such branch.
+        """
+        call = _Call(timeout, cancel)
+        name_or_id = _name_text("name_or_id", name_or_id)
+        at = _timestamp("at_timestamp", at_timestamp)
+        preserve = _setting_text("preserve_under_name", preserve_under_name) or ""
+        branch = self._require_branch(name_or_id, call)
+        _refuse_unconfirmed(confirm, f"rewind branch {branch.name} ({branch.id}) to {at}", branch)
+        text = self._run("restore_branch", branch.id, at, preserve, call=call)
+        return RestoreResult.from_json(text)
+
+    def connection_url(
+        self,
+        name_or_id: Optional[str] = None,
+        *,
+        pooled: bool = False,
+        timeout: Optional[float] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> str:
+        """The connection URL of a branch (default: the default branch); it holds a password.
+
+        :param pooled: through the connection pooler (local: the same as direct).
+        """
+        call = _Call(timeout, cancel)
+        _flag("pooled", pooled)
+        if name_or_id is None:
+            default = next((b for b in self._branches(call) if b.default), None)
+            if default is None:
+                raise NotFoundError("the provider lists no default branch")
+            name_or_id = default.id
+        return self._run("connection_url", _name_text("name_or_id", name_or_id), pooled, call=call)
+
+    # --- snapshots ----------------------------------------------------------
+
+    def list_snapshots(
+        self, *, timeout: Optional[float] = None, cancel: Optional[CancelToken] = None
+    ) -> List[Snapshot]:
+        """Every snapshot, in the provider's order (local: those of this database)."""
+        return self._snapshots(_Call(timeout, cancel))
+
+    def create_snapshot(
+        self,
+        name: str,
+        *,
+        branch: Optional[str] = None,
+        at_timestamp: Optional[Union[str, _datetime.datetime]] = None,
+        at_lsn: Optional[str] = None,
+        expires_at: Optional[Union[str, _datetime.datetime]] = None,
+        timeout: Optional[float] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> Snapshot:
+        """Take a snapshot called ``name`` and wait until it is ready.
+
+        Names need not be unique: by name, the newest is found. For the single
+        rotating backup use :meth:`rotate_snapshot`.
+
+        :param branch: the branch's name or id (default: the default branch).
+        :param at_timestamp: neon: as of this point in the past; or ``at_lsn``.
+        :param expires_at: when it expires (an RFC 3339 string or a timezone-aware datetime).
+        """
+        call = _Call(timeout, cancel)
+        options = _document(
+            {
+                "name": _name_text("name", name),
+                "branch": _setting_text("branch", branch),
+                "at_timestamp": _timestamp("at_timestamp", at_timestamp),
+                "at_lsn": _setting_text("at_lsn", at_lsn),
+                "expires_at": _timestamp("expires_at", expires_at),
+            }
+        )
+        return Snapshot.from_dict(_json.loads(self._run("create_snapshot", options, call=call)))
+
+    def _find_snapshot(self, name_or_id: str, call: _Call) -> Optional[Snapshot]:
+        snapshots = self._snapshots(call)
+        for snapshot in snapshots:
+            if snapshot.id == name_or_id:
+                return snapshot
+        return self._newest(s for s in snapshots if s.name == name_or_id)
+
+    def delete_snapshot(
+        self,
+        name_or_id: str,
+        *,
+        confirm: Optional[str] = None,
+        timeout: Optional[float] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> Snapshot:
+        """Delete a snapshot (by name: the newest of that name); returns the one deleted.
+
+        :param confirm: the snapshot's name or id: without it nothing is deleted
+            (:class:`InvalidInputError`).
+        :raises NotFoundError: there is no such snapshot.
+        """
+        call = _Call(timeout, cancel)
+        name_or_id = _name_text("name_or_id", name_or_id)
+        snapshot = self._find_snapshot(name_or_id, call)
+        if snapshot is None:
+            raise NotFoundError(f'no snapshot named "{name_or_id}"')
+        _refuse_unconfirmed(confirm, f"delete snapshot {snapshot.name} ({snapshot.id})", snapshot)
+        # By id: names need not be unique, and the confirmation named this one.
+        self._run("delete_snapshot", snapshot.id, call=call)
+        return snapshot
+
+    def restore_snapshot(
+        self,
+        name_or_id: str,
+        *,
+        target_branch: Optional[str] = None,
+        finalize: bool = True,
+        preserve_under_name: Optional[str] = None,
+        confirm: Optional[str] = None,
+        timeout: Optional[float] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> RestoreResult:
+        """Put a snapshot's data back into a branch (by name: the newest of that name).
+
+        Neon: with ``finalize`` (the default) the branch keeps its name, id and
+        connection URL, and the data it held stays as ``"<name> (old)"``;
+        without it the data comes back on a new branch. Local: the source
+        database is replaced by a copy of the snapshot and kept as
+        ``"<db> (old YYYYMMDDHHMMSS)"``. :meth:`prune_branches` removes those later.
+
+        :param target_branch: the branch that gets the data (name or id); default
+            the snapshot's source branch, or the default branch when that is gone.
+        :param preserve_under_name: the name the replaced data is kept under.
+        :param confirm: the target branch's name or id: without it nothing changes
+            (:class:`InvalidInputError`, whose message names the branch).
+        :raises NotFoundError: no such snapshot, or no such ``target_branch``.
+        :raises StateError: an interrupted rotation left the backup on a bridge
+            branch (``detail["backup"]`` names it); :meth:`rotate_snapshot` finishes it.
+        """
+        call = _Call(timeout, cancel)
+        name_or_id = _name_text("name_or_id", name_or_id)
+        target_ref = _setting_text("target_branch", target_branch)
+        options: Dict[str, Any] = {
+            "finalize": _flag("finalize", finalize),
+            "preserve_under_name": _setting_text("preserve_under_name", preserve_under_name),
+        }
+        snapshot = self._find_snapshot(name_or_id, call)
+        branches = self._branches(call)
+        if snapshot is None:
+            # An interrupted rotation under a full quota leaves the backup on a bridge branch.
+            bridge = self._newest(b for b in branches if b.name.startswith(f"{name_or_id}-bridge-"))
+            if bridge is None:
+                raise NotFoundError(f'no snapshot named "{name_or_id}"')
+            raise StateError(
+                f"the backup {name_or_id} is held by branch {bridge.name} ({bridge.id}): a "
+                "rotation was interrupted while the snapshot quota was full; connect to it "
+                f"with connection_url({bridge.name!r}), or call "
+                f"rotate_snapshot({name_or_id!r}) to finish the rotation first",
+                detail={
+                    "state": f"the backup is held by branch {bridge.name}",
+                    "backup": {"kind": "branch", "name": bridge.name, "id": bridge.id},
+                },
+            )
+        target = self._find_branch(branches, target_ref or snapshot.source_branch_id)
+        # A target_branch that names nothing is a mistake, never a reason to restore elsewhere.
+        if target is None and target_ref is not None:
+            raise NotFoundError(f'no branch named "{target_ref}"')
+        if target is None:
+            # The snapshot's source branch is gone: the provider restores into the default.
+            target = next((b for b in branches if b.default), None)
+            if target is None:
+                raise NotFoundError("the provider lists no default branch to restore into")
+        _refuse_unconfirmed(
+            confirm,
+            f"replace the data of branch {target.name} with snapshot {snapshot.name} "
+            f"({snapshot.id})",
+            target,
+        )
+        options["target_branch"] = target.id
+        text = self._run("restore_snapshot", snapshot.id, _document(options), call=call)
+        return RestoreResult.from_json(text)
+
+    # --- the policies -------------------------------------------------------
+
+    def rotate_snapshot(
+        self,
+        name: str = "pre-deploy-backup",
+        *,
+        branch: Optional[str] = None,
+        timeout: Optional[float] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> RotateReport:
+        """Replace the single rotating backup called ``name``.
+
+        The new snapshot takes the same name and is ready before the old one is
+        deleted, so there is never a moment without a backup. When the snapshot
+        quota is full (Neon's Free plan), a temporary bridge branch holds the
+        backup while the old snapshot is replaced (``report.bridge_branch``). A
+        failure says in its message (``state: ...``) and ``detail`` what exists now.
+
+        :param branch: the branch to back up (default: the default branch).
+        """
+        call = _Call(timeout, cancel)
+        options = _document(
+            {"name": _name_text("name", name), "branch": _setting_text("branch", branch)}
+        )
+        return RotateReport.from_json(self._run("rotate_snapshot", options, call=call))
+
+    def apply_snapshot_retention(
+        self,
+        name_prefix: str,
+        *,
+        keep_last: Optional[int] = None,
+        max_age: Optional[Union[float, _datetime.timedelta]] = None,
+        protected_names: Optional[Iterable[str]] = None,
+        just_taken: Optional[Union[str, Snapshot]] = None,
+        dry_run: bool = False,
+        timeout: Optional[float] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> PruneReport:
+        """Delete old snapshots whose name starts with ``name_prefix`` (``""``: every one).
+
+        Of those, the ``keep_last`` newest are kept whatever their age; the
+        others are deleted when older than ``max_age``, or, without it, for
+        being beyond the ``keep_last`` newest. With neither, nothing is deleted.
+        Never deleted: ``just_taken``, a protected snapshot, ``protected_names``.
+
+        :param max_age: a timedelta or a number of seconds.
+        :param just_taken: the snapshot just taken (a :class:`Snapshot`, or its id or name).
+        :param dry_run: report what would be deleted; delete nothing.
+        """
+        call = _Call(timeout, cancel)
+        if not isinstance(name_prefix, str):
+            raise TypeError(f"name_prefix must be a str, not {type(name_prefix).__name__}")
+        if isinstance(just_taken, Snapshot):
+            just_taken = just_taken.id
+        options = _document(
+            {
+                "name_prefix": _setting_text("name_prefix", name_prefix),
+                "keep_last": keep_last,
+                "max_age_seconds": _seconds("max_age", max_age),
+                "protected_names": _names(protected_names),
+                "just_taken": _setting_text("just_taken", just_taken),
+                "dry_run": _flag("dry_run", dry_run),
+            }
+        )
+        return PruneReport.from_json(self._run("snapshot_retention", options, call=call))
+
+    def prune_branches(
+        self,
+        *,
+        name_prefix: Optional[str] = None,
+        keep_last: Optional[int] = None,
+        max_age: Optional[Union[float, _datetime.timedelta]] = None,
+        protected_names: Optional[Iterable[str]] = None,
+        expired: bool = True,
+        old_restore_branches: bool = True,
+        dry_run: bool = False,
+        timeout: Optional[float] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> PruneReport:
+        """Delete branches past their ``expires_at`` (``expired``) and the ``"(old ...)"``
+        branches restores leave (``old_restore_branches``; with ``max_age``, only
+        those older than it). With a ``name_prefix``, also apply ``keep_last`` and
+        ``max_age`` to the branches whose name starts with it (preview branches).
+        Never the default branch, a protected one, or one in ``protected_names``.
+
+        :param max_age: a timedelta or a number of seconds.
+        :param dry_run: report what would be deleted; delete nothing.
+        """
+        call = _Call(timeout, cancel)
+        options = _document(
+            {
+                "name_prefix": _setting_text("name_prefix", name_prefix),
+                "keep_last": keep_last,
+                "max_age_seconds": _seconds("max_age", max_age),
+                "protected_names": _names(protected_names),
+                "expired": _flag("expired", expired),
+                "old_restore_branches": _flag("old_restore_branches", old_restore_branches),
+                "dry_run": _flag("dry_run", dry_run),
+            }
+        )
+        return PruneReport.from_json(self._run("branch_prune", options, call=call))

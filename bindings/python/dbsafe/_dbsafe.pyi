@@ -147,3 +147,109 @@ def check_sql(
 ) -> str: ...
 def cli_main(argv: Sequence[Union[str, bytes]]) -> int: ...
 def checksum_matches(script: Union[str, bytes], stored_checksum: str) -> bool: ...
+
+class Provider:
+    def __init__(self, options_json: Optional[str] = None) -> None: ...
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def requests_made(self) -> int: ...
+    def list_branches(
+        self,
+        timeout_ms: int = 0,
+        cancel: Optional[CancelToken] = None,
+        log: Optional[Callable[[int, str, str], object]] = None,
+        log_level: int = 30,
+    ) -> str: ...
+    def create_branch(
+        self,
+        options_json: Optional[str] = None,
+        timeout_ms: int = 0,
+        cancel: Optional[CancelToken] = None,
+        log: Optional[Callable[[int, str, str], object]] = None,
+        log_level: int = 30,
+    ) -> str: ...
+    def delete_branch(
+        self,
+        name_or_id: str,
+        timeout_ms: int = 0,
+        cancel: Optional[CancelToken] = None,
+        log: Optional[Callable[[int, str, str], object]] = None,
+        log_level: int = 30,
+    ) -> None: ...
+    def restore_branch(
+        self,
+        name_or_id: str,
+        at_timestamp: str,
+        preserve_under_name: str = "",
+        timeout_ms: int = 0,
+        cancel: Optional[CancelToken] = None,
+        log: Optional[Callable[[int, str, str], object]] = None,
+        log_level: int = 30,
+    ) -> str: ...
+    def connection_url(
+        self,
+        name_or_id: str,
+        pooled: bool = False,
+        timeout_ms: int = 0,
+        cancel: Optional[CancelToken] = None,
+        log: Optional[Callable[[int, str, str], object]] = None,
+        log_level: int = 30,
+    ) -> str: ...
+    def list_snapshots(
+        self,
+        timeout_ms: int = 0,
+        cancel: Optional[CancelToken] = None,
+        log: Optional[Callable[[int, str, str], object]] = None,
+        log_level: int = 30,
+    ) -> str: ...
+    def create_snapshot(
+        self,
+        options_json: Optional[str] = None,
+        timeout_ms: int = 0,
+        cancel: Optional[CancelToken] = None,
+        log: Optional[Callable[[int, str, str], object]] = None,
+        log_level: int = 30,
+    ) -> str: ...
+    def delete_snapshot(
+        self,
+        name_or_id: str,
+        timeout_ms: int = 0,
+        cancel: Optional[CancelToken] = None,
+        log: Optional[Callable[[int, str, str], object]] = None,
+        log_level: int = 30,
+    ) -> None: ...
+    def restore_snapshot(
+        self,
+        name_or_id: str,
+        options_json: Optional[str] = None,
+        timeout_ms: int = 0,
+        cancel: Optional[CancelToken] = None,
+        log: Optional[Callable[[int, str, str], object]] = None,
+        log_level: int = 30,
+    ) -> str: ...
+    def rotate_snapshot(
+        self,
+        options_json: Optional[str] = None,
+        timeout_ms: int = 0,
+        cancel: Optional[CancelToken] = None,
+        log: Optional[Callable[[int, str, str], object]] = None,
+        log_level: int = 30,
+    ) -> str: ...
+    def snapshot_retention(
+        self,
+        options_json: Optional[str] = None,
+        timeout_ms: int = 0,
+        cancel: Optional[CancelToken] = None,
+        log: Optional[Callable[[int, str, str], object]] = None,
+        log_level: int = 30,
+    ) -> str: ...
+    def branch_prune(
+        self,
+        options_json: Optional[str] = None,
+        timeout_ms: int = 0,
+        cancel: Optional[CancelToken] = None,
+        log: Optional[Callable[[int, str, str], object]] = None,
+        log_level: int = 30,
+    ) -> str: ...

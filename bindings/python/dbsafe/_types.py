@@ -28,6 +28,12 @@ __all__ = [
     "VerifyChecked",
     "VerifyProblem",
     "VerifyReport",
+    "Branch",
+    "Snapshot",
+    "RestoreResult",
+    "RotateReport",
+    "PruneKept",
+    "PruneReport",
 ]
 
 
@@ -738,6 +744,213 @@ class VerifyReport:
             checked=VerifyChecked.from_dict(doc.get("checked", {})),
             problems=problems,
             elapsed_ms=doc.get("elapsed_ms", 0),
+            json=text,
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The report as plain JSON values (the raw document)."""
+        return _json.loads(self.json)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A branch of a provider (:class:`dbsafe.Provider`): a Neon branch, or for the local
+    provider a database (the source database is the default branch)."""
+
+    #: Neon: ``"br-..."``; local: the database's name.
+    id: str
+    name: str
+    #: The parent branch's id; ``""`` for a root branch.
+    parent_id: str
+    #: Neon: ``"init"``, ``"ready"``, ...; local: ``"ready"``.
+    state: str
+    #: The project's default branch (local: the source database). Never deleted.
+    default: bool
+    #: Never deleted by :meth:`dbsafe.Provider.delete_branch` or pruning.
+    protected: bool
+    #: RFC 3339, UTC.
+    created_at: str
+    #: When it expires (RFC 3339); None when it does not.
+    expires_at: Optional[str] = None
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "Branch":
+        return cls(
+            id=doc["id"],
+            name=doc["name"],
+            parent_id=doc.get("parent_id") or "",
+            state=doc.get("state", ""),
+            default=doc.get("default", False),
+            protected=doc.get("protected", False),
+            created_at=doc.get("created_at", ""),
+            expires_at=doc.get("expires_at"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The branch as the library writes it (``"default"``, ``"protected"``, ...)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "parent_id": self.parent_id,
+            "state": self.state,
+            "default": self.default,
+            "protected": self.protected,
+            "created_at": self.created_at,
+            "expires_at": self.expires_at,
+        }
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A snapshot: a native Neon snapshot, or for the local provider a database copy."""
+
+    #: Neon: ``"snap-..."``; local: 8 hex digits.
+    id: str
+    #: Names need not be unique; by name, the newest one is found.
+    name: str
+    #: Neon: the branch it was taken of; local: the source database's name.
+    source_branch_id: str
+    #: RFC 3339, UTC.
+    created_at: str
+    #: When it expires (RFC 3339); None when it does not.
+    expires_at: Optional[str] = None
+    #: Never deleted by retention.
+    protected: bool = False
+    #: ``"snapshot"``, or ``"branch"`` when a bridge branch holds the backup (a rotation
+    #: under a full snapshot quota).
+    kind: str = "snapshot"
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "Snapshot":
+        return cls(
+            id=doc["id"],
+            name=doc["name"],
+            source_branch_id=doc.get("source_branch_id") or "",
+            created_at=doc.get("created_at", ""),
+            expires_at=doc.get("expires_at"),
+            protected=doc.get("protected", False),
+            kind=doc.get("kind", "snapshot"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The snapshot as the library writes it."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "source_branch_id": self.source_branch_id,
+            "created_at": self.created_at,
+            "expires_at": self.expires_at,
+            "protected": self.protected,
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """What :meth:`dbsafe.Provider.restore_snapshot` and
+    :meth:`~dbsafe.Provider.restore_branch` did."""
+
+    schema_version: int
+    #: The branch that now holds the restored data.
+    branch: Branch
+    #: The name the replaced data is kept under (a branch that
+    #: :meth:`dbsafe.Provider.prune_branches` removes later); None when nothing was kept.
+    replaced_by: Optional[str]
+    #: What else happened, in words.
+    notes: List[str]
+    #: The result exactly as the library produced it (``--format json``).
+    json: str = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "RestoreResult":
+        doc = _json.loads(text)
+        return cls(
+            schema_version=doc["schema_version"],
+            branch=Branch.from_dict(doc["branch"]),
+            replaced_by=doc.get("replaced_by") or None,
+            notes=list(doc.get("notes", [])),
+            json=text,
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The result as plain JSON values (the raw document)."""
+        return _json.loads(self.json)
+
+
+@dataclass(frozen=True)
+class RotateReport:
+    """What :meth:`dbsafe.Provider.rotate_snapshot` did
+    (``docs/schema/rotate-report.v1.json``)."""
+
+    schema_version: int
+    #: The new backup, ready.
+    snapshot: Snapshot
+    #: The newest previous snapshot of the name, deleted after the new one was ready;
+    #: None on the first rotation.
+    replaced: Optional[Snapshot]
+    #: The temporary branch that held the backup while a full snapshot quota was made
+    #: room in (deleted at the end); None when not needed.
+    bridge_branch: Optional[str]
+    #: What was done, in order.
+    steps: List[str]
+    #: The report exactly as the library produced it (``dbsafe snapshot rotate --format json``).
+    json: str = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "RotateReport":
+        doc = _json.loads(text)
+        replaced = doc.get("replaced")
+        return cls(
+            schema_version=doc["schema_version"],
+            snapshot=Snapshot.from_dict(doc["snapshot"]),
+            replaced=Snapshot.from_dict(replaced) if replaced is not None else None,
+            bridge_branch=doc.get("bridge_branch"),
+            steps=list(doc.get("steps", [])),
+            json=text,
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The report as plain JSON values (the raw document)."""
+        return _json.loads(self.json)
+
+
+@dataclass(frozen=True)
+class PruneKept:
+    """A snapshot or branch a prune kept, and why."""
+
+    name: str
+    #: E.g. ``"just taken"``, ``"protected"``, ``"default branch"``, ``"among the 3 newest"``,
+    #: ``"no rule applies"``.
+    reason: str
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "PruneKept":
+        return cls(name=doc["name"], reason=doc.get("reason", ""))
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    """What :meth:`dbsafe.Provider.apply_snapshot_retention` and
+    :meth:`~dbsafe.Provider.prune_branches` deleted and kept
+    (``docs/schema/prune-report.v1.json``)."""
+
+    schema_version: int
+    #: True: ``deleted`` lists what would have been deleted; nothing was.
+    dry_run: bool
+    #: Names, newest first.
+    deleted: List[str]
+    kept: List[PruneKept]
+    #: The report exactly as the library produced it (``--format json``).
+    json: str = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "PruneReport":
+        doc = _json.loads(text)
+        return cls(
+            schema_version=doc["schema_version"],
+            dry_run=doc.get("dry_run", False),
+            deleted=list(doc.get("deleted", [])),
+            kept=[PruneKept.from_dict(k) for k in doc.get("kept", [])],
             json=text,
         )
 

@@ -9,12 +9,14 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <exception>
 #include <functional>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -543,6 +545,241 @@ py::str check_sql(const std::string &sql, const std::string &name,
   return decode_utf8(out.buf.ptr, out.buf.size);
 }
 
+// The provider calls (include/dbsafe/c/provider.h) on one handle. The options documents may hold
+// the Neon API key or a database URL with a password, and a connection URL holds a password: no
+// message here includes any of them.
+//
+// The C handle is not safe for concurrent use, and every call runs with the GIL released, so the
+// handle has a mutex: a call from a second thread waits for the first; a call made on the thread
+// that holds it (from a log callback) is refused instead of deadlocking. close() waits for the
+// running call, then frees the handle; later calls raise InvalidInputError.
+constexpr const char *kProviderClosed =
+    "the provider is closed; open a new dbsafe.Provider to go on";
+constexpr const char *kProviderBusy =
+    "the provider is already running a call on this thread (from one of its callbacks); "
+    "a provider runs one call at a time";
+
+class Provider {
+ public:
+  explicit Provider(const std::optional<std::string> &options_json) {
+    const char *options = options_pointer(options_json);
+    Outcome outcome;
+    {
+      py::gil_scoped_release nogil;
+      dbsafe_error *err = nullptr;
+      const int status = dbsafe_provider_open(&handle_, options, &err);
+      outcome = Outcome{status, take_error(status, err)};
+    }
+    if (outcome.status != DBSAFE_OK) raise_error(outcome.error);
+    requests_made_ = dbsafe_provider_requests_made(handle_);
+  }
+  Provider(const Provider &) = delete;
+  Provider &operator=(const Provider &) = delete;
+  // Only reached when no call runs: a running call holds a reference to this object.
+  ~Provider() { dbsafe_provider_free(handle_); }
+
+  // Idempotent. Waits (without the GIL) for a call running on another thread.
+  void close() {
+    if (owner_.load() == std::this_thread::get_id()) raise_invalid(kProviderBusy);
+    py::gil_scoped_release nogil;
+    std::lock_guard<std::mutex> lock(mutex_);
+    dbsafe_provider_free(handle_);
+    handle_ = nullptr;
+    closed_.store(true);
+  }
+
+  bool closed() const { return closed_.load(); }
+
+  // Kept after every call, so reading it never waits for a running one.
+  std::uint64_t requests_made() const { return requests_made_.load(); }
+
+  // Runs `invoke` on the handle with the shared call options (no progress: the provider calls
+  // report none) and returns the text it wrote.
+  template <typename Invoke>
+  py::str run(const Invoke &invoke, std::uint32_t timeout_ms, CancelToken *cancel, py::object log,
+              int log_level) {
+    if (closed()) raise_invalid(kProviderClosed);
+    if (owner_.load() == std::this_thread::get_id()) raise_invalid(kProviderBusy);
+    enum class Refused { no, closed, busy } refused = Refused::no;
+    try {
+      return run_buffer_call(
+          [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+            if (owner_.load() == std::this_thread::get_id()) {
+              refused = Refused::busy;
+              return static_cast<int>(DBSAFE_EINVALID);
+            }
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (handle_ == nullptr) {
+              refused = Refused::closed;
+              return static_cast<int>(DBSAFE_EINVALID);
+            }
+            struct Owner {
+              std::atomic<std::thread::id> &owner;
+              explicit Owner(std::atomic<std::thread::id> &o) : owner(o) {
+                owner.store(std::this_thread::get_id());
+              }
+              ~Owner() { owner.store(std::thread::id()); }
+            } owner(owner_);
+            const int status = invoke(handle_, call, out, err);
+            requests_made_.store(dbsafe_provider_requests_made(handle_));
+            return status;
+          },
+          timeout_ms, py::none(), cancel, std::move(log), log_level);
+    } catch (py::error_already_set &) {
+      // Closed (or entered again) between the check above and the call: say so, not "failed".
+      if (refused == Refused::closed) raise_invalid(kProviderClosed);
+      if (refused == Refused::busy) raise_invalid(kProviderBusy);
+      throw;
+    }
+  }
+
+ private:
+  dbsafe_provider *handle_ = nullptr;  // guarded by mutex_
+  std::mutex mutex_;
+  std::atomic<bool> closed_{false};
+  std::atomic<std::thread::id> owner_{};  // the thread running a call, while one runs
+  std::atomic<std::uint64_t> requests_made_{0};
+};
+
+py::str provider_list_branches(Provider &provider, std::uint32_t timeout_ms, CancelToken *cancel,
+                               py::object log, int log_level) {
+  return provider.run(
+      [](dbsafe_provider *p, const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_provider_list_branches(out, p, call, err);
+      },
+      timeout_ms, cancel, std::move(log), log_level);
+}
+
+py::str provider_create_branch(Provider &provider, const std::optional<std::string> &options_json,
+                               std::uint32_t timeout_ms, CancelToken *cancel, py::object log,
+                               int log_level) {
+  const char *options = options_pointer(options_json);
+  return provider.run(
+      [&](dbsafe_provider *p, const dbsafe_call_options *call, dbsafe_buf *out,
+          dbsafe_error **err) { return dbsafe_provider_create_branch(out, p, options, call, err); },
+      timeout_ms, cancel, std::move(log), log_level);
+}
+
+void provider_delete_branch(Provider &provider, const std::string &name_or_id,
+                            std::uint32_t timeout_ms, CancelToken *cancel, py::object log,
+                            int log_level) {
+  require_text(name_or_id, "the branch's name or id");
+  provider.run(
+      [&](dbsafe_provider *p, const dbsafe_call_options *call, dbsafe_buf *, dbsafe_error **err) {
+        return dbsafe_provider_delete_branch(p, name_or_id.c_str(), call, err);
+      },
+      timeout_ms, cancel, std::move(log), log_level);
+}
+
+py::str provider_restore_branch(Provider &provider, const std::string &name_or_id,
+                                const std::string &at_timestamp,
+                                const std::string &preserve_under_name, std::uint32_t timeout_ms,
+                                CancelToken *cancel, py::object log, int log_level) {
+  require_text(name_or_id, "the branch's name or id");
+  require_text(at_timestamp, "at_timestamp");
+  if (preserve_under_name.find('\0') != std::string::npos)
+    raise_invalid("preserve_under_name contains a NUL character");
+  return provider.run(
+      [&](dbsafe_provider *p, const dbsafe_call_options *call, dbsafe_buf *out,
+          dbsafe_error **err) {
+        return dbsafe_provider_restore_branch(out, p, name_or_id.c_str(), at_timestamp.c_str(),
+                                              preserve_under_name.c_str(), call, err);
+      },
+      timeout_ms, cancel, std::move(log), log_level);
+}
+
+py::str provider_connection_url(Provider &provider, const std::string &name_or_id, bool pooled,
+                                std::uint32_t timeout_ms, CancelToken *cancel, py::object log,
+                                int log_level) {
+  require_text(name_or_id, "the branch's name or id");
+  return provider.run(
+      [&](dbsafe_provider *p, const dbsafe_call_options *call, dbsafe_buf *out,
+          dbsafe_error **err) {
+        return dbsafe_provider_connection_url(out, p, name_or_id.c_str(), pooled, call, err);
+      },
+      timeout_ms, cancel, std::move(log), log_level);
+}
+
+py::str provider_list_snapshots(Provider &provider, std::uint32_t timeout_ms, CancelToken *cancel,
+                                py::object log, int log_level) {
+  return provider.run(
+      [](dbsafe_provider *p, const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_provider_list_snapshots(out, p, call, err);
+      },
+      timeout_ms, cancel, std::move(log), log_level);
+}
+
+py::str provider_create_snapshot(Provider &provider, const std::optional<std::string> &options_json,
+                                 std::uint32_t timeout_ms, CancelToken *cancel, py::object log,
+                                 int log_level) {
+  const char *options = options_pointer(options_json);
+  return provider.run(
+      [&](dbsafe_provider *p, const dbsafe_call_options *call, dbsafe_buf *out,
+          dbsafe_error **err) {
+        return dbsafe_provider_create_snapshot(out, p, options, call, err);
+      },
+      timeout_ms, cancel, std::move(log), log_level);
+}
+
+void provider_delete_snapshot(Provider &provider, const std::string &name_or_id,
+                              std::uint32_t timeout_ms, CancelToken *cancel, py::object log,
+                              int log_level) {
+  require_text(name_or_id, "the snapshot's name or id");
+  provider.run(
+      [&](dbsafe_provider *p, const dbsafe_call_options *call, dbsafe_buf *, dbsafe_error **err) {
+        return dbsafe_provider_delete_snapshot(p, name_or_id.c_str(), call, err);
+      },
+      timeout_ms, cancel, std::move(log), log_level);
+}
+
+py::str provider_restore_snapshot(Provider &provider, const std::string &name_or_id,
+                                  const std::optional<std::string> &options_json,
+                                  std::uint32_t timeout_ms, CancelToken *cancel, py::object log,
+                                  int log_level) {
+  require_text(name_or_id, "the snapshot's name or id");
+  const char *options = options_pointer(options_json);
+  return provider.run(
+      [&](dbsafe_provider *p, const dbsafe_call_options *call, dbsafe_buf *out,
+          dbsafe_error **err) {
+        return dbsafe_provider_restore_snapshot(out, p, name_or_id.c_str(), options, call, err);
+      },
+      timeout_ms, cancel, std::move(log), log_level);
+}
+
+// The policies: rotation, retention and branch pruning, each one options document.
+py::str provider_policy(Provider &provider,
+                        int (*fn)(dbsafe_buf *, dbsafe_provider *, const char *,
+                                  const dbsafe_call_options *, dbsafe_error **),
+                        const std::optional<std::string> &options_json, std::uint32_t timeout_ms,
+                        CancelToken *cancel, py::object log, int log_level) {
+  const char *options = options_pointer(options_json);
+  return provider.run([&](dbsafe_provider *p, const dbsafe_call_options *call, dbsafe_buf *out,
+                          dbsafe_error **err) { return fn(out, p, options, call, err); },
+                      timeout_ms, cancel, std::move(log), log_level);
+}
+
+py::str provider_rotate_snapshot(Provider &provider, const std::optional<std::string> &options_json,
+                                 std::uint32_t timeout_ms, CancelToken *cancel, py::object log,
+                                 int log_level) {
+  return provider_policy(provider, dbsafe_snapshot_rotate, options_json, timeout_ms, cancel,
+                         std::move(log), log_level);
+}
+
+py::str provider_snapshot_retention(Provider &provider,
+                                    const std::optional<std::string> &options_json,
+                                    std::uint32_t timeout_ms, CancelToken *cancel, py::object log,
+                                    int log_level) {
+  return provider_policy(provider, dbsafe_snapshot_retention, options_json, timeout_ms, cancel,
+                         std::move(log), log_level);
+}
+
+py::str provider_branch_prune(Provider &provider, const std::optional<std::string> &options_json,
+                              std::uint32_t timeout_ms, CancelToken *cancel, py::object log,
+                              int log_level) {
+  return provider_policy(provider, dbsafe_branch_prune, options_json, timeout_ms, cancel,
+                         std::move(log), log_level);
+}
+
 int cli_main(const std::vector<std::string> &argv) {
   std::vector<std::string> args = argv;
   if (args.empty()) args.emplace_back("dbsafe");
@@ -675,6 +912,69 @@ PYBIND11_MODULE(_dbsafe, m) {
         py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
         "Check that every object the migrations at `path` define is present and valid; return "
         "the verify report JSON text.");
+  // The provider calls (c/provider.h); the Python class dbsafe.Provider wraps this one.
+  py::class_<Provider>(m, "Provider",
+                       "An open snapshot and branch provider (dbsafe_provider); one call at a "
+                       "time, close() frees it.")
+      .def(py::init<const std::optional<std::string> &>(), py::arg("options_json") = py::none(),
+           "Open a provider from its options document (dbsafe_provider_open).")
+      .def("close", &Provider::close, "Free the handle (idempotent); later calls raise.")
+      .def_property_readonly("closed", &Provider::closed, "True once close() has been called.")
+      .def_property_readonly("requests_made", &Provider::requests_made,
+                             "HTTP requests made by the calls that have returned (0 for local).")
+      .def("list_branches", &provider_list_branches, py::arg("timeout_ms") = 0,
+           py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+           py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+           "The branches list JSON text.")
+      .def("create_branch", &provider_create_branch, py::arg("options_json") = py::none(),
+           py::arg("timeout_ms") = 0, py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+           py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+           "Create a branch and wait until it is ready; the branch JSON text.")
+      .def("delete_branch", &provider_delete_branch, py::arg("name_or_id"),
+           py::arg("timeout_ms") = 0, py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+           py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+           "Delete a branch (never the default or a protected one).")
+      .def("restore_branch", &provider_restore_branch, py::arg("name_or_id"),
+           py::arg("at_timestamp"), py::arg("preserve_under_name") = "", py::arg("timeout_ms") = 0,
+           py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+           py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+           "Point-in-time restore of a branch in place; the restore result JSON text.")
+      .def("connection_url", &provider_connection_url, py::arg("name_or_id"),
+           py::arg("pooled") = false, py::arg("timeout_ms") = 0, py::arg("cancel") = nullptr,
+           py::arg("log") = py::none(), py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+           "The branch's connection URL (it holds a password).")
+      .def("list_snapshots", &provider_list_snapshots, py::arg("timeout_ms") = 0,
+           py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+           py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+           "The snapshots list JSON text.")
+      .def("create_snapshot", &provider_create_snapshot, py::arg("options_json") = py::none(),
+           py::arg("timeout_ms") = 0, py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+           py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+           "Take a snapshot and wait until it is ready; the snapshot JSON text.")
+      .def("delete_snapshot", &provider_delete_snapshot, py::arg("name_or_id"),
+           py::arg("timeout_ms") = 0, py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+           py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING), "Delete a snapshot.")
+      .def("restore_snapshot", &provider_restore_snapshot, py::arg("name_or_id"),
+           py::arg("options_json") = py::none(), py::arg("timeout_ms") = 0,
+           py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+           py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+           "Put a snapshot's data into a branch; the restore result JSON text.")
+      .def("rotate_snapshot", &provider_rotate_snapshot, py::arg("options_json") = py::none(),
+           py::arg("timeout_ms") = 0, py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+           py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+           "Replace the rotating backup (dbsafe_snapshot_rotate); the rotate report JSON text.")
+      .def("snapshot_retention", &provider_snapshot_retention, py::arg("options_json") = py::none(),
+           py::arg("timeout_ms") = 0, py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+           py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+           "Apply a retention policy to snapshots; the prune report JSON text.")
+      .def("branch_prune", &provider_branch_prune, py::arg("options_json") = py::none(),
+           py::arg("timeout_ms") = 0, py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+           py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+           "Delete expired and old restore branches; the prune report JSON text.")
+      .def("__repr__", [](const Provider &provider) {
+        return std::string("<dbsafe._dbsafe.Provider ") + (provider.closed() ? "closed" : "open") +
+               ">";
+      });
   m.def("cli_main", &cli_main, py::arg("argv"),
         "Run the dbsafe command line (argv[0] is the program name); returns the exit code.");
   m.def("checksum_matches", &checksum_matches, py::arg("script"), py::arg("stored_checksum"),
