@@ -40,6 +40,8 @@ const NOT_BOUND = new Map([
   ['dbsafe_snapshot_rotate', 'provider binding not written yet (issue 7)'],
   ['dbsafe_snapshot_retention', 'provider binding not written yet (issue 7)'],
   ['dbsafe_branch_prune', 'provider binding not written yet (issue 7)'],
+  // The deploy pipeline: the CLI (`dbsafe deploy`) reaches it from Node meanwhile.
+  ['dbsafe_deploy', 'deploy binding not written yet (issue 8)'],
 ]);
 
 describe('package', () => {
