@@ -182,10 +182,10 @@ DeployTarget load_deploy_target(const std::string &name, const std::string &conf
     } else {
       bad_at(path, k.source(),
              "unknown key \"" + key + "\" in [targets." + name +
-              "]; known keys: url_env, direct_url_env, migrations, runner, provider, "
-              "local_method, terminate_blockers, snapshot, snapshot_expiry_days, snapshot_keep, "
-              "approve_on, block_on, approvals, auto_restore, verify, allow_seed, audit_file, "
-              "notify_webhook (docs/deploy.md)");
+                 "]; known keys: url_env, direct_url_env, migrations, runner, provider, "
+                 "local_method, terminate_blockers, snapshot, snapshot_expiry_days, snapshot_keep, "
+                 "approve_on, block_on, approvals, auto_restore, verify, allow_seed, audit_file, "
+                 "notify_webhook (docs/deploy.md)");
     }
   }
 
