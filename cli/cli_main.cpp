@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/check_command.hpp"
+#include "cli/deploy_command.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/list_command.hpp"
 #include "cli/migrate_command.hpp"
@@ -29,6 +30,7 @@ int run(int argc, const char *const *argv) {
   add_migrate_command(app, std::cout, exit_code);
   add_schema_commands(app, std::cout, exit_code);
   add_provider_commands(app, std::cout, exit_code);
+  add_deploy_command(app, std::cout, exit_code);
 
   try {
     app.parse(argc, argv);

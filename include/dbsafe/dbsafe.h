@@ -12,5 +12,6 @@
 #include "c/migrate.h"
 #include "c/schema.h"
 #include "c/provider.h"
+#include "c/deploy.h"
 
 #endif /* DBSAFE_H */

@@ -3,6 +3,7 @@
 
 #include "dbsafe/call.hpp"
 #include "dbsafe/check.hpp"
+#include "dbsafe/deploy.hpp"
 #include "dbsafe/error.hpp"
 #include "dbsafe/migrate.hpp"
 #include "dbsafe/schema.hpp"

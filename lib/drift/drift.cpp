@@ -11,6 +11,7 @@
 
 #include "dbsafe/schema.hpp"
 #include "drift/diff.hpp"
+#include "drift/drift.hpp"
 #include "drift/shadow.hpp"
 #include "pg/connection.hpp"
 #include "schema/model.hpp"
@@ -403,24 +404,10 @@ LiveAndExpected live_and_expected(const std::string &database_url,
 
 }  // namespace
 
-DiffReport drift(const std::string &database_url, const std::string &migrations_dir,
-                 const DiffOptions &options, const CallOptions &call) {
-  auto start = std::chrono::steady_clock::now();
-  CallContext ctx(call);
-  auto sides = live_and_expected(database_url, migrations_dir, options, call, ctx);
-  DiffReport report = make_report(sides.live, sides.expected, options);
-  report.kind = "drift";
-  report.from = "database " + pg::redact(database_url);
-  report.to = "migrations " + migrations_dir;
-  report.elapsed_ms = millis_since(start);
-  return report;
-}
+namespace {
 
-VerifyReport verify(const std::string &database_url, const std::string &migrations_dir,
-                    const DiffOptions &options, const CallOptions &call) {
-  auto start = std::chrono::steady_clock::now();
-  CallContext ctx(call);
-  auto [live, expected] = live_and_expected(database_url, migrations_dir, options, call, ctx);
+// Every object `expected` defines, present and valid in `live`.
+VerifyReport verify_models(const schema::Model &live, const schema::Model &expected) {
   VerifyReport report;
   std::map<std::string, const schema::Table *> live_tables;
   for (const auto &t : live.tables) live_tables[t.key()] = &t;
@@ -476,6 +463,38 @@ VerifyReport verify(const std::string &database_url, const std::string &migratio
       report.problems.push_back(
           {"index", i.key(), "invalid",
            "INVALID and not defined by the migrations (left by a failed build); drop it"});
+  return report;
+}
+
+DiffReport drift_report(const schema::Model &live, const schema::Model &expected,
+                        const std::string &database_url, const std::string &migrations_dir,
+                        const DiffOptions &options) {
+  DiffReport report = make_report(live, expected, options);
+  report.kind = "drift";
+  report.from = "database " + pg::redact(database_url);
+  report.to = "migrations " + migrations_dir;
+  return report;
+}
+
+}  // namespace
+
+DiffReport drift(const std::string &database_url, const std::string &migrations_dir,
+                 const DiffOptions &options, const CallOptions &call) {
+  auto start = std::chrono::steady_clock::now();
+  CallContext ctx(call);
+  auto sides = live_and_expected(database_url, migrations_dir, options, call, ctx);
+  DiffReport report =
+      drift_report(sides.live, sides.expected, database_url, migrations_dir, options);
+  report.elapsed_ms = millis_since(start);
+  return report;
+}
+
+VerifyReport verify(const std::string &database_url, const std::string &migrations_dir,
+                    const DiffOptions &options, const CallOptions &call) {
+  auto start = std::chrono::steady_clock::now();
+  CallContext ctx(call);
+  auto [live, expected] = live_and_expected(database_url, migrations_dir, options, call, ctx);
+  VerifyReport report = verify_models(live, expected);
   report.elapsed_ms = millis_since(start);
   return report;
 }
@@ -550,3 +569,20 @@ MigrateReport migrate_baseline_from_database(const std::string &migrations_dir,
 
 }  // namespace v1
 }  // namespace dbsafe
+
+namespace dbsafe::diff {
+
+DriftAndVerify drift_and_verify(const std::string &database_url, const std::string &migrations_dir,
+                                const DiffOptions &options, const CallOptions &call) {
+  auto start = std::chrono::steady_clock::now();
+  CallContext ctx(call);
+  using namespace dbsafe::v1;
+  auto [live, expected] = live_and_expected(database_url, migrations_dir, options, call, ctx);
+  DriftAndVerify out;
+  out.drift = drift_report(live, expected, database_url, migrations_dir, options);
+  out.verify = verify_models(live, expected);
+  out.drift.elapsed_ms = out.verify.elapsed_ms = millis_since(start);
+  return out;
+}
+
+}  // namespace dbsafe::diff

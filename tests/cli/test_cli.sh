@@ -298,5 +298,56 @@ if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ] && [ -x /usr/bin/python3 ] && [ -d "${
   rm -f "$neon_out"
 fi
 
+# deploy (docs/deploy.md): configuration errors need no server; the
+# example dbsafe.toml of docs/deploy.md parses (the unreachable database is
+# the first thing that fails); the rest runs when the harness gives a server.
+dep=$(mktemp -d /tmp/dbsafe-cli-deploy.XXXXXX)
+printf '[targets.prod]\nprovider = "local"\nsnapshots = "rotate"\n' > "$dep/dbsafe.toml"
+out=$("$cli" deploy --target prod --config "$dep/dbsafe.toml" 2>&1 < /dev/null); check "deploy: unknown key" 3 $?
+contains "deploy: unknown key named with its place" "$out" "dbsafe.toml:3:1: unknown key \"snapshots\""
+out=$("$cli" deploy --target staging --config "$dep/dbsafe.toml" 2>&1 < /dev/null); check "deploy: unknown target" 3 $?
+contains "deploy: the targets are listed" "$out" "targets: prod"
+out=$("$cli" deploy --config "$dep/dbsafe.toml" 2>&1 < /dev/null); check "deploy without --target" 3 $?
+sed -n '/<!-- example: dbsafe.toml -->/,/^```$/p' "$src/docs/deploy.md" | sed '1,2d;$d' > "$dep/example.toml"
+grep -q '^\[targets.production\]' "$dep/example.toml"; check "deploy: the docs example was extracted" 0 $?
+for t in staging production; do
+  out=$(NEON_API_KEY= DIRECT_URL= DATABASE_URL="postgresql://u:canary-pw@127.0.0.1:1/db?connect_timeout=2" "$cli" deploy --target $t --config "$dep/example.toml" --dry-run --connect-retry-ms 0 2>&1 < /dev/null)
+  check "deploy: the docs example ($t) parses, then the database is unreachable" 4 $?
+  if [[ "$out" == *canary-pw* ]]; then echo "FAIL: the password leaked: $out"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+done
+out=$(DATABASE_URL= DIRECT_URL= "$cli" deploy --target staging --config "$dep/example.toml" 2>&1 < /dev/null); check "deploy without a URL" 3 $?
+contains "deploy URL hint" "$out" "set DATABASE_URL"
+if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
+  db="dbsafe_cli_deploy_$$"
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "CREATE DATABASE $db" >/dev/null
+  url="${DBSAFE_TEST_DATABASE_URL%/*}/$db"
+  mkdir -p "$dep/app/prisma/migrations/20240101000000_init"
+  printf 'provider = "postgresql"\n' > "$dep/app/prisma/migrations/migration_lock.toml"
+  printf 'CREATE TABLE t (id bigint PRIMARY KEY, a text);\n' > "$dep/app/prisma/migrations/20240101000000_init/migration.sql"
+  printf '[targets.ci]\nprovider = "none"\n' > "$dep/app/dbsafe.toml"
+  d=(env DATABASE_URL="$url" DIRECT_URL= DBSAFE_APPROVE= DBSAFE_APPROVED_BY= DBSAFE_SLACK_WEBHOOK_URL= GITHUB_STEP_SUMMARY="$dep/summary.md")
+  out=$(cd "$dep/app" && "${d[@]}" "$cli_abs" deploy --target ci --dry-run 2>&1 < /dev/null); check "deploy --dry-run" 0 $?
+  contains "deploy --dry-run says what it would do" "$out" "1 migration would be applied"
+  n=$(psql -X -qAt "$url" -c "SELECT count(*) FROM pg_tables WHERE tablename = 't'")
+  check "deploy --dry-run changed nothing" 0 "$n"
+  out=$(cd "$dep/app" && "${d[@]}" "$cli_abs" deploy --target ci 2>&1 < /dev/null); check "deploy" 0 $?
+  contains "deploy text" "$out" "dbsafe deploy ci: deployed"
+  [ -f "$dep/app/.dbsafe/audit.jsonl" ]; check "deploy wrote the audit file" 0 $?
+  contains "deploy step summary" "$(cat "$dep/summary.md")" "### dbsafe deploy \`ci\`: deployed"
+  psql -X -q "$url" -c "INSERT INTO t VALUES (1, 'x')" >/dev/null  # dropping a column with data is an error
+  mkdir -p "$dep/app/prisma/migrations/20240201000000_drop"
+  printf 'ALTER TABLE t DROP COLUMN a;\n' > "$dep/app/prisma/migrations/20240201000000_drop/migration.sql"
+  out=$(cd "$dep/app" && "${d[@]}" "$cli_abs" deploy --target ci 2>&1 < /dev/null); check "deploy stopped by the gate" 1 $?
+  contains "deploy names the finding" "$out" "error[drop-column]"
+  contains "deploy names the flag" "$out" "dbsafe deploy --target ci --approve"
+  out=$(cd "$dep/app" && "${d[@]}" "$cli_abs" deploy --target ci --dry-run 2>&1 < /dev/null); check "deploy --dry-run sees the gate" 1 $?
+  out=$(cd "$dep/app" && "${d[@]}" "$cli_abs" deploy --target ci --approve --format json 2>/dev/null < /dev/null); check "deploy --approve" 0 $?
+  contains "deploy json" "$out" '"outcome":"deployed"'
+  out=$(cd "$dep/app" && "${d[@]}" "$cli_abs" deploy --target ci --format markdown --output "$dep/report.md" 2>&1 < /dev/null); check "deploy up to date" 0 $?
+  contains "deploy --output" "$(cat "$dep/report.md")" "up to date"
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE $db WITH (FORCE)" >/dev/null
+fi
+rm -rf "$dep"
+
 echo "$passed passed, $fail failed"
 [ "$fail" -eq 0 ]

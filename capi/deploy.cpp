@@ -1,0 +1,64 @@
+#include <simdjson.h>
+
+#include <string>
+#include <vector>
+
+#include "capi/internal.hpp"
+#include "dbsafe/deploy.hpp"
+
+namespace {
+
+using dbsafe::capi::bad_option;
+
+// The options document of dbsafe_deploy (c/deploy.h).
+dbsafe::DeployOptions parse_options(const char *json) {
+  dbsafe::DeployOptions o;
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (!dbsafe::capi::parse_options_object(json, parser, obj))
+    bad_option("\"target\" is required: the NAME of a [targets.NAME] table of dbsafe.toml");
+  bool has_target = false;
+  for (auto [key, value] : obj) {
+    std::string k(key);
+    std::string_view s;
+    bool b;
+    if (k == "target" || k == "config") {
+      if (value.get_string().get(s)) bad_option(k + " must be a string");
+      (k == "target" ? o.target : o.config_path) = std::string(s);
+      has_target = has_target || k == "target";
+    } else if (k == "dry_run" || k == "approve") {
+      if (value.get_bool().get(b)) bad_option(k + " must be true or false");
+      (k == "dry_run" ? o.dry_run : o.approve) = b;
+    } else if (k == "approved_by") {
+      simdjson::dom::array list;
+      if (value.get_array().get(list)) bad_option("approved_by must be an array of strings");
+      for (auto e : list) {
+        if (e.get_string().get(s)) bad_option("approved_by must be an array of strings");
+        o.approved_by.emplace_back(s);
+      }
+    } else {
+      bad_option("unknown option \"" + k + "\"");
+    }
+  }
+  if (!has_target || o.target.empty())
+    bad_option("\"target\" is required: the NAME of a [targets.NAME] table of dbsafe.toml");
+  return o;
+}
+
+}  // namespace
+
+extern "C" {
+
+int dbsafe_deploy(dbsafe_buf *out_report_json, const char *options_json,
+                  const dbsafe_call_options *call, dbsafe_error **out_err) {
+  DBSAFE_CAPI_BEGIN
+  dbsafe::capi::require_empty_buf(out_report_json, "out_report_json");
+  auto options = parse_options(options_json);
+  auto call_options = dbsafe::capi::to_call_options(call);
+  auto report = dbsafe::deploy(options, call_options);
+  dbsafe::capi::fill_buf(out_report_json, report.to_json());
+  return DBSAFE_OK;
+  DBSAFE_CAPI_END(out_err)
+}
+
+}  // extern "C"

@@ -1,0 +1,132 @@
+// `dbsafe deploy --target NAME`: parses flags, asks for a typed approval on
+// a terminal, prints the report and appends it to the GitHub step summary.
+// Everything that decides (the gate, the snapshot, the audit) lives in
+// lib/deploy, so every surface behaves the same.
+#include "cli/deploy_command.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/exit_codes.hpp"
+#include "cli/interrupt.hpp"
+#include "dbsafe/deploy.hpp"
+
+namespace dbsafe::cli {
+
+namespace {
+
+struct DeployArgs {
+  std::string target, config, format = "text", output;
+  bool dry_run = false, approve = false, quiet = false;
+  long connect_retry_ms = 20000;
+  std::vector<std::string> approved_by;
+};
+
+std::string render(const DeployArgs &a, const DeployReport &r) {
+  if (a.format == "json") return r.to_json() + "\n";
+  if (a.format == "markdown") return r.to_markdown();
+  return r.to_text();
+}
+
+// The report goes to --output (or stdout), and as Markdown to the GitHub
+// step summary when there is one.
+void emit(const DeployArgs &a, std::ostream &out, const DeployReport &r) {
+  std::string text = render(a, r);
+  if (!a.output.empty()) {
+    std::ofstream f(a.output, std::ios::binary);
+    f << text;
+    if (!f) throw Error(ErrorCode::Io, a.output + ": cannot write the report");
+  } else {
+    out << text;
+  }
+  if (const char *summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary) {
+    std::ofstream f(summary, std::ios::app | std::ios::binary);
+    f << r.to_markdown() << "\n";
+    if (!f) std::cerr << "dbsafe: warning: could not append to GITHUB_STEP_SUMMARY\n";
+  }
+}
+
+int run(const DeployArgs &a, std::ostream &out) {
+  auto cancel = std::make_shared<CancelToken>();
+  InterruptScope interrupts(cancel);
+  CallOptions call;
+  call.cancel = cancel;
+  call.log = [&a](LogLevel level, std::string_view component, std::string_view message) {
+    if (a.quiet || level < LogLevel::Warning) return;
+    if (component == "postgres") return;
+    std::cerr << "dbsafe: " << message << "\n";
+  };
+  DeployOptions o;
+  o.target = a.target;
+  o.config_path = a.config;
+  o.dry_run = a.dry_run;
+  o.approve = a.approve;
+  o.approved_by = a.approved_by;
+  o.connect_retry_budget = std::chrono::milliseconds(a.connect_retry_ms);
+  // On a terminal the operator may approve by typing the target's name; a
+  // script never hangs on a prompt.
+  if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+    o.confirm = [](const GateQuestion &q) {
+      std::cerr << q.summary << q.findings << " finding" << (q.findings == 1 ? "" : "s")
+                << " need an approval to deploy to " << q.target << ".\nType '" << q.target
+                << "' to approve: " << std::flush;
+      std::string line;
+      return std::getline(std::cin, line) && line == q.target;
+    };
+  }
+  try {
+    auto r = deploy(o, call);
+    emit(a, out, r);
+    return r.exit_code;
+  } catch (const Error &e) {
+    if (e.detail_json() != "{}" && e.detail_json().find("\"outcome\"") != std::string::npos) {
+      if (a.format == "json") {
+        if (!a.output.empty()) {
+          std::ofstream f(a.output, std::ios::binary);
+          f << e.detail_json() << "\n";
+        } else {
+          out << e.detail_json() << "\n";
+        }
+      }
+      if (const char *summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary) {
+        std::ofstream f(summary, std::ios::app | std::ios::binary);
+        f << "### dbsafe deploy `" << a.target << "`: FAILED\n\n" << e.message() << "\n\n";
+      }
+    }
+    std::cerr << "dbsafe: error: " << e.message() << "\n";
+    return exit_code_for(e.code());
+  }
+}
+
+}  // namespace
+
+void add_deploy_command(CLI::App &app, std::ostream &out, int &exit_code) {
+  auto a = std::make_shared<DeployArgs>();
+  auto *cmd = app.add_subcommand(
+      "deploy",
+      "the safe deploy of one dbsafe.toml target: check, gate, snapshot, apply, verify, audit "
+      "(exit 0 done, 1 stopped by the gate, 2 needs a person, 3 configuration, 4 unreachable, "
+      "5 failed part-way)");
+  cmd->add_option("--target", a->target, "the [targets.NAME] table of dbsafe.toml")->required();
+  cmd->add_option("--config", a->config,
+                  "dbsafe.toml to read (default: in this directory or the nearest parent)");
+  cmd->add_flag("--dry-run", a->dry_run,
+                "connect, plan, check and gate only; change nothing, write no audit record");
+  cmd->add_flag("--approve", a->approve, "approve the findings that need an approval");
+  cmd->add_option("--approved-by", a->approved_by,
+                  "an approver's name (repeatable; distinct names count toward `approvals`)")
+      ->allow_extra_args(false);
+  cmd->add_option("--format", a->format, "output: text, json or markdown")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  cmd->add_option("--output", a->output, "write the report to FILE instead of stdout");
+  cmd->add_option("--connect-retry-ms", a->connect_retry_ms,
+                  "keep retrying a refused connection this long (a waking Neon compute)");
+  cmd->add_flag("-q,--quiet", a->quiet, "no log lines");
+  cmd->callback([a, &out, &exit_code] { exit_code = run(*a, out); });
+}
+
+}  // namespace dbsafe::cli

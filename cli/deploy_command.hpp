@@ -1,0 +1,12 @@
+// `dbsafe deploy`: the safe-deploy pipeline for one target of dbsafe.toml
+// (docs/deploy.md).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <ostream>
+
+namespace dbsafe::cli {
+
+void add_deploy_command(CLI::App &app, std::ostream &out, int &exit_code);
+
+}  // namespace dbsafe::cli

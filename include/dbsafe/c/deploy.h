@@ -1,0 +1,43 @@
+/* dbsafe C ABI: the safe-deploy pipeline for one target of dbsafe.toml
+ * (docs/deploy.md). */
+#ifndef DBSAFE_C_DEPLOY_H
+#define DBSAFE_C_DEPLOY_H
+
+#include "call.h"
+#include "common.h"
+#include "error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Runs connect and validate, plan, check, gate, snapshot, apply, verify,
+ * audit and notify for one `[targets.NAME]` table of dbsafe.toml and writes
+ * the deploy report (docs/schema/deploy-report.v1.json).
+ *
+ * `options_json`: a JSON object with "target" (required, the NAME),
+ * "config" (the dbsafe.toml; default: in the current directory or the
+ * nearest parent), "dry_run" (bool: steps 1-4 only, nothing changes, no
+ * audit record), "approve" (bool) and "approved_by" (an array of names;
+ * distinct names count toward the target's `approvals`). Unknown keys are
+ * DBSAFE_EINVALID.
+ *
+ * Returns DBSAFE_OK when the deploy finished, had nothing to do, was a dry
+ * run, or was stopped by its gate: the report's "exit_code" is 1 and its
+ * "gate"."approve_hint" names the flag to pass then. Any failure returns
+ * its status (DBSAFE_EINVALID/ENOTFOUND/EPARSE: configuration; ECONNECT,
+ * EAUTH: unreachable; ESTATE: failed or modified migrations, the migration
+ * lock held, or a database that does not match the migrations after
+ * applying; EDB: a migration failed; ECANCELLED) with the report as the
+ * error's detail JSON once the target was read; after a snapshot the report
+ * holds the restore command. Progress events ("deploy-step") go to the call
+ * options' progress callback. Thread safety: reentrant; deploys of one
+ * database serialise on the migration advisory lock. */
+DBSAFE_API int dbsafe_deploy(dbsafe_buf *out_report_json, const char *options_json,
+                             const dbsafe_call_options *call, dbsafe_error **out_err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DBSAFE_C_DEPLOY_H */

@@ -1,0 +1,159 @@
+// The safe-deploy pipeline (docs/deploy.md): connect and validate, plan,
+// check the pending migrations, gate, snapshot, apply, verify, report,
+// audit and notify, for one target of dbsafe.toml.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dbsafe/call.hpp"
+#include "dbsafe/check.hpp"
+#include "dbsafe/error.hpp"
+#include "dbsafe/export.hpp"
+#include "dbsafe/provider.hpp"
+
+namespace dbsafe {
+inline namespace v1 {
+
+enum class SnapshotMode {
+  Rotate,       // the single rotating "pre-deploy-backup" (seed 000)
+  Timestamped,  // "pre-migration-YYYYMMDD-HHMM", expiring (seed 002)
+  None,
+};
+
+// One `[targets.NAME]` table of dbsafe.toml, or the same given in C++.
+struct DBSAFE_CXX_API DeployTarget {
+  std::string name;
+  // Environment variables holding the URLs. The direct URL, when set, is
+  // the one dbsafe applies through (like Prisma's directUrl).
+  std::string url_env = "DATABASE_URL";
+  std::string direct_url_env = "DIRECT_URL";
+  // Given directly (C++ callers): win over the environment variables.
+  std::string database_url;
+  std::string direct_url;
+  // The migration directory (the loader makes it relative to the config
+  // file's directory).
+  std::string migrations = "prisma/migrations";
+  Runner runner = Runner::Safe;
+  // "neon", "local" or "none". Neon settings come from `provider_options`
+  // (the loader fills them from [neon] and NEON_*); local snapshots copy the
+  // database the direct URL names.
+  std::string provider = "none";
+  ProviderOptions provider_options;
+  SnapshotMode snapshot = SnapshotMode::Rotate;
+  int snapshot_expiry_days = 7;              // timestamped only
+  std::optional<std::size_t> snapshot_keep;  // timestamped: keep the N newest
+  // The lowest finding level that needs an approval, and the lowest that is
+  // refused even with one (Level::Off: never).
+  Level approve_on = Level::Error;
+  Level block_on = Level::Off;
+  int approvals = 1;  // distinct approver names required
+  bool auto_restore = false;
+  bool verify = true;
+  // false: a pending migration whose name contains "seed" is refused.
+  bool allow_seed = false;
+  // JSON-lines audit file; empty: none. The loader defaults it to
+  // ".dbsafe/audit.jsonl" beside the config file.
+  std::string audit_file;
+  // Slack-compatible incoming webhook; DBSAFE_SLACK_WEBHOOK_URL wins.
+  std::string notify_webhook;
+  // The dbsafe.toml the check reads ("-": none).
+  std::string check_config = "-";
+};
+
+// Reads `[targets.NAME]` from `config_path` (empty: dbsafe.toml in the
+// current directory or the nearest parent). Throws Error(Invalid) naming
+// the file, line, column and key for an unknown key or a bad value, and
+// Error(NotFound) for a missing file or target.
+DBSAFE_CXX_API DeployTarget load_deploy_target(const std::string &name,
+                                               const std::string &config_path = {});
+
+// What a confirmation callback is shown.
+struct DBSAFE_CXX_API GateQuestion {
+  std::string target;
+  Level highest = Level::Off;
+  std::size_t findings = 0;
+  std::string summary;  // the findings that need approval, one per line
+};
+
+struct DBSAFE_CXX_API DeployOptions {
+  std::string target;       // the name of a [targets.NAME] table
+  std::string config_path;  // empty: found like load_deploy_target finds it
+  // Given: used as is, no file is read (`target`/`config_path` ignored).
+  std::optional<DeployTarget> target_config;
+  // Steps 1-4 only; changes nothing (no snapshot, no audit, no notification).
+  bool dry_run = false;
+  // Approvals (also from DBSAFE_APPROVE=1 and DBSAFE_APPROVED_BY=a,b).
+  bool approve = false;
+  std::vector<std::string> approved_by;
+  // Asked when the gate needs an approval nobody gave (the CLI asks on a
+  // terminal); true approves as the actor.
+  std::function<bool(const GateQuestion &)> confirm;
+  // Empty: from GITHUB_SHA / VERCEL_GIT_COMMIT_SHA / git, and GITHUB_ACTOR
+  // / VERCEL_GIT_COMMIT_AUTHOR_LOGIN / USER.
+  std::string git_sha, actor;
+  std::chrono::milliseconds connect_retry_budget{20000};
+  std::chrono::milliseconds lock_timeout{5000};
+};
+
+struct DBSAFE_CXX_API DeployStep {
+  std::string name;  // connect, plan, check, gate, snapshot, apply, restore, verify, audit, notify
+  std::string status;  // ok, skipped, failed, blocked
+  double duration_ms = 0;
+  std::string detail;
+};
+
+struct DBSAFE_CXX_API DeployReport {
+  std::string id;  // shared by the audit row and the audit file line
+  std::string target;
+  bool dry_run = false;
+  // deployed, up-to-date, would-deploy, stopped (needs approval), blocked,
+  // failed, restored (failed, then restored), cancelled
+  std::string outcome;
+  int exit_code = 0;  // docs/cli.md
+  std::string message;
+  std::string started_at, finished_at;  // RFC 3339, UTC
+  std::string git_sha, actor;
+  std::string database;  // the URL applied through, password redacted
+  int server_version_num = 0;
+  std::vector<DeployStep> steps;
+  std::vector<std::string> pending;  // at planning time, in order
+  std::vector<std::string> applied;
+  CheckReport check;
+  // The gate: "none" (nothing needs approval), "approved", "needs-approval",
+  // "blocked".
+  std::string gate = "none";
+  Level highest_level = Level::Off;
+  int approvals_required = 0;
+  std::vector<std::string> approved_by;
+  std::string approve_hint;  // the flag to pass when the gate stopped
+  std::optional<SnapshotInfo> snapshot;
+  std::string restore_command;  // after a failure once the snapshot exists
+  bool restored = false;
+  std::size_t drift_changes = 0;
+  std::vector<std::string> verify_problems;
+  std::vector<std::string> warnings;
+  std::string audit_file;
+  bool audit_row_written = false;
+  bool audit_line_written = false;
+  bool notified = false;
+
+  std::string to_json() const;  // docs/schema/deploy-report.v1.json
+  std::string to_text() const;
+  std::string to_markdown() const;
+};
+
+// Runs the pipeline. Returns the report when the deploy finished, found
+// nothing to do, was a dry run, or was stopped by the gate (exit_code 1).
+// Throws Error when it failed; the error's detail JSON is the report:
+// Invalid/NotFound/Parse (3: configuration), Connect/Auth (4), State (2:
+// failed or modified migrations, the lock held, problems after applying),
+// Database/Internal (5: failed part-way), Cancelled (130).
+DBSAFE_CXX_API DeployReport deploy(const DeployOptions &options, const CallOptions &call = {});
+
+}  // namespace v1
+}  // namespace dbsafe

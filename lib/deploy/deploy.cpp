@@ -1,0 +1,758 @@
+// The safe-deploy pipeline: connect and validate, plan, check, gate,
+// snapshot, apply, verify, report, audit, notify (docs/deploy.md). It only
+// orchestrates: every step is a call into analyze, runner, drift, provider
+// or http.
+#include <fcntl.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "dbsafe/deploy.hpp"
+#include "dbsafe/migrate.hpp"
+#include "dbsafe/schema.hpp"
+#include "deploy/deploy_internal.hpp"
+#include "drift/drift.hpp"
+#include "http/client.hpp"
+#include "http/url.hpp"
+#include "pg/connection.hpp"
+#include "util/failpoint.hpp"
+#include "util/json_writer.hpp"
+
+namespace dbsafe {
+inline namespace v1 {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace deploy_detail {
+
+int exit_code_for(ErrorCode code) {
+  // The table of docs/cli.md (cli/exit_codes.hpp holds the CLI's copy).
+  switch (code) {
+    case ErrorCode::Ok:
+      return 0;
+    case ErrorCode::Invalid:
+    case ErrorCode::NotFound:
+    case ErrorCode::Parse:
+    case ErrorCode::Io:
+    case ErrorCode::Version:
+      return 3;
+    case ErrorCode::Connect:
+    case ErrorCode::Auth:
+    case ErrorCode::Http:
+    case ErrorCode::Timeout:
+      return 4;
+    case ErrorCode::Cancelled:
+    case ErrorCode::Callback:
+      return 130;
+    case ErrorCode::State:
+      return 2;
+    case ErrorCode::Database:
+    case ErrorCode::Internal:
+      return 5;
+  }
+  return 5;
+}
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+  std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+  return out;
+}
+
+}  // namespace deploy_detail
+
+namespace {
+
+using deploy_detail::rfc3339;
+
+std::string env(const std::string &name) {
+  if (name.empty()) return {};
+  const char *v = std::getenv(name.c_str());
+  return v ? v : "";
+}
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+std::string new_id() {
+  std::random_device rd;
+  std::mt19937_64 rng((static_cast<std::uint64_t>(rd()) << 32) ^ rd());
+  std::uint64_t a = rng(), b = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(b & 0xffffffffffffull));
+  return buf;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+std::string shell_quote(const std::string &s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string git_sha(const std::string &dir) {
+  for (const char *name : {"GITHUB_SHA", "VERCEL_GIT_COMMIT_SHA"})
+    if (auto v = env(name); !v.empty()) return v;
+  std::string out;
+  std::string cmd =
+      "git -C " + shell_quote(dir.empty() ? "." : dir) + " rev-parse HEAD 2>/dev/null";
+  if (FILE *pipe = popen(cmd.c_str(), "r")) {
+    char buf[128];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+    if (pclose(pipe) != 0) out.clear();
+  }
+  return trim(out);
+}
+
+std::string actor() {
+  for (const char *name : {"GITHUB_ACTOR", "VERCEL_GIT_COMMIT_AUTHOR_LOGIN", "USER"})
+    if (auto v = env(name); !v.empty()) return v;
+  return "unknown";
+}
+
+std::vector<std::string> split_names(const std::string &list) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= list.size()) {
+    auto comma = list.find(',', pos);
+    auto name =
+        trim(list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    if (!name.empty()) out.push_back(name);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+bool truthy(const std::string &v) {
+  std::string l;
+  for (char c : v) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return l == "1" || l == "true" || l == "yes";
+}
+
+bool contains_ci(const std::string &hay, const std::string &needle) {
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
+  });
+  return it != hay.end();
+}
+
+// The message of the exception being handled.
+std::string current_message() {
+  try {
+    throw;
+  } catch (const Error &e) {
+    return e.message();
+  } catch (const std::exception &e) {
+    return std::string("internal error: ") + e.what();
+  } catch (...) {
+    return "internal error: unknown exception";
+  }
+}
+
+class Pipeline {
+ public:
+  Pipeline(const DeployOptions &options, const CallOptions &call)
+      : options_(options), call_(call), ctx_(call) {}
+
+  DeployReport run();
+
+ private:
+  template <typename Fn>
+  void step(const std::string &name, Fn &&fn);
+  void skip(const std::string &name, const std::string &why) {
+    r_.steps.push_back({name, "skipped", 0, why});
+  }
+  void skip_rest(const std::vector<std::string> &names, const std::string &why) {
+    for (const auto &n : names) skip(n, why);
+  }
+
+  MigrateOptions migrate_options() const;
+  void connect_and_validate(DeployStep &s);
+  void plan(DeployStep &s);
+  void check(DeployStep &s);
+  bool gate(DeployStep &s);  // false: stopped
+  void snapshot(DeployStep &s);
+  void apply(DeployStep &s);
+  void verify(DeployStep &s);
+  void on_failure(const Error &e);
+  void restore_after_failure();
+  void audit() { deploy_detail::audit(r_, t_, apply_url_); }
+  void notify() { deploy_detail::notify(r_, t_); }
+  std::string restore_command() const;
+
+  const DeployOptions &options_;
+  const CallOptions &call_;
+  CallContext ctx_;
+  DeployTarget t_;
+  DeployReport r_;
+  std::string apply_url_;
+  bool url_from_env_ = false;
+  std::string url_env_used_;
+  std::string config_dir_;
+  std::unique_ptr<Provider> provider_;
+  bool apply_started_ = false;
+};
+
+template <typename Fn>
+void Pipeline::step(const std::string &name, Fn &&fn) {
+  ctx_.checkpoint();
+  DeployStep s{name, "ok", 0, ""};
+  auto start = Clock::now();
+  try {
+    // The connect step arms its failpoint once the URL is known, so the
+    // audit row can still be written.
+    if (name != "connect") util::failpoint("deploy." + name);
+    fn(s);
+  } catch (...) {
+    s.status = "failed";
+    s.duration_ms = ms_since(start);
+    s.detail = current_message();
+    r_.steps.push_back(s);
+    throw;
+  }
+  s.duration_ms = ms_since(start);
+  r_.steps.push_back(s);
+  if (ctx_.has_progress()) {
+    util::JsonWriter w;
+    w.begin_object().field("event", "deploy-step").field("step", s.name).field("status", s.status);
+    w.field("detail", s.detail).end_object();
+    ctx_.progress(w.str());
+  }
+  ctx_.log(LogLevel::Info, "deploy",
+           s.name + ": " + s.status + (s.detail.empty() ? "" : ": ") + s.detail);
+}
+
+MigrateOptions Pipeline::migrate_options() const {
+  MigrateOptions o;
+  o.database_url = apply_url_;
+  o.mode = t_.runner;
+  o.lock_timeout = options_.lock_timeout;
+  o.connect_retry_budget = options_.connect_retry_budget;
+  // The lock was free a moment ago; a deploy that started since is waited
+  // for briefly, never for minutes.
+  o.advisory_lock_timeout = std::chrono::milliseconds(10000);
+  return o;
+}
+
+void Pipeline::connect_and_validate(DeployStep &s) {
+  std::string db_url = t_.database_url.empty() ? env(t_.url_env) : t_.database_url;
+  std::string direct = t_.direct_url.empty() ? env(t_.direct_url_env) : t_.direct_url;
+  if (db_url.empty() && direct.empty())
+    throw Error(ErrorCode::Invalid, "target " + t_.name + " has no database URL: set " +
+                                        t_.url_env + " (and " + t_.direct_url_env + " when " +
+                                        t_.url_env + " goes through a pooler)");
+  apply_url_ = direct.empty() ? db_url : direct;
+  url_from_env_ = direct.empty() ? t_.database_url.empty() : t_.direct_url.empty();
+  url_env_used_ = direct.empty() ? t_.url_env : t_.direct_url_env;
+  auto target = pg::parse_target(apply_url_);
+  r_.database = pg::redact(apply_url_);
+  util::failpoint("deploy.connect");
+  if (!target.pooler_reason.empty()) {
+    if (direct.empty())
+      throw Error(ErrorCode::Invalid,
+                  "refusing to deploy through a transaction-mode connection pooler: " + t_.url_env +
+                      " goes through one (" + target.pooler_reason + ") and " + t_.direct_url_env +
+                      " is not set. The migration lock needs one server session for the "
+                      "whole deploy: set " +
+                      t_.direct_url_env +
+                      " to the direct (non-pooled) URL, as Prisma's "
+                      "directUrl.");
+    throw Error(ErrorCode::Invalid, "refusing to deploy: " + t_.direct_url_env +
+                                        " goes through a transaction-mode connection pooler (" +
+                                        target.pooler_reason +
+                                        "); set it to the direct (non-pooled) URL");
+  }
+  // A Neon compute wakes up in seconds: retry refused connections within
+  // the budget.
+  auto started = Clock::now();
+  auto delay = std::chrono::milliseconds(250);
+  std::optional<pg::Connection> conn;
+  for (int attempt = 1; !conn; ++attempt) {
+    try {
+      conn.emplace(pg::Connection::open(target.conninfo, ctx_));
+    } catch (const Error &e) {
+      if (e.code() != ErrorCode::Connect ||
+          ms_since(started) + static_cast<double>(delay.count()) >
+              static_cast<double>(options_.connect_retry_budget.count()))
+        throw;
+      ctx_.log(LogLevel::Warning, "deploy",
+               "the database did not accept the connection (attempt " + std::to_string(attempt) +
+                   "); retrying in " + std::to_string(delay.count()) + " ms: " + e.message());
+      auto until = Clock::now() + delay;
+      while (Clock::now() < until) {
+        ctx_.checkpoint();
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      delay = std::min(delay * 2, std::chrono::milliseconds(4000));
+    }
+  }
+  r_.server_version_num = conn->server_version();
+  std::string schema = target.schema.empty() ? "public" : target.schema;
+  auto who = conn->exec(
+      "SELECT current_user, current_setting('server_version'), "
+      "(SELECT has_schema_privilege(current_user, n.oid, 'CREATE') FROM pg_namespace n "
+      "WHERE n.nspname = $1), has_database_privilege(current_database(), 'CREATE')",
+      {schema});
+  std::string role = who.text(0, 0);
+  bool schema_exists = !who.is_null(0, 2);
+  bool can_create = schema_exists ? who.text(0, 2) == "t" : who.text(0, 3) == "t";
+  if (!can_create)
+    throw Error(ErrorCode::Auth,
+                "role " + role + " may not CREATE in " +
+                    (schema_exists ? "schema " + schema
+                                   : "this database (schema " + schema + " does not exist yet)") +
+                    ", so the migrations cannot run; grant it (GRANT CREATE ON SCHEMA " + schema +
+                    " TO " + role + ") or deploy as the schema's owner");
+  const std::string key = std::to_string(kMigrationLockKey);
+  if (conn->exec("SELECT pg_try_advisory_lock($1::bigint)", {key}).text(0, 0) == "t") {
+    conn->exec("SELECT pg_advisory_unlock($1::bigint)", {key});
+  } else {
+    auto h = conn->exec(
+        "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), "
+        "to_char(coalesce(a.xact_start, a.backend_start) AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = "
+        "l.pid WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = $1::bigint::oid "
+        "AND l.objsubid = 1 AND l.granted",
+        {key});
+    std::string holders;
+    for (int i = 0; i < h.rows(); ++i)
+      holders += (holders.empty() ? "" : "; ") + std::string("pid ") + h.text(i, 0) +
+                 " (application \"" + h.text(i, 1) + "\", " + h.text(i, 2) + ", since " +
+                 h.text(i, 3) + ")";
+    throw Error(
+        ErrorCode::State,
+        "another deploy holds the migration lock (advisory lock " + key +
+            ", Prisma's too): " + (holders.empty() ? "a session that has since ended" : holders) +
+            ". Wait for it to finish, or end a stuck session with SELECT "
+            "pg_terminate_backend(pid).");
+  }
+  s.detail = "PostgreSQL " + who.text(0, 1) + " at " + r_.database + " as " + role +
+             (direct.empty() ? " (" + t_.url_env + ")" : " (direct, " + t_.direct_url_env + ")") +
+             "; may CREATE in " + schema + "; the migration lock is free";
+}
+
+void Pipeline::plan(DeployStep &s) {
+  auto status = migrate_status(t_.migrations, migrate_options(), call_);
+  std::size_t applied = 0;
+  for (const auto &m : status.plan.migrations) {
+    if (m.state == MigrationState::Failed && !m.resumable)
+      throw Error(ErrorCode::State,
+                  "migration " + m.name + " is recorded as failed in " + status.plan.history_table +
+                      "; nothing is deployed until it is resolved. If its changes are not in "
+                      "the database, fix the file and run `dbsafe migrate resolve "
+                      "--rolled-back " +
+                      m.name + " --migrations " + status.plan.root +
+                      "`; if you completed it by hand, run `dbsafe migrate resolve --applied " +
+                      m.name + " --migrations " + status.plan.root + "`.");
+    if (m.state == MigrationState::Modified)
+      throw Error(ErrorCode::State,
+                  "migration " + m.name + " was edited after it was applied (recorded checksum " +
+                      m.recorded_checksum + ", the file now has " + m.checksum + "): restore " +
+                      status.plan.root + "/" + m.path +
+                      " as applied, or put the change in a new migration; `dbsafe migrate "
+                      "status --migrations " +
+                      status.plan.root + "` shows the history.");
+    if (m.state == MigrationState::Missing)
+      r_.warnings.push_back("migration " + m.name + " is recorded as applied but is not in " +
+                            status.plan.root);
+    if (m.state == MigrationState::Applied) ++applied;
+    if (m.state == MigrationState::Pending || m.state == MigrationState::OutOfOrder ||
+        (m.state == MigrationState::Failed && m.resumable))
+      r_.pending.push_back(m.name);
+  }
+  for (const auto &w : status.warnings) r_.warnings.push_back(w);
+  s.detail =
+      std::to_string(applied) + " applied, " + std::to_string(r_.pending.size()) + " pending";
+  for (std::size_t i = 0; i < r_.pending.size(); ++i)
+    s.detail += (i == 0 ? ": " : ", ") + r_.pending[i];
+}
+
+void Pipeline::check(DeployStep &s) {
+  CheckOptions co;
+  co.runner = t_.runner;
+  co.only_migrations = r_.pending;
+  co.config_path = t_.check_config;
+  try {
+    co.stats = collect_stats(apply_url_, call_);
+  } catch (const Error &e) {
+    if (e.code() == ErrorCode::Cancelled || e.code() == ErrorCode::Callback) throw;
+    r_.warnings.push_back("table sizes could not be read (" + e.message() +
+                          "); the check ran without them");
+  }
+  r_.check = dbsafe::check({t_.migrations}, co, call_);
+  const auto &sum = r_.check.summary;
+  for (const auto &f : r_.check.findings)
+    if (f.level > r_.highest_level) r_.highest_level = f.level;
+  s.detail = std::to_string(sum.errors) + " errors, " + std::to_string(sum.warnings) +
+             " warnings, " + std::to_string(sum.infos) + " infos in " +
+             std::to_string(r_.pending.size()) + " pending migration" +
+             (r_.pending.size() == 1 ? "" : "s") + (co.stats ? " (with live table sizes)" : "");
+}
+
+bool Pipeline::gate(DeployStep &s) {
+  std::vector<std::string> seeds;
+  if (!t_.allow_seed)
+    for (const auto &p : r_.pending)
+      if (contains_ci(p, "seed")) seeds.push_back(p);
+  std::string flag_prefix = "dbsafe deploy --target " + t_.name;
+  if (!seeds.empty() || (t_.block_on != Level::Off && r_.highest_level != Level::Off &&
+                         r_.highest_level >= t_.block_on)) {
+    r_.gate = "blocked";
+    s.status = "blocked";
+    if (!seeds.empty()) {
+      s.detail = "migration " + seeds.front() +
+                 " looks like seed data (its name contains \"seed\") and this target does not "
+                 "allow seeding (allow_seed = false); seed outside the deploy, never production";
+    } else {
+      s.detail = std::string("findings at level ") + level_name(r_.highest_level) +
+                 " are refused on this target (block_on = \"" + level_name(t_.block_on) +
+                 "\") even with an approval; change the migration (see the findings' fixes)";
+    }
+    return false;
+  }
+  bool needs = t_.approve_on != Level::Off && r_.highest_level != Level::Off &&
+               r_.highest_level >= t_.approve_on;
+  if (!needs) {
+    r_.gate = "none";
+    s.detail = r_.highest_level == Level::Off
+                   ? "no findings"
+                   : std::string("highest finding level ") + level_name(r_.highest_level) +
+                         " is below approve_on = \"" + level_name(t_.approve_on) + "\"";
+    return true;
+  }
+  r_.approvals_required = t_.approvals;
+  std::set<std::string> approvers;
+  for (const auto &n : options_.approved_by)
+    if (!trim(n).empty()) approvers.insert(trim(n));
+  for (const auto &n : split_names(env("DBSAFE_APPROVED_BY"))) approvers.insert(n);
+  bool approve = options_.approve || truthy(env("DBSAFE_APPROVE"));
+  if (approve && approvers.empty()) approvers.insert(r_.actor);
+  if (approvers.size() < static_cast<std::size_t>(t_.approvals) && options_.confirm &&
+      !options_.dry_run) {
+    GateQuestion q;
+    q.target = t_.name;
+    q.highest = r_.highest_level;
+    for (const auto &f : r_.check.findings)
+      if (f.level >= t_.approve_on) {
+        ++q.findings;
+        q.summary += f.file + ":" + std::to_string(f.line) + ": " + level_name(f.level) + "[" +
+                     f.rule + "] " + f.message + "\n";
+      }
+    if (options_.confirm(q)) approvers.insert(r_.actor);
+  }
+  r_.approved_by.assign(approvers.begin(), approvers.end());
+  std::size_t need = 0;
+  for (const auto &f : r_.check.findings)
+    if (f.level >= t_.approve_on) ++need;
+  if (approvers.size() >= static_cast<std::size_t>(t_.approvals)) {
+    r_.gate = "approved";
+    std::string names;
+    for (const auto &a : r_.approved_by) names += (names.empty() ? "" : ", ") + a;
+    s.detail = std::to_string(need) + " finding" + (need == 1 ? "" : "s") + " at or above " +
+               level_name(t_.approve_on) + ", approved by " + names;
+    return true;
+  }
+  r_.gate = "needs-approval";
+  s.status = "blocked";
+  if (t_.approvals == 1)
+    r_.approve_hint = flag_prefix + " --approve";
+  else {
+    r_.approve_hint = flag_prefix;
+    for (int i = 1; i <= t_.approvals; ++i)
+      r_.approve_hint += " --approved-by NAME" + std::to_string(i);
+  }
+  s.detail =
+      std::to_string(need) + " finding" + (need == 1 ? "" : "s") + " at or above " +
+      level_name(t_.approve_on) + " need" + (need == 1 ? "s" : "") + " " +
+      (t_.approvals == 1 ? std::string("an approval")
+                         : std::to_string(t_.approvals) + " distinct approvers") +
+      (approvers.empty() ? std::string() : " (have " + std::to_string(approvers.size()) + ")") +
+      "; to go ahead run: " + r_.approve_hint;
+  return false;
+}
+
+void Pipeline::snapshot(DeployStep &s) {
+  ProviderOptions po = t_.provider_options;
+  po.kind = t_.provider;
+  if (t_.provider == "local" && po.database_url.empty()) po.database_url = apply_url_;
+  provider_ = Provider::open(po);
+  if (t_.snapshot == SnapshotMode::Rotate) {
+    auto rr = rotate_snapshot(*provider_, RotateOptions{}, call_);
+    r_.snapshot = rr.snapshot;
+    s.detail = "rotating backup " + rr.snapshot.name + " (" + rr.snapshot.id + ") is ready" +
+               (rr.replaced ? "; it replaced " + rr.replaced->id : std::string());
+  } else {
+    CreateSnapshotOptions o;
+    auto now = std::chrono::system_clock::now();
+    o.name = timestamped_name("pre-migration-", now);
+    o.expires_at = rfc3339(now + std::chrono::hours(24) * t_.snapshot_expiry_days);
+    r_.snapshot = provider_->create_snapshot(o, call_);
+    s.detail = "snapshot " + r_.snapshot->name + " (" + r_.snapshot->id + ") is ready; expires " +
+               o.expires_at.value_or("");
+    if (t_.snapshot_keep) {
+      RetentionPolicy policy;
+      policy.name_prefix = "pre-migration-";
+      policy.keep_last = t_.snapshot_keep;
+      auto pruned = apply_snapshot_retention(*provider_, policy, r_.snapshot->id, false, call_);
+      if (!pruned.deleted.empty())
+        s.detail += "; retention deleted " + std::to_string(pruned.deleted.size()) + " older";
+    }
+  }
+}
+
+void Pipeline::apply(DeployStep &s) {
+  apply_started_ = true;
+  try {
+    auto report = migrate_deploy(t_.migrations, migrate_options(), call_);
+    for (const auto &a : report.applied) r_.applied.push_back(a.name);
+    s.detail = "applied " + std::to_string(report.applied.size()) + " migration" +
+               (report.applied.size() == 1 ? "" : "s") + " (" +
+               (t_.runner == Runner::Safe ? "safe" : "prisma") + " mode)";
+    for (const auto &w : report.warnings) r_.warnings.push_back(w);
+  } catch (const Error &e) {
+    // What was applied before the failure, from the runner's report.
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    simdjson::dom::array applied;
+    if (!parser.parse(e.detail_json()).get(doc) && !doc["applied"].get_array().get(applied))
+      for (auto a : applied) {
+        std::string_view name;
+        if (!a["name"].get_string().get(name)) r_.applied.emplace_back(name);
+      }
+    throw;
+  }
+}
+
+void Pipeline::verify(DeployStep &s) {
+  DiffOptions d;
+  d.shadow.mode = t_.runner;
+  d.shadow.server_url = apply_url_;
+  auto dv = diff::drift_and_verify(apply_url_, t_.migrations, d, call_);
+  r_.drift_changes = dv.drift.changes.size();
+  for (const auto &p : dv.verify.problems)
+    r_.verify_problems.push_back(p.object_type + " " + p.object + ": " + p.problem +
+                                 (p.detail.empty() ? "" : " (" + p.detail + ")"));
+  if (!dv.drift.empty() || !dv.verify.ok()) {
+    std::string what;
+    for (std::size_t i = 0; i < dv.drift.changes.size() && i < 5; ++i)
+      what += (what.empty() ? "" : "; ") + dv.drift.changes[i].description;
+    throw Error(ErrorCode::State,
+                "after applying, the database does not match the migrations: " +
+                    std::to_string(dv.drift.changes.size()) + " drift change" +
+                    (dv.drift.changes.size() == 1 ? "" : "s") +
+                    (what.empty() ? std::string() : " (" + what + ")") + " and " +
+                    std::to_string(dv.verify.problems.size()) + " verify problem" +
+                    (dv.verify.problems.size() == 1 ? "" : "s") + "; `dbsafe drift --migrations " +
+                    t_.migrations + "` shows the SQL that reconciles it");
+  }
+  s.detail = "no drift; " + std::to_string(dv.verify.tables) + " tables, " +
+             std::to_string(dv.verify.indexes) + " indexes, " +
+             std::to_string(dv.verify.foreign_keys) + " foreign keys and " +
+             std::to_string(dv.verify.constraints) + " constraints present and valid";
+}
+
+std::string Pipeline::restore_command() const {
+  if (!r_.snapshot) return {};
+  std::string cmd = "dbsafe snapshot restore " + r_.snapshot->id;
+  if (t_.provider == "local") {
+    cmd += " --provider local --database-url ";
+    cmd += url_from_env_ ? "\"$" + url_env_used_ + "\"" : std::string("'<the target's URL>'");
+  } else {
+    cmd += " --provider neon";
+  }
+  return cmd + " --confirm " + shell_quote(r_.snapshot->source_branch_id);
+}
+
+void Pipeline::restore_after_failure() {
+  DeployStep s{"restore", "ok", 0, ""};
+  auto start = Clock::now();
+  try {
+    util::failpoint("deploy.restore");
+    // A fresh call: the deploy's deadline may be what stopped it.
+    auto result = provider_->restore_snapshot(r_.snapshot->id, RestoreOptions{}, CallOptions{});
+    r_.restored = true;
+    s.detail =
+        "restored snapshot " + r_.snapshot->name + " (" + r_.snapshot->id + ") into " +
+        result.branch.name +
+        (result.replaced_by.empty() ? std::string()
+                                    : "; the data it replaced is kept as " + result.replaced_by);
+  } catch (...) {
+    s.status = "failed";
+    s.detail = current_message() + "; restore by hand: " + r_.restore_command;
+    r_.warnings.push_back("auto_restore failed: " + s.detail);
+  }
+  s.duration_ms = ms_since(start);
+  r_.steps.push_back(s);
+}
+
+void Pipeline::on_failure(const Error &e) {
+  r_.exit_code = deploy_detail::exit_code_for(e.code());
+  bool cancelled = e.code() == ErrorCode::Cancelled || e.code() == ErrorCode::Callback;
+  r_.outcome = cancelled ? "cancelled" : "failed";
+  r_.message = e.message();
+  if (r_.snapshot && provider_) {
+    r_.restore_command = restore_command();
+    if (!apply_started_) {
+      r_.message +=
+          " (nothing was applied; the snapshot " + r_.snapshot->name + " was taken and is kept)";
+    } else if (t_.auto_restore && !cancelled) {
+      restore_after_failure();
+      if (r_.restored) {
+        r_.outcome = "restored";
+        r_.message += "; the database was restored from snapshot " + r_.snapshot->name + " (" +
+                      r_.snapshot->id + ")";
+      }
+    } else {
+      r_.message += "; to put the data back as it was before the deploy run: " + r_.restore_command;
+    }
+  }
+}
+
+DeployReport Pipeline::run() {
+  auto wall_start = std::chrono::system_clock::now();
+  r_.id = new_id();
+  r_.started_at = rfc3339(wall_start);
+  r_.dry_run = options_.dry_run;
+  // The target: a configuration error is an error before anything starts.
+  if (options_.target_config) {
+    t_ = *options_.target_config;
+  } else {
+    t_ = load_deploy_target(options_.target, options_.config_path);
+  }
+  if (t_.name.empty()) t_.name = options_.target.empty() ? "default" : options_.target;
+  if (t_.provider != "none" && t_.provider != "local" && t_.provider != "neon")
+    throw Error(ErrorCode::Invalid, "target " + t_.name +
+                                        ": provider must be \"neon\", "
+                                        "\"local\" or \"none\"");
+  r_.target = t_.name;
+  config_dir_ =
+      t_.check_config != "-" ? fs::path(t_.check_config).parent_path().string() : std::string(".");
+  r_.git_sha = options_.git_sha.empty() ? git_sha(config_dir_) : options_.git_sha;
+  r_.actor = options_.actor.empty() ? actor() : options_.actor;
+  r_.audit_file = options_.dry_run ? std::string() : t_.audit_file;
+
+  std::optional<Error> failure;
+  try {
+    step("connect", [&](DeployStep &s) { connect_and_validate(s); });
+    step("plan", [&](DeployStep &s) { plan(s); });
+    const std::vector<std::string> after_gate = {"snapshot", "apply", "verify"};
+    if (r_.pending.empty()) {
+      skip("check", "nothing pending");
+      skip("gate", "nothing pending");
+      skip_rest(after_gate, "nothing pending");
+      r_.outcome = options_.dry_run ? "dry-run" : "up-to-date";
+      r_.message = "the database is up to date; nothing to deploy";
+    } else {
+      step("check", [&](DeployStep &s) { check(s); });
+      bool go = true;
+      step("gate", [&](DeployStep &s) { go = gate(s); });
+      if (options_.dry_run) {
+        r_.outcome = "dry-run";
+        r_.exit_code = go ? 0 : 1;
+        std::string snap =
+            t_.provider == "none" || t_.snapshot == SnapshotMode::None
+                ? std::string("no snapshot (")
+                      .append(t_.provider == "none" ? "provider" : "snapshot")
+                      .append(" = \"none\")")
+            : t_.snapshot == SnapshotMode::Rotate
+                ? "the rotating snapshot pre-deploy-backup through " + t_.provider
+                : "the snapshot " + timestamped_name("pre-migration-") + " through " + t_.provider;
+        r_.message = "dry run: " + std::to_string(r_.pending.size()) + " migration" +
+                     (r_.pending.size() == 1 ? "" : "s") + " would be applied after " + snap +
+                     (go ? "" : ", but the gate would stop the deploy: " + r_.steps.back().detail) +
+                     "; nothing was changed, no audit row or line was written";
+        skip_rest(after_gate, "dry run");
+      } else if (!go) {
+        r_.outcome = r_.gate == "blocked" ? "blocked" : "stopped";
+        r_.exit_code = 1;
+        r_.message = "the deploy was stopped by its gate: " + r_.steps.back().detail;
+        skip_rest(after_gate, "stopped by the gate");
+      } else {
+        if (t_.provider == "none" || t_.snapshot == SnapshotMode::None)
+          skip("snapshot", t_.provider == "none" ? "provider = \"none\"" : "snapshot = \"none\"");
+        else
+          step("snapshot", [&](DeployStep &s) { snapshot(s); });
+        step("apply", [&](DeployStep &s) { apply(s); });
+        if (!t_.verify)
+          skip("verify", "verify = false");
+        else
+          step("verify", [&](DeployStep &s) { verify(s); });
+        r_.outcome = "deployed";
+        r_.message = "applied " + std::to_string(r_.applied.size()) + " migration" +
+                     (r_.applied.size() == 1 ? "" : "s");
+      }
+    }
+    if (options_.dry_run) {
+      skip("audit", "dry run: no audit row or line");
+      skip("notify", "dry run");
+    }
+  } catch (const Error &e) {
+    failure = e;
+  } catch (const std::exception &e) {
+    failure = Error(ErrorCode::Internal, std::string("internal error: ") + e.what());
+  }
+  if (failure) on_failure(*failure);
+  r_.finished_at = rfc3339(std::chrono::system_clock::now());
+  if (!options_.dry_run) {
+    audit();
+    notify();
+  }
+  if (failure) {
+    Error e = *failure;
+    if (e.code() != ErrorCode::Internal) {
+      // The failure's own message already names its step; the report holds
+      // the rest (restore command, what was applied).
+      Error out(e.code(), r_.message);
+      out.with_file(e.file(), e.line(), e.column());
+      if (!e.sqlstate().empty()) out.with_sqlstate(e.sqlstate());
+      if (e.http_status()) out.with_http_status(e.http_status());
+      out.with_detail_json(r_.to_json());
+      throw out;
+    }
+    Error out(ErrorCode::Internal, r_.message);
+    out.with_detail_json(r_.to_json());
+    throw out;
+  }
+  return r_;
+}
+
+}  // namespace
+
+DeployReport deploy(const DeployOptions &options, const CallOptions &call) {
+  Pipeline pipeline(options, call);
+  return pipeline.run();
+}
+
+}  // namespace v1
+}  // namespace dbsafe

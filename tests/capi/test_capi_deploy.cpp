@@ -1,0 +1,139 @@
+// dbsafe_deploy (c/deploy.h) as a C caller sees it: option errors, a dry
+// run, a deploy, a gate stop (DBSAFE_OK with "exit_code":1) and an approval.
+// The database tests run when DBSAFE_TEST_DATABASE_URL names a server.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "dbsafe/dbsafe.h"
+#include "support/pg_test_env.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using dbsafe::testing::TestDatabase;
+
+struct Result {
+  dbsafe_buf buf = DBSAFE_BUF_INIT;
+  dbsafe_error *err = nullptr;
+  int status = DBSAFE_OK;
+  Result() = default;
+  Result(const Result &) = delete;
+  Result &operator=(const Result &) = delete;
+  ~Result() {
+    dbsafe_buf_dispose(&buf);
+    dbsafe_error_free(err);
+  }
+  std::string text() const { return buf.ptr ? std::string(buf.ptr, buf.size) : std::string(); }
+  std::string message() const { return err ? dbsafe_error_message(err) : std::string(); }
+};
+
+void run(Result &r, const std::string &options) {
+  r.status = dbsafe_deploy(&r.buf, options.c_str(), nullptr, &r.err);
+}
+
+void write(const fs::path &file, const std::string &text) {
+  fs::create_directories(file.parent_path());
+  std::ofstream(file, std::ios::binary) << text;
+}
+
+void query(const std::string &url, const std::string &sql) {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(url.c_str()), PQfinish);
+  std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(conn.get(), sql.c_str()), PQclear);
+  if (PQresultStatus(res.get()) != PGRES_COMMAND_OK)
+    throw std::runtime_error(sql + ": " + PQerrorMessage(conn.get()));
+}
+
+bool have_server() {
+  const char *url = std::getenv("DBSAFE_TEST_DATABASE_URL");
+  return url != nullptr && *url != '\0';
+}
+
+TEST(CapiDeploy, OptionErrorsNameTheKey) {
+  Result none;
+  run(none, "");
+  EXPECT_EQ(none.status, DBSAFE_EINVALID);
+  EXPECT_NE(none.message().find("\"target\" is required"), std::string::npos) << none.message();
+  EXPECT_EQ(none.buf.ptr, nullptr);
+
+  Result unknown;
+  run(unknown, R"({"target": "prod", "aprove": true})");
+  EXPECT_EQ(unknown.status, DBSAFE_EINVALID);
+  EXPECT_STREQ(dbsafe_error_message(unknown.err), "options_json: unknown option \"aprove\"");
+
+  Result bad;
+  run(bad, R"({"target": "prod", "approved_by": "alice"})");
+  EXPECT_EQ(bad.status, DBSAFE_EINVALID);
+
+  Result missing;
+  run(missing, R"({"target": "prod", "config": "/nonexistent/dbsafe.toml"})");
+  EXPECT_EQ(missing.status, DBSAFE_ENOTFOUND) << missing.message();
+
+  dbsafe_buf full = DBSAFE_BUF_INIT;
+  full.ptr = const_cast<char *>("x");
+  EXPECT_EQ(dbsafe_deploy(&full, R"({"target": "prod"})", nullptr, nullptr), DBSAFE_EINVALID);
+}
+
+TEST(CapiDeploy, DryRunDeployGateAndApproval) {
+  if (!have_server()) GTEST_SKIP() << "DBSAFE_TEST_DATABASE_URL is not set; no server";
+  TestDatabase db;
+  fs::path dir =
+      fs::temp_directory_path() / ("dbsafe-capi-deploy-" + std::to_string(std::random_device{}()));
+  write(dir / "prisma/migrations/migration_lock.toml", "provider = \"postgresql\"\n");
+  write(dir / "prisma/migrations/20240101000000_init/migration.sql",
+        "CREATE TABLE t (id bigint PRIMARY KEY, a text);\n");
+  write(dir / "dbsafe.toml",
+        "[targets.capi]\nurl_env = \"DBSAFE_CAPI_DEPLOY_URL\"\n"
+        "direct_url_env = \"DBSAFE_CAPI_DEPLOY_NO_DIRECT\"\n");
+  setenv("DBSAFE_CAPI_DEPLOY_URL", db.url().c_str(), 1);
+  std::string base = R"({"target": "capi", "config": ")" + (dir / "dbsafe.toml").string() + "\"";
+
+  Result dry;
+  run(dry, base + R"(, "dry_run": true})");
+  ASSERT_EQ(dry.status, DBSAFE_OK) << dry.message();
+  EXPECT_NE(dry.text().find(R"("schema_version":1,)"), std::string::npos);
+  EXPECT_NE(dry.text().find(R"("outcome":"dry-run")"), std::string::npos) << dry.text();
+
+  Result first;
+  run(first, base + "}");
+  ASSERT_EQ(first.status, DBSAFE_OK) << first.message();
+  EXPECT_NE(first.text().find(R"("outcome":"deployed")"), std::string::npos) << first.text();
+  EXPECT_NE(first.text().find(R"("applied":["20240101000000_init"])"), std::string::npos);
+
+  // A column with data: dropping it is an error-level finding.
+  query(db.url(), "INSERT INTO t VALUES (1, 'x')");
+  write(dir / "prisma/migrations/20240201000000_drop/migration.sql",
+        "ALTER TABLE t DROP COLUMN a;\n");
+  Result stopped;
+  run(stopped, base + "}");
+  ASSERT_EQ(stopped.status, DBSAFE_OK) << stopped.message();
+  EXPECT_NE(stopped.text().find(R"("outcome":"stopped","exit_code":1)"), std::string::npos)
+      << stopped.text();
+  EXPECT_NE(stopped.text().find("--approve"), std::string::npos);
+
+  Result approved;
+  run(approved, base + R"(, "approved_by": ["alice"]})");
+  ASSERT_EQ(approved.status, DBSAFE_OK) << approved.message();
+  EXPECT_NE(approved.text().find(R"("outcome":"deployed")"), std::string::npos) << approved.text();
+  EXPECT_NE(approved.text().find(R"("approved_by":["alice"])"), std::string::npos);
+
+  // A failing migration: the error carries the report.
+  write(dir / "prisma/migrations/20240301000000_bad/migration.sql", "SELECT nosuch FROM t;\n");
+  Result failed;
+  run(failed, base + "}");
+  EXPECT_EQ(failed.status, DBSAFE_EDB) << failed.message();
+  EXPECT_EQ(failed.buf.ptr, nullptr);
+  EXPECT_NE(std::string(dbsafe_error_detail_json(failed.err)).find(R"("outcome":"failed")"),
+            std::string::npos);
+  unsetenv("DBSAFE_CAPI_DEPLOY_URL");
+  fs::remove_all(dir);
+}
+
+}  // namespace
