@@ -26,6 +26,9 @@ dbsafe::DeployOptions parse_options(const char *json) {
       if (value.get_string().get(s)) bad_option(k + " must be a string");
       (k == "target" ? o.target : o.config_path) = std::string(s);
       has_target = has_target || k == "target";
+    } else if (k == "seed_command") {
+      if (value.get_string().get(s)) bad_option("seed_command must be a string");
+      o.seed_command = std::string(s);
     } else if (k == "dry_run" || k == "approve") {
       if (value.get_bool().get(b)) bad_option(k + " must be true or false");
       (k == "dry_run" ? o.dry_run : o.approve) = b;

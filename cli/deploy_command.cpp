@@ -20,7 +20,7 @@ namespace dbsafe::cli {
 namespace {
 
 struct DeployArgs {
-  std::string target, config, format = "text", output;
+  std::string target, config, format = "text", output, seed;
   bool dry_run = false, approve = false, quiet = false;
   long connect_retry_ms = 20000;
   std::vector<std::string> approved_by;
@@ -66,6 +66,7 @@ int run(const DeployArgs &a, std::ostream &out) {
   o.dry_run = a.dry_run;
   o.approve = a.approve;
   o.approved_by = a.approved_by;
+  o.seed_command = a.seed;
   o.connect_retry_budget = std::chrono::milliseconds(a.connect_retry_ms);
   // On a terminal the operator may approve by typing the target's name; a
   // script never hangs on a prompt.
@@ -120,6 +121,9 @@ void add_deploy_command(CLI::App &app, std::ostream &out, int &exit_code) {
   cmd->add_option("--approved-by", a->approved_by,
                   "an approver's name (repeatable; distinct names count toward `approvals`)")
       ->allow_extra_args(false);
+  cmd->add_option("--seed", a->seed,
+                  "a command that seeds the database after the migrations (run with /bin/sh -c, "
+                  "DATABASE_URL set); only on targets with allow_seed = true");
   cmd->add_option("--format", a->format, "output: text, json or markdown")
       ->check(CLI::IsMember({"text", "json", "markdown"}));
   cmd->add_option("--output", a->output, "write the report to FILE instead of stdout");

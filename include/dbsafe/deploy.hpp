@@ -54,7 +54,8 @@ struct DBSAFE_CXX_API DeployTarget {
   int approvals = 1;  // distinct approver names required
   bool auto_restore = false;
   bool verify = true;
-  // false: a pending migration whose name contains "seed" is refused.
+  // Whether DeployOptions::seed_command may run on this target (seed 004:
+  // staging yes, production only when its config says so).
   bool allow_seed = false;
   // JSON-lines audit file; empty: none. The loader defaults it to
   // ".dbsafe/audit.jsonl" beside the config file.
@@ -96,12 +97,20 @@ struct DBSAFE_CXX_API DeployOptions {
   // Empty: from GITHUB_SHA / VERCEL_GIT_COMMIT_SHA / git, and GITHUB_ACTOR
   // / VERCEL_GIT_COMMIT_AUTHOR_LOGIN / USER.
   std::string git_sha, actor;
+  // A command (run with /bin/sh -c) that seeds the database after the
+  // migrations are applied and verified, with DATABASE_URL and DIRECT_URL
+  // set to the URL dbsafe applied through. Refused (Error(Invalid), before
+  // anything runs) on a target without allow_seed = true. A seed that fails
+  // is reported (exit 5) but never restores the snapshot: the migrations
+  // themselves succeeded.
+  std::string seed_command;
   std::chrono::milliseconds connect_retry_budget{20000};
   std::chrono::milliseconds lock_timeout{5000};
 };
 
 struct DBSAFE_CXX_API DeployStep {
-  std::string name;  // connect, plan, check, gate, snapshot, apply, restore, verify, audit, notify
+  // connect, plan, check, gate, snapshot, apply, restore, verify, seed, audit, notify
+  std::string name;
   std::string status;  // ok, skipped, failed, blocked
   double duration_ms = 0;
   std::string detail;

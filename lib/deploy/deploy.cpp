@@ -3,14 +3,19 @@
 // orchestrates: every step is a call into analyze, runner, drift, provider
 // or http.
 #include <fcntl.h>
+#include <signal.h>
 #include <simdjson.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <random>
@@ -159,14 +164,6 @@ bool truthy(const std::string &v) {
   return l == "1" || l == "true" || l == "yes";
 }
 
-bool contains_ci(const std::string &hay, const std::string &needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) ==
-           std::tolower(static_cast<unsigned char>(b));
-  });
-  return it != hay.end();
-}
-
 // The message of the exception being handled.
 std::string current_message() {
   try {
@@ -205,6 +202,14 @@ class Pipeline {
   void snapshot(DeployStep &s);
   void apply(DeployStep &s);
   void verify(DeployStep &s);
+  void seed(DeployStep &s);
+  void seed_or_skip() {
+    if (options_.seed_command.empty()) return;
+    if (options_.dry_run)
+      skip("seed", "dry run: the seed command would run after the migrations");
+    else
+      step("seed", [&](DeployStep &s) { seed(s); });
+  }
   void on_failure(const Error &e);
   void restore_after_failure();
   void audit() { deploy_detail::audit(r_, t_, apply_url_); }
@@ -222,6 +227,7 @@ class Pipeline {
   std::string config_dir_;
   std::unique_ptr<Provider> provider_;
   bool apply_started_ = false;
+  bool seed_started_ = false;
 };
 
 template <typename Fn>
@@ -421,24 +427,14 @@ void Pipeline::check(DeployStep &s) {
 }
 
 bool Pipeline::gate(DeployStep &s) {
-  std::vector<std::string> seeds;
-  if (!t_.allow_seed)
-    for (const auto &p : r_.pending)
-      if (contains_ci(p, "seed")) seeds.push_back(p);
   std::string flag_prefix = "dbsafe deploy --target " + t_.name;
-  if (!seeds.empty() || (t_.block_on != Level::Off && r_.highest_level != Level::Off &&
-                         r_.highest_level >= t_.block_on)) {
+  if (t_.block_on != Level::Off && r_.highest_level != Level::Off &&
+      r_.highest_level >= t_.block_on) {
     r_.gate = "blocked";
     s.status = "blocked";
-    if (!seeds.empty()) {
-      s.detail = "migration " + seeds.front() +
-                 " looks like seed data (its name contains \"seed\") and this target does not "
-                 "allow seeding (allow_seed = false); seed outside the deploy, never production";
-    } else {
-      s.detail = std::string("findings at level ") + level_name(r_.highest_level) +
-                 " are refused on this target (block_on = \"" + level_name(t_.block_on) +
-                 "\") even with an approval; change the migration (see the findings' fixes)";
-    }
+    s.detail = std::string("findings at level ") + level_name(r_.highest_level) +
+               " are refused on this target (block_on = \"" + level_name(t_.block_on) +
+               "\") even with an approval; change the migration (see the findings' fixes)";
     return false;
   }
   bool needs = t_.approve_on != Level::Off && r_.highest_level != Level::Off &&
@@ -616,6 +612,54 @@ void Pipeline::restore_after_failure() {
   r_.steps.push_back(s);
 }
 
+// The seed runs as its own process so a seed script in any language works;
+// the URL reaches it through the environment, never the command line (which
+// process listings show).
+void Pipeline::seed(DeployStep &s) {
+  seed_started_ = true;
+  std::vector<std::string> env_text;
+  for (char **e = environ; *e; ++e) {
+    std::string_view entry(*e);
+    if (entry.starts_with("DATABASE_URL=") || entry.starts_with("DIRECT_URL=")) continue;
+    env_text.emplace_back(entry);
+  }
+  env_text.push_back("DATABASE_URL=" + apply_url_);
+  env_text.push_back("DIRECT_URL=" + apply_url_);
+  std::vector<char *> envp;
+  for (auto &e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::string command = options_.seed_command;
+  char sh[] = "/bin/sh", dash_c[] = "-c";
+  char *argv[] = {sh, dash_c, command.data(), nullptr};
+  pid_t pid = 0;
+  if (int rc = ::posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, envp.data()); rc != 0)
+    throw Error(ErrorCode::Internal,
+                std::string("could not start the seed command: ") + std::strerror(rc));
+  int status = 0;
+  for (;;) {
+    pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR)
+      throw Error(ErrorCode::Internal, "waiting for the seed command failed");
+    try {
+      ctx_.checkpoint();
+    } catch (...) {  // cancelled or out of time: the seed stops too
+      ::kill(pid, SIGTERM);
+      ::waitpid(pid, &status, 0);
+      throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    s.detail = "the seed command finished";
+    return;
+  }
+  throw Error(ErrorCode::Database,
+              WIFEXITED(status)
+                  ? "the seed command exited with status " + std::to_string(WEXITSTATUS(status))
+                  : "the seed command was killed by signal " + std::to_string(WTERMSIG(status)));
+}
+
 void Pipeline::on_failure(const Error &e) {
   r_.exit_code = deploy_detail::exit_code_for(e.code());
   bool cancelled = e.code() == ErrorCode::Cancelled || e.code() == ErrorCode::Callback;
@@ -626,6 +670,11 @@ void Pipeline::on_failure(const Error &e) {
     if (!apply_started_) {
       r_.message +=
           " (nothing was applied; the snapshot " + r_.snapshot->name + " was taken and is kept)";
+    } else if (seed_started_) {
+      // The migrations were applied and verified; only the seed failed.
+      r_.message +=
+          " (the migrations were applied and verified; only the seed failed, so "
+          "nothing was restored)";
     } else if (t_.auto_restore && !cancelled) {
       restore_after_failure();
       if (r_.restored) {
@@ -656,6 +705,12 @@ DeployReport Pipeline::run() {
                                         ": provider must be \"neon\", "
                                         "\"local\" or \"none\"");
   r_.target = t_.name;
+  if (!options_.seed_command.empty() && !t_.allow_seed)
+    throw Error(ErrorCode::Invalid,
+                "target " + t_.name +
+                    " does not allow seeding: set allow_seed = true in its [targets." + t_.name +
+                    "] table (seed staging and previews, never production unless its config "
+                    "says so), or leave --seed out");
   config_dir_ =
       t_.check_config != "-" ? fs::path(t_.check_config).parent_path().string() : std::string(".");
   r_.git_sha = options_.git_sha.empty() ? git_sha(config_dir_) : options_.git_sha;
@@ -673,6 +728,7 @@ DeployReport Pipeline::run() {
       skip_rest(after_gate, "nothing pending");
       r_.outcome = options_.dry_run ? "dry-run" : "up-to-date";
       r_.message = "the database is up to date; nothing to deploy";
+      seed_or_skip();
     } else {
       step("check", [&](DeployStep &s) { check(s); });
       bool go = true;
@@ -693,6 +749,7 @@ DeployReport Pipeline::run() {
                      (go ? "" : ", but the gate would stop the deploy: " + r_.steps.back().detail) +
                      "; nothing was changed, no audit row or line was written";
         skip_rest(after_gate, "dry run");
+        seed_or_skip();
       } else if (!go) {
         r_.outcome = r_.gate == "blocked" ? "blocked" : "stopped";
         r_.exit_code = 1;
@@ -708,6 +765,7 @@ DeployReport Pipeline::run() {
           skip("verify", "verify = false");
         else
           step("verify", [&](DeployStep &s) { verify(s); });
+        seed_or_skip();
         r_.outcome = "deployed";
         r_.message = "applied " + std::to_string(r_.applied.size()) + " migration" +
                      (r_.applied.size() == 1 ? "" : "s");

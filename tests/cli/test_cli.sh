@@ -317,6 +317,8 @@ for t in staging production; do
 done
 out=$(DATABASE_URL= DIRECT_URL= "$cli" deploy --target staging --config "$dep/example.toml" 2>&1 < /dev/null); check "deploy without a URL" 3 $?
 contains "deploy URL hint" "$out" "set DATABASE_URL"
+out=$(DATABASE_URL= DIRECT_URL= "$cli" deploy --target production --config "$dep/example.toml" --seed 'true' 2>&1 < /dev/null); check "deploy --seed on a target without allow_seed" 3 $?
+contains "deploy --seed names allow_seed" "$out" "allow_seed = true"
 if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
   db="dbsafe_cli_deploy_$$"
   psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "CREATE DATABASE $db" >/dev/null

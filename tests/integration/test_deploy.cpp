@@ -440,6 +440,54 @@ TEST(Deploy, AFaultAtEachStepLosesNothingAndIsAudited) {
   }
 }
 
+// --seed runs only where allow_seed says so, after the migrations, with the
+// URL in its environment; a failing seed is reported and restores nothing.
+TEST(Deploy, SeedRunsOnlyWhereAllowedAfterTheMigrations) {
+  Project p;
+  auto options = p.options();
+  options.seed_command =
+      "psql -X -q -v ON_ERROR_STOP=1 \"$DATABASE_URL\" -c \"INSERT INTO \\\"User\\\" (email) "
+      "VALUES ('seeded@example.com')\"";
+  try {
+    deploy(options);
+    FAIL() << "seeding a target without allow_seed";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), ErrorCode::Invalid);
+    EXPECT_NE(e.message().find("allow_seed = true"), std::string::npos) << e.message();
+  }
+  // Refused before anything ran.
+  EXPECT_EQ(one(p.db.url(), "SELECT to_regclass('public.\"User\"') IS NULL"), "t");
+
+  p.target.allow_seed = true;
+  options = p.options();
+  options.seed_command =
+      "psql -X -q -v ON_ERROR_STOP=1 \"$DATABASE_URL\" -c \"INSERT INTO \\\"User\\\" (email) "
+      "VALUES ('seeded@example.com')\"";
+  auto r = deploy(options);
+  EXPECT_EQ(r.outcome, "deployed") << r.to_text();
+  ASSERT_TRUE(find_step(r, "seed"));
+  EXPECT_EQ(find_step(r, "seed")->status, "ok");
+  EXPECT_EQ(one(p.db.url(), "SELECT email FROM \"User\""), "seeded@example.com");
+
+  // A failing seed: exit 5, the migrations stay, nothing is restored.
+  p.target.auto_restore = true;
+  p.add("20240102000000_more", "ALTER TABLE \"User\" ADD COLUMN age int;\n");
+  options = p.options();
+  options.seed_command = "exit 7";
+  try {
+    deploy(options);
+    FAIL() << "a failing seed";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), ErrorCode::Database);
+    EXPECT_NE(e.message().find("status 7"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("nothing was restored"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(one(p.db.url(),
+                "SELECT count(*) FROM information_schema.columns WHERE column_name = "
+                "'age'"),
+            "1");
+}
+
 TEST(Deploy, ConfigurationErrorsNameTheFileLineAndKey) {
   TempDir dir;
   dir.write("dbsafe.toml", "[targets.prod]\nprovider = \"local\"\nsnapshots = \"rotate\"\n");

@@ -18,9 +18,11 @@ extern "C" {
  * `options_json`: a JSON object with "target" (required, the NAME),
  * "config" (the dbsafe.toml; default: in the current directory or the
  * nearest parent), "dry_run" (bool: steps 1-4 only, nothing changes, no
- * audit record), "approve" (bool) and "approved_by" (an array of names;
- * distinct names count toward the target's `approvals`). Unknown keys are
- * DBSAFE_EINVALID.
+ * audit record), "approve" (bool), "approved_by" (an array of names;
+ * distinct names count toward the target's `approvals`) and "seed_command"
+ * (run with /bin/sh -c after the migrations, DATABASE_URL and DIRECT_URL
+ * set; only on a target with allow_seed = true, else DBSAFE_EINVALID before
+ * anything runs). Unknown keys are DBSAFE_EINVALID.
  *
  * Returns DBSAFE_OK when the deploy finished, had nothing to do, was a dry
  * run, or was stopped by its gate: the report's "exit_code" is 1 and its
