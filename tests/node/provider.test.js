@@ -593,11 +593,10 @@ describe('examples/node/provider.js', () => {
   it('is shown verbatim in docs/providers.md', () => {
     const text = fs.readFileSync(path.join(repoRoot, 'docs', 'providers.md'), 'utf8');
     const blocks = [...text.matchAll(/<!-- example: (\S+) -->\n```\w+\n([\s\S]*?)```/g)];
-    assert.deepEqual(
-      blocks.map((m) => m[1]),
-      ['examples/node/provider.js'],
-    );
-    assert.equal(blocks[0][2], fs.readFileSync(script, 'utf8'));
+    // Other bindings show their own examples on the same page.
+    const node = blocks.filter((m) => m[1] === 'examples/node/provider.js');
+    assert.equal(node.length, 1, 'one block shows examples/node/provider.js');
+    assert.equal(node[0][2], fs.readFileSync(script, 'utf8'));
   });
 
   it('takes the backup and puts it back (local provider)', () =>
