@@ -803,6 +803,136 @@ export declare function verify(
   options?: SchemaOptions,
 ): Promise<VerifyReport>;
 
+/** deploy()'s options: the target and the call options (docs/deploy.md). */
+export interface DeployOptions {
+  /** The NAME of a `[targets.NAME]` table of dbsafe.toml (required). */
+  target: string;
+  /** The dbsafe.toml; default: in the current directory or the nearest parent. */
+  config?: string | URL | null;
+  /** Connect, plan, check and gate only: nothing changes, no audit record. */
+  dryRun?: boolean | null;
+  /** One approval, by the actor (like `--approve`; DBSAFE_APPROVE=1 too). */
+  approve?: boolean | null;
+  /** Approvals by name; distinct names count toward the target's `approvals`. */
+  approvedBy?: string[] | null;
+  /** 0 or absent: none (then a TimeoutError). */
+  timeoutMs?: number | null;
+  /**
+   * Cancels the deploy (the running statement is cancelled on the server): it
+   * rejects with a CancelledError. A deploy that finished meanwhile resolves.
+   */
+  signal?: AbortSignal | null;
+  /** Called on the JS thread after each step: `{ event: 'deploy-step', ... }`. */
+  onProgress?: ((event: DeployProgressEvent) => void) | null;
+  /** Called on the JS thread for each log line of the deploy and its provider. */
+  onLog?: ((record: LogRecord) => void) | null;
+}
+
+/** The progress events of deploy(); narrow on `event`. */
+export type DeployProgressEvent =
+  | { event: 'deploy-step'; step: DeployStepName; status: DeployStepStatus; detail: string }
+  | { event: string; [key: string]: unknown };
+
+export type DeployStepName =
+  | 'connect'
+  | 'plan'
+  | 'check'
+  | 'gate'
+  | 'snapshot'
+  | 'apply'
+  | 'restore'
+  | 'verify'
+  | 'audit'
+  | 'notify';
+export type DeployStepStatus = 'ok' | 'skipped' | 'failed' | 'blocked';
+
+/** One step of the pipeline, in the order it ran. */
+export interface DeployStep {
+  name: DeployStepName;
+  status: DeployStepStatus;
+  duration_ms: number;
+  /** What it did, or why it was skipped or failed. */
+  detail: string;
+}
+
+/** The deploy report's document (docs/schema/deploy-report.v1.json). */
+export interface DeployReportDocument {
+  schema_version: 1;
+  /** The primary key of its dbsafe.audit row and the id of its audit file line. */
+  id: string;
+  target: string;
+  dry_run: boolean;
+  /**
+   * deployed; up-to-date (nothing pending); dry-run; stopped (the gate needs an
+   * approval); blocked (block_on or allow_seed); failed; restored; cancelled.
+   */
+  outcome:
+    | 'deployed'
+    | 'up-to-date'
+    | 'dry-run'
+    | 'stopped'
+    | 'blocked'
+    | 'failed'
+    | 'restored'
+    | 'cancelled';
+  /**
+   * The CLI's exit code (docs/cli.md): 0 done, 1 stopped by the gate (or would
+   * be, in a dry run), 2 needs a person, 3 configuration, 4 cannot connect,
+   * 5 failed part-way, 130 cancelled. A build script should exit with it.
+   */
+  exit_code: 0 | 1 | 2 | 3 | 4 | 5 | 130;
+  /** What happened, in one sentence. */
+  message: string;
+  started_at: string;
+  finished_at: string;
+  git_sha: string;
+  actor: string;
+  /** The URL applied through, its password replaced by ***. */
+  database: string;
+  server_version_num: number;
+  steps: DeployStep[];
+  /** Migrations pending when the deploy planned, in order. */
+  pending: string[];
+  /** Migrations this deploy applied. */
+  applied: string[];
+  gate: {
+    decision: 'none' | 'approved' | 'needs-approval' | 'blocked';
+    highest_level: 'off' | 'info' | 'warning' | 'error';
+    approvals_required: number;
+    /** Distinct approver names, sorted. */
+    approved_by: string[];
+    /** When the gate stopped the deploy: the command line that approves it. */
+    approve_hint: string | null;
+  };
+  /** The check report of the pending migrations; null when the check did not run. */
+  check: Omit<CheckReport, 'json'> | null;
+  /** The snapshot taken before applying; null when none was taken. */
+  snapshot: Snapshot | null;
+  /** After a failure once the snapshot exists: the command that restores it. */
+  restore_command: string | null;
+  restored: boolean;
+  verify: { ran: boolean; drift_changes: number; problems: string[] };
+  warnings: string[];
+  audit: { file: string | null; row_written: boolean; line_written: boolean };
+  notified: boolean;
+}
+
+/** What deploy() resolves with. */
+export interface DeployReport extends DeployReportDocument {
+  /** The exact JSON text the library produced (non-enumerable). */
+  readonly json: string;
+}
+
+/**
+ * Runs the safe-deploy pipeline for one `[targets.NAME]` table of dbsafe.toml
+ * (connect, plan, check, gate, snapshot, apply, verify, audit, notify) off the
+ * event loop. A deploy the gate stopped resolves: `report.exit_code` is 1 and
+ * `report.outcome` 'stopped' or 'blocked'. A failure rejects with a
+ * DbsafeError whose `report` is the deploy report (with the restore command
+ * after a snapshot) once the target was read.
+ */
+export declare function deploy(options: DeployOptions): Promise<DeployReport>;
+
 /** Which provider: Neon (API v2) or a PostgreSQL server you own. */
 export type ProviderKind = 'neon' | 'local';
 
@@ -1154,9 +1284,13 @@ export declare class DbsafeError extends Error {
   readonly httpStatus: number | null;
   /** Further detail (an empty object when there is none). */
   readonly detail: Record<string, unknown>;
-  /** The migrate report a failed migrate call sent as its detail (a failed deploy's), else null. */
-  readonly report: MigrateReportDocument | null;
-  /** `report.failure`: where and why the deploy stopped; else null. */
+  /**
+   * The report a failed call sent as its detail, else null: the migrate report
+   * of a failed migrate call, or the deploy report of a failed deploy()
+   * (narrow on `'steps' in report`).
+   */
+  readonly report: MigrateReportDocument | DeployReportDocument | null;
+  /** The migrate report's `failure`: where and why its deploy stopped; else null. */
   readonly failure: MigrationFailure | null;
 }
 

@@ -77,8 +77,9 @@ class DbsafeError extends Error {
     this.httpStatus = fields.httpStatus || null;
     this.detail = fields.detail ?? {};
     // A failed migrate call (a deploy stopped by an SQL error) carries its
-    // migrate report as the detail; these two name it and its failure.
-    this.report = isMigrateReport(this.detail) ? this.detail : null;
+    // migrate report as the detail, a failed deploy() its deploy report;
+    // `report` is that report, `failure` the migrate report's failure.
+    this.report = isMigrateReport(this.detail) || isDeployReport(this.detail) ? this.detail : null;
     this.failure = this.report?.failure ?? null;
   }
 }
@@ -93,6 +94,18 @@ function isMigrateReport(detail) {
     detail.schema_version === 1 &&
     MIGRATE_COMMANDS.includes(detail.command) &&
     Array.isArray(detail.migrations)
+  );
+}
+
+// Whether an error's detail is a deploy report (docs/schema/deploy-report.v1.json).
+function isDeployReport(detail) {
+  return (
+    detail !== null &&
+    typeof detail === 'object' &&
+    detail.schema_version === 1 &&
+    typeof detail.target === 'string' &&
+    typeof detail.exit_code === 'number' &&
+    Array.isArray(detail.steps)
   );
 }
 
@@ -1085,6 +1098,85 @@ const schema = Object.freeze({
   diff: schemaDiff,
 });
 
+// --- The safe-deploy pipeline (include/dbsafe/c/deploy.h, docs/deploy.md) ---
+
+// deploy()'s options, by their camelCase name, with the key of the options
+// document dbsafe_deploy takes.
+const DEPLOY_OPTIONS = Object.freeze({
+  target: 'target',
+  config: 'config',
+  dryRun: 'dry_run',
+  approve: 'approve',
+  approvedBy: 'approved_by',
+});
+// The call options deploy() takes: those of every call, and onLog.
+const DEPLOY_CALL_OPTIONS = Object.freeze([...CALL_OPTIONS, 'onLog']);
+
+const describeDeployError = optionsErrorDescriber(
+  new Map(Object.entries(DEPLOY_OPTIONS).map(([camel, key]) => [key, camel])),
+);
+
+// Splits deploy()'s options into the options document (JSON text) and the
+// call options (timeoutMs, signal, onProgress, onLog). `target` is required;
+// an unknown option or a value that cannot be written as JSON is an
+// InvalidArgumentError naming the option; the library judges the others.
+function readDeployOptions(options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArg('dbsafe: deploy takes an options object: { target, config, dryRun, ... }');
+  }
+  const document = {};
+  const call = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (DEPLOY_CALL_OPTIONS.includes(name)) {
+      call[name] = value;
+      continue;
+    }
+    if (!Object.hasOwn(DEPLOY_OPTIONS, name)) {
+      const names = [...Object.keys(DEPLOY_OPTIONS), ...DEPLOY_CALL_OPTIONS];
+      throw invalidOption(`unknown option '${name}' of deploy; the options are ${names.join(', ')}`);
+    }
+    if (value === undefined || value === null) continue;
+    const converted = name === 'config' && value instanceof URL ? fileURLToPath(value) : value;
+    document[DEPLOY_OPTIONS[name]] = documentValue(name, converted);
+  }
+  if (typeof document.target !== 'string' || document.target.length === 0) {
+    throw invalidOption(
+      'options.target is required: the NAME of a [targets.NAME] table of dbsafe.toml',
+    );
+  }
+  const { onLog, ...rest } = call;
+  if (onLog !== undefined && onLog !== null && typeof onLog !== 'function') {
+    throw invalidArg('dbsafe: options.onLog must be a function');
+  }
+  return {
+    json: JSON.stringify(document),
+    ...readCallOptions(rest, { allowAsync: true }),
+    onLog: onLog ?? undefined,
+  };
+}
+
+/**
+ * Runs the safe-deploy pipeline for one `[targets.NAME]` table of dbsafe.toml
+ * (connect, plan, check, gate, snapshot, apply, verify, audit, notify) off the
+ * event loop and resolves with the deploy report
+ * (docs/schema/deploy-report.v1.json; its exact text is the non-enumerable
+ * `json`). A deploy the gate stopped still resolves: `report.exit_code` is 1
+ * and `report.outcome` 'stopped' (or 'blocked'); a build script should exit
+ * with `report.exit_code`. A failure rejects with a DbsafeError whose
+ * `report` is the deploy report once the target was read.
+ */
+async function deploy(options) {
+  const { json, timeoutMs, signal, onProgress, onLog } = readDeployOptions(options);
+  const text = await runAsync(
+    (cancel, progress, withLog) => addon.deploy(json, cancel, progress, withLog, timeoutMs),
+    signal,
+    onProgress,
+    describeDeployError,
+    { completionWins: true, onLog },
+  );
+  return parseReport(text);
+}
+
 // --- Snapshots and branches: the providers (include/dbsafe/c/provider.h) ---
 
 // openProvider()'s options, by their camelCase name, with the key of the
@@ -1761,6 +1853,7 @@ module.exports = {
   schemaDiff,
   drift,
   verify,
+  deploy,
   openProvider,
   Provider,
   checksumMatches,

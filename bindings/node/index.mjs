@@ -44,6 +44,7 @@ export const {
   schemaDiff,
   drift,
   verify,
+  deploy,
   openProvider,
   Provider,
   checksumMatches,

@@ -45,8 +45,6 @@ NOT_BOUND = {
     "dbsafe_error_column": "read through dbsafe_error_json",
     "dbsafe_error_http_status": "read through dbsafe_error_json",
     "dbsafe_error_detail_json": "read through dbsafe_error_json",
-    # The deploy pipeline: `python3 -m dbsafe deploy` reaches it meanwhile.
-    "dbsafe_deploy": "deploy binding not written yet (issue 8)",
 }
 
 

@@ -421,6 +421,39 @@ bool RunMigrate(const MigrateRequest &request, dbsafe_cancel *cancel, dbsafe_pro
   return true;
 }
 
+// What one deploy (include/dbsafe/c/deploy.h) runs on, read on the JS thread:
+// the options document index.js writes (target, config, dry_run, approve,
+// approved_by). The deploy reads its URLs from the environment variables the
+// target names, so the document holds no password.
+struct DeployRequest {
+  std::string options_json;
+  uint32_t timeout_ms = 0;
+};
+
+// Runs the deploy with the given token; fills `out` or `error`. A gate stop
+// returns the report (its exit_code is 1); a failed deploy's report travels
+// in the error's detail JSON, which TakeError keeps.
+bool RunDeploy(const DeployRequest &request, dbsafe_cancel *cancel, dbsafe_progress_fn progress,
+               dbsafe_log_fn log, void *payload, std::string *out, ErrorInfo *error) {
+  dbsafe_call_options call = DBSAFE_CALL_OPTIONS_INIT;
+  call.cancel = cancel;
+  call.timeout_ms = request.timeout_ms;
+  call.progress = progress;
+  call.log = log;
+  call.payload = payload;
+
+  OwnedBuf report;
+  dbsafe_error *err = nullptr;
+  const int status = dbsafe_deploy(report.get(), request.options_json.c_str(), &call, &err);
+  if (status != DBSAFE_OK) {
+    *error = TakeError(status, err);
+    return false;
+  }
+  dbsafe_error_free(err);  // NULL on success; freed anyway in case
+  *out = report.str();
+  return true;
+}
+
 // Which call of include/dbsafe/c/schema.h a request makes.
 enum class SchemaCommand { Dump, Render, Diff, Drift, Verify, BaselineFromDatabase };
 
@@ -958,6 +991,21 @@ class ProviderWorker final : public CallWorker {
   ProviderRequest request_;
 };
 
+class DeployWorker final : public CallWorker {
+ public:
+  DeployWorker(Napi::Env env, DeployRequest request)
+      : CallWorker(env, "dbsafe.deploy", "deploy"), request_(std::move(request)) {}
+
+ protected:
+  bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload, std::string *out,
+           ErrorInfo *error) override {
+    return RunDeploy(request_, cancel, progress, LogCallback(), payload, out, error);
+  }
+
+ private:
+  DeployRequest request_;
+};
+
 // The cancel token, progress callback and log choice of an asynchronous call,
 // checked on the JS thread before any work is queued.
 struct AsyncArguments {
@@ -1211,6 +1259,22 @@ Napi::Value Verify(const Napi::CallbackInfo &info) {
 //                             timeoutMs?) -> Promise<string>
 Napi::Value MigrateBaselineFromDatabase(const Napi::CallbackInfo &info) {
   return QueueSchemaCall(info, SchemaCommand::BaselineFromDatabase);
+}
+
+// deploy(optionsJson, cancel|null, onEvent|null, withLog, timeoutMs?) -> Promise<string>
+// Like the migrate calls it has no synchronous variant: it applies migrations
+// and must stay cancellable without blocking the event loop.
+Napi::Value Deploy(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  DeployRequest request;
+  const std::optional<std::string> options_json = OptionalString(env, info[0], "optionsJson");
+  if (!options_json) ThrowType(env, "optionsJson must be a string");
+  request.options_json = *options_json;
+  AsyncArguments args = ReadAsyncArguments(env, info[1], info[2]);
+  if (!IsMissing(info[3]) && !info[3].IsBoolean()) ThrowType(env, "withLog must be a boolean");
+  args.log = info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
+  request.timeout_ms = TimeoutArgument(env, info[4]);
+  return QueueCall(env, new DeployWorker(env, std::move(request)), args);
 }
 
 // The provider calls. Opening does no network I/O (and a local provider
@@ -1525,6 +1589,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("schemaDiff", Napi::Function::New(env, SchemaDiff, "schemaDiff"));
   exports.Set("drift", Napi::Function::New(env, Drift, "drift"));
   exports.Set("verify", Napi::Function::New(env, Verify, "verify"));
+  exports.Set("deploy", Napi::Function::New(env, Deploy, "deploy"));
   exports.Set("providerOpen", Napi::Function::New(env, ProviderOpen, "providerOpen"));
   exports.Set("providerClose", Napi::Function::New(env, ProviderClose, "providerClose"));
   exports.Set("providerIsOpen", Napi::Function::New(env, ProviderIsOpen, "providerIsOpen"));

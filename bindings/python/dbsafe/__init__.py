@@ -15,6 +15,8 @@ with Ctrl-C (the call is cancelled, then ``KeyboardInterrupt`` is raised).
     >>> report = dbsafe.check("prisma/migrations", stats=stats)
     >>> report = dbsafe.migrate_deploy("prisma/migrations", database_url="postgresql://app@db/app")
     >>> [m.name for m in report.applied]
+    >>> report = dbsafe.deploy("production")   # [targets.production] of dbsafe.toml
+    >>> report.exit_code                        # 1: the gate stopped it; approve=True
     >>> with dbsafe.Provider("local", database_url="postgresql://app@db/app") as provider:
     ...     backup = provider.rotate_snapshot()       # the pre-deploy backup
 
@@ -41,6 +43,11 @@ from ._types import (
     Branch,
     CheckReport,
     CheckSummary,
+    DeployAudit,
+    DeployGate,
+    DeployReport,
+    DeployStep,
+    DeployVerify,
     DiffReport,
     DiffSummary,
     Finding,
@@ -103,6 +110,7 @@ __all__ = [
     "schema_diff",
     "drift",
     "verify",
+    "deploy",
     "cli_main",
     "checksum_matches",
     "CancelToken",
@@ -127,6 +135,11 @@ __all__ = [
     "VerifyReport",
     "VerifyChecked",
     "VerifyProblem",
+    "DeployReport",
+    "DeployStep",
+    "DeployGate",
+    "DeployVerify",
+    "DeployAudit",
     "Provider",
     "Branch",
     "Snapshot",
@@ -1378,6 +1391,81 @@ def migrate_baseline_from_database(
         cancel=cancel,
     )
     return MigrateReport.from_json(text)
+
+
+def deploy(
+    target: str,
+    *,
+    config: Optional[StrPath] = None,
+    dry_run: bool = False,
+    approve: bool = False,
+    approved_by: Optional[Iterable[str]] = None,
+    timeout: Optional[float] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> DeployReport:
+    """Run the safe-deploy pipeline for one ``[targets.NAME]`` table of dbsafe.toml.
+
+    Connect, plan, check, gate, snapshot, apply, verify, audit and notify, as
+    ``dbsafe deploy --target NAME`` does (``docs/deploy.md``). The URLs come
+    from the environment variables the target names (``url_env``,
+    ``direct_url_env``). The GIL is released while the library works.
+
+    A deploy the gate stopped is **returned**, not raised: ``report.exit_code``
+    is 1, ``report.outcome`` ``"stopped"`` (or ``"blocked"``) and
+    ``report.gate.approve_hint`` the command that approves it. A build step
+    should exit with ``report.exit_code``.
+
+    :param target: the NAME of the ``[targets.NAME]`` table.
+    :param config: the dbsafe.toml; default: in the current directory or the
+        nearest parent. Paths in a target are relative to the file.
+    :param dry_run: connect, plan, check and gate only: nothing changes, no audit record.
+    :param approve: one approval, by the actor (like ``--approve``).
+    :param approved_by: approvals by name; distinct names count toward the
+        target's ``approvals``.
+    :param timeout: give up after this many seconds (:class:`TimeoutError`).
+    :param progress: called after each step with
+        ``{"event": "deploy-step", "step": ..., "status": ..., "detail": ...}``;
+        as for :func:`migrations`.
+    :param cancel: a :class:`CancelToken`; cancelling it cancels the running
+        statement on the server (:class:`CancelledError`). Ctrl-C does too.
+    :raises NotFoundError: no dbsafe.toml, or no such target (the message names the
+        file's targets).
+    :raises InvalidInputError: a bad option or configuration value.
+    :raises StateError: failed or modified migrations, the migration lock held, or a
+        database that does not match the migrations after applying.
+    :raises DatabaseError: a migration failed.
+    :raises Error: any other failure. Once the target was read, ``report`` is the
+        :class:`DeployReport` (with ``restore_command`` after a snapshot).
+    """
+    if not isinstance(target, str) or not target:
+        raise InvalidInputError(
+            "target is required: the NAME of a [targets.NAME] table of dbsafe.toml"
+        )
+    for name, flag in (("dry_run", dry_run), ("approve", approve)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be a bool, not {type(flag).__name__}")
+    options = _document(
+        {
+            "target": target,
+            "config": _path_text("config", config),
+            "dry_run": dry_run or None,
+            "approve": approve or None,
+            "approved_by": _names(approved_by),
+        }
+    )
+    timeout_ms = _timeout_ms(timeout)
+    on_event = _progress_events(progress)
+    _check_cancel(cancel)
+    log, log_level = _log_arguments()
+    try:
+        text = _dbsafe.deploy(options, timeout_ms, on_event, cancel, log, log_level)
+    except InvalidInputError as exc:
+        renamed = _renamed(exc)
+        if renamed is exc:
+            raise
+        raise renamed from None
+    return DeployReport.from_json(text)
 
 
 def checksum_matches(script: Union[bytes, str], stored_checksum: str) -> bool:

@@ -34,6 +34,11 @@ __all__ = [
     "RotateReport",
     "PruneKept",
     "PruneReport",
+    "DeployStep",
+    "DeployGate",
+    "DeployVerify",
+    "DeployAudit",
+    "DeployReport",
 ]
 
 
@@ -957,3 +962,211 @@ class PruneReport:
     def to_dict(self) -> Dict[str, Any]:
         """The report as plain JSON values (the raw document)."""
         return _json.loads(self.json)
+
+
+@dataclass(frozen=True)
+class DeployStep:
+    """One step of the safe-deploy pipeline, in the order it ran."""
+
+    #: ``"connect"``, ``"plan"``, ``"check"``, ``"gate"``, ``"snapshot"``, ``"apply"``,
+    #: ``"restore"``, ``"verify"``, ``"audit"`` or ``"notify"``.
+    name: str
+    #: ``"ok"``, ``"skipped"``, ``"failed"`` or ``"blocked"``.
+    status: str
+    duration_ms: float
+    #: What it did, or why it was skipped or failed.
+    detail: str
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "DeployStep":
+        return cls(
+            name=doc["name"],
+            status=doc["status"],
+            duration_ms=doc.get("duration_ms", 0),
+            detail=doc.get("detail", ""),
+        )
+
+
+@dataclass(frozen=True)
+class DeployGate:
+    """What the deploy's gate decided."""
+
+    #: ``"none"``, ``"approved"``, ``"needs-approval"`` or ``"blocked"``.
+    decision: str
+    #: The highest finding level of the pending migrations: ``"off"`` (none) to ``"error"``.
+    highest_level: str
+    #: The target's ``approvals`` when an approval was needed, else 0.
+    approvals_required: int
+    #: Distinct approver names, sorted.
+    approved_by: List[str]
+    #: When the gate stopped the deploy: the command line that approves it.
+    approve_hint: Optional[str]
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "DeployGate":
+        return cls(
+            decision=doc["decision"],
+            highest_level=doc.get("highest_level", "off"),
+            approvals_required=doc.get("approvals_required", 0),
+            approved_by=list(doc.get("approved_by", [])),
+            approve_hint=doc.get("approve_hint"),
+        )
+
+
+@dataclass(frozen=True)
+class DeployVerify:
+    """The verify step after applying."""
+
+    ran: bool
+    #: Changes between the database and the migrations after applying (0: no drift).
+    drift_changes: int
+    #: Objects the migrations define that are missing or invalid.
+    problems: List[str]
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "DeployVerify":
+        return cls(
+            ran=doc.get("ran", False),
+            drift_changes=doc.get("drift_changes", 0),
+            problems=list(doc.get("problems", [])),
+        )
+
+
+@dataclass(frozen=True)
+class DeployAudit:
+    """Where the deploy's audit record went."""
+
+    #: The JSON-lines audit file; None in a dry run or when none is configured.
+    file: Optional[str]
+    #: The row reached ``dbsafe.audit``.
+    row_written: bool
+    #: The line was appended to the audit file.
+    line_written: bool
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "DeployAudit":
+        return cls(
+            file=doc.get("file"),
+            row_written=doc.get("row_written", False),
+            line_written=doc.get("line_written", False),
+        )
+
+
+@dataclass(frozen=True)
+class DeployReport:
+    """What :func:`dbsafe.deploy` did (``docs/schema/deploy-report.v1.json``).
+
+    A deploy the gate stopped is returned, not raised: ``exit_code`` is 1 and
+    ``outcome`` ``"stopped"`` (or ``"blocked"``); :attr:`stopped` says so. A
+    failed deploy's exception carries one as ``report``.
+    """
+
+    schema_version: int
+    #: The primary key of its ``dbsafe.audit`` row and the id of its audit file line.
+    id: str
+    #: The ``[targets.NAME]`` of dbsafe.toml.
+    target: str
+    dry_run: bool
+    #: ``"deployed"``, ``"up-to-date"``, ``"dry-run"``, ``"stopped"`` (the gate needs an
+    #: approval), ``"blocked"``, ``"failed"``, ``"restored"`` or ``"cancelled"``.
+    outcome: str
+    #: The CLI's exit code: 0 done, 1 stopped by the gate (or would be, in a dry run),
+    #: 2 needs a person, 3 configuration, 4 cannot connect, 5 failed part-way, 130 cancelled.
+    exit_code: int
+    #: What happened, in one sentence.
+    message: str
+    started_at: str
+    finished_at: str
+    git_sha: str
+    actor: str
+    #: The URL applied through, its password replaced by ``***``.
+    database: str
+    server_version_num: int
+    steps: List[DeployStep]
+    #: Migrations pending when the deploy planned, in order.
+    pending: List[str]
+    #: Migrations this deploy applied.
+    applied: List[str]
+    gate: DeployGate
+    #: The check report of the pending migrations; None when the check did not run.
+    check: Optional[CheckReport]
+    #: The snapshot taken before applying; None when none was taken.
+    snapshot: Optional[Snapshot]
+    #: After a failure once the snapshot exists: the ``dbsafe snapshot restore`` command.
+    restore_command: Optional[str]
+    restored: bool
+    verify: DeployVerify
+    warnings: List[str]
+    audit: DeployAudit
+    notified: bool
+    #: The report as JSON text: exactly as the library produced it for a returned report;
+    #: re-serialised from the error's detail for an exception's ``report``.
+    json: str = field(repr=False, compare=False)
+
+    @property
+    def stopped(self) -> bool:
+        """The gate stopped the deploy (or would have, in a dry run): ``exit_code == 1``."""
+        return self.exit_code == 1
+
+    @staticmethod
+    def is_report(doc: Any) -> bool:
+        """Whether ``doc`` (a parsed JSON value) is a deploy report."""
+        return (
+            isinstance(doc, dict)
+            and doc.get("schema_version") == 1
+            and isinstance(doc.get("target"), str)
+            and isinstance(doc.get("exit_code"), int)
+            and isinstance(doc.get("steps"), list)
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "DeployReport":
+        return cls._from_document(_json.loads(text), text)
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "DeployReport":
+        return cls._from_document(doc, _json.dumps(doc))
+
+    @classmethod
+    def _from_document(cls, doc: Dict[str, Any], text: str) -> "DeployReport":
+        check = doc.get("check")
+        snapshot = doc.get("snapshot")
+        return cls(
+            schema_version=doc["schema_version"],
+            id=doc["id"],
+            target=doc["target"],
+            dry_run=doc.get("dry_run", False),
+            outcome=doc["outcome"],
+            exit_code=doc["exit_code"],
+            message=doc.get("message", ""),
+            started_at=doc.get("started_at", ""),
+            finished_at=doc.get("finished_at", ""),
+            git_sha=doc.get("git_sha", ""),
+            actor=doc.get("actor", ""),
+            database=doc.get("database", ""),
+            server_version_num=doc.get("server_version_num", 0),
+            steps=[DeployStep.from_dict(step) for step in doc.get("steps", [])],
+            pending=list(doc.get("pending", [])),
+            applied=list(doc.get("applied", [])),
+            gate=DeployGate.from_dict(doc["gate"]),
+            check=CheckReport.from_json(_json.dumps(check)) if check is not None else None,
+            snapshot=Snapshot.from_dict(snapshot) if snapshot is not None else None,
+            restore_command=doc.get("restore_command"),
+            restored=doc.get("restored", False),
+            verify=DeployVerify.from_dict(doc.get("verify", {})),
+            warnings=list(doc.get("warnings", [])),
+            audit=DeployAudit.from_dict(doc.get("audit", {})),
+            notified=doc.get("notified", False),
+            json=text,
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The report as plain JSON values (the raw document)."""
+        return _json.loads(self.json)
+
+    def step(self, name: str) -> DeployStep:
+        """The step called ``name``; KeyError when it did not run."""
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)

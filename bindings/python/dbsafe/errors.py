@@ -12,7 +12,8 @@ works as a Python programmer expects.
 
 When the detail is a migrate report (a failed ``migrate_deploy``), ``report``
 is that :class:`MigrateReport` and ``failure`` its :class:`MigrationFailure`;
-otherwise both are None.
+when it is a deploy report (a failed ``deploy``), ``report`` is that
+:class:`DeployReport` and ``failure`` None; otherwise both are None.
 
 This module is pure Python and does not import the native extension.
 """
@@ -22,9 +23,9 @@ from __future__ import annotations
 import builtins
 import errno as _errno
 import json as _json
-from typing import Any, Dict, Optional, Type
+from typing import Any, Dict, Optional, Type, Union
 
-from ._types import MigrateReport, MigrationFailure
+from ._types import DeployReport, MigrateReport, MigrationFailure
 
 __all__ = [
     "Error",
@@ -46,12 +47,16 @@ __all__ = [
 ]
 
 
-def _migrate_report(detail: Dict[str, Any]) -> Optional[MigrateReport]:
-    """The migrate report an error's detail holds (a failed deploy's), else None."""
-    if not MigrateReport.is_report(detail):
+def _migrate_report(detail: Dict[str, Any]) -> Optional[Union[MigrateReport, DeployReport]]:
+    """The report an error's detail holds (a failed migrate call's or deploy's), else None."""
+    if MigrateReport.is_report(detail):
+        kind: Any = MigrateReport
+    elif DeployReport.is_report(detail):
+        kind = DeployReport
+    else:
         return None
     try:
-        return MigrateReport.from_dict(detail)
+        return kind.from_dict(detail)
     except (KeyError, TypeError, ValueError):
         return None  # a malformed report must not stand in the way of the error itself
 
@@ -77,7 +82,7 @@ class Error(Exception):
     http_status: int
     detail: Dict[str, Any]
     json: Optional[str]
-    report: Optional[MigrateReport]
+    report: Optional[Union[MigrateReport, DeployReport]]
     failure: Optional[MigrationFailure]
 
     def __init__(
@@ -107,7 +112,7 @@ class Error(Exception):
         self.json = json
         # Built from `detail`, so a pickled error gets them back too.
         self.report = _migrate_report(self.detail)
-        self.failure = self.report.failure if self.report is not None else None
+        self.failure = self.report.failure if isinstance(self.report, MigrateReport) else None
         if isinstance(self, OSError):
             # What OSError-based handlers look at.
             self.filename = file
