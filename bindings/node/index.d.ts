@@ -815,6 +815,11 @@ export interface DeployOptions {
   approve?: boolean | null;
   /** Approvals by name; distinct names count toward the target's `approvals`. */
   approvedBy?: string[] | null;
+  /**
+   * A command run with /bin/sh -c after the migrations (DATABASE_URL and
+   * DIRECT_URL set), like `--seed`; only on a target with allow_seed = true.
+   */
+  seedCommand?: string | null;
   /** 0 or absent: none (then a TimeoutError). */
   timeoutMs?: number | null;
   /**

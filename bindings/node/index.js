@@ -1108,6 +1108,7 @@ const DEPLOY_OPTIONS = Object.freeze({
   dryRun: 'dry_run',
   approve: 'approve',
   approvedBy: 'approved_by',
+  seedCommand: 'seed_command',
 });
 // The call options deploy() takes: those of every call, and onLog.
 const DEPLOY_CALL_OPTIONS = Object.freeze([...CALL_OPTIONS, 'onLog']);

@@ -198,6 +198,15 @@ describe('deploy', () => {
     });
   });
 
+  it('refuses a seed where the target does not allow it', async () => {
+    const config = path.join(writeProject({ '20240101000000_init': INIT }), 'dbsafe.toml');
+    await assert.rejects(dbsafe.deploy({ target: 'x', config, seedCommand: 'true' }), (err) => {
+      assert.ok(err instanceof dbsafe.InvalidArgumentError, err.stack);
+      assert.match(err.message, /allow_seed = true/);
+      return true;
+    });
+  });
+
   it('checks its options before it starts', async () => {
     const config = path.join(writeProject({}), 'dbsafe.toml');
     await assert.rejects(dbsafe.deploy(), TypeError);

@@ -148,6 +148,13 @@ def test_a_bad_target_names_the_targets(clean_env, tmp_path):
     assert caught.value.report is None
 
 
+def test_a_seed_is_refused_where_the_target_does_not_allow_it(clean_env, tmp_path):
+    config = write_project(tmp_path, {"20240101000000_init": INIT})
+    with pytest.raises(dbsafe.InvalidInputError) as caught:
+        dbsafe.deploy("x", config=config, seed_command="true")
+    assert "allow_seed = true" in caught.value.message
+
+
 def test_options_are_checked_before_it_starts(clean_env, tmp_path):
     config = write_project(tmp_path, {})
     with pytest.raises(dbsafe.InvalidInputError, match="target is required"):

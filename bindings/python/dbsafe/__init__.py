@@ -1400,6 +1400,7 @@ def deploy(
     dry_run: bool = False,
     approve: bool = False,
     approved_by: Optional[Iterable[str]] = None,
+    seed_command: Optional[str] = None,
     timeout: Optional[float] = None,
     progress: Optional[ProgressCallback] = None,
     cancel: Optional[CancelToken] = None,
@@ -1423,6 +1424,9 @@ def deploy(
     :param approve: one approval, by the actor (like ``--approve``).
     :param approved_by: approvals by name; distinct names count toward the
         target's ``approvals``.
+    :param seed_command: a command run with ``/bin/sh -c`` after the migrations,
+        with ``DATABASE_URL`` and ``DIRECT_URL`` set (like ``--seed``); only on a
+        target with ``allow_seed = true``, else :class:`InvalidInputError`.
     :param timeout: give up after this many seconds (:class:`TimeoutError`).
     :param progress: called after each step with
         ``{"event": "deploy-step", "step": ..., "status": ..., "detail": ...}``;
@@ -1452,6 +1456,7 @@ def deploy(
             "dry_run": dry_run or None,
             "approve": approve or None,
             "approved_by": _names(approved_by),
+            "seed_command": seed_command,
         }
     )
     timeout_ms = _timeout_ms(timeout)
