@@ -3,6 +3,7 @@
 // orchestrates: every step is a call into analyze, runner, drift, provider
 // or http.
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <simdjson.h>
 #include <spawn.h>
@@ -141,6 +142,9 @@ std::string git_sha(const std::string &dir) {
 std::string actor() {
   for (const char *name : {"GITHUB_ACTOR", "VERCEL_GIT_COMMIT_AUTHOR_LOGIN", "USER"})
     if (auto v = env(name); !v.empty()) return v;
+  // A container or a service often has no USER: the account's own name.
+  if (const struct passwd *pw = ::getpwuid(::geteuid()); pw && pw->pw_name && *pw->pw_name)
+    return pw->pw_name;
   return "unknown";
 }
 

@@ -4,6 +4,7 @@
 
 #include "dbsafe/deploy.hpp"
 #include "provider/json.hpp"
+#include "report/render.hpp"
 #include "util/json_writer.hpp"
 
 namespace dbsafe {
@@ -134,6 +135,11 @@ std::string DeployReport::to_text() const {
     if (shown++ == 0) out += "Findings:\n";
     out += "  " + f.file + ":" + std::to_string(f.line) + ":" + std::to_string(f.column) + ": " +
            level_name(f.level) + "[" + f.rule + "] " + f.message + "\n";
+    // The live facts behind the level: what a person approving it weighs.
+    if (f.impact)
+      if (auto impact = report::describe_impact(*f.impact); !impact.empty())
+        out += "      impact: " + impact + "\n";
+    if (!f.fix.empty() && f.level >= Level::Error) out += "      safer: " + f.fix + "\n";
   }
   for (const auto &p : verify_problems) out += "  verify: " + p + "\n";
   for (const auto &w : warnings) out += "warning: " + w + "\n";
@@ -167,7 +173,11 @@ std::string DeployReport::to_markdown() const {
     if (!any) out += "\nFindings:\n\n";
     any = true;
     out += "- **" + std::string(level_name(f.level)) + "** `" + f.rule + "` " + md_cell(f.file) +
-           ":" + std::to_string(f.line) + ": " + md_cell(f.message) + "\n";
+           ":" + std::to_string(f.line) + ": " + md_cell(f.message);
+    if (f.impact)
+      if (auto impact = report::describe_impact(*f.impact); !impact.empty())
+        out += " (impact: " + md_cell(impact) + ")";
+    out += "\n";
   }
   for (const auto &w : warnings) out += "\n> warning: " + md_cell(w) + "\n";
   if (!approve_hint.empty()) out += "\nTo approve:\n\n```\n" + approve_hint + "\n```\n";
