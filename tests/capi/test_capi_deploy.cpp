@@ -13,6 +13,7 @@
 #include <string>
 
 #include "dbsafe/dbsafe.h"
+#include "support/capi_result.hpp"
 #include "support/pg_test_env.hpp"
 
 namespace {
@@ -20,20 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using dbsafe::testing::TestDatabase;
 
-struct Result {
-  dbsafe_buf buf = DBSAFE_BUF_INIT;
-  dbsafe_error *err = nullptr;
-  int status = DBSAFE_OK;
-  Result() = default;
-  Result(const Result &) = delete;
-  Result &operator=(const Result &) = delete;
-  ~Result() {
-    dbsafe_buf_dispose(&buf);
-    dbsafe_error_free(err);
-  }
-  std::string text() const { return buf.ptr ? std::string(buf.ptr, buf.size) : std::string(); }
-  std::string message() const { return err ? dbsafe_error_message(err) : std::string(); }
-};
+using Result = dbsafe::testing::CResult;
 
 void run(Result &r, const std::string &options) {
   r.status = dbsafe_deploy(&r.buf, options.c_str(), nullptr, &r.err);

@@ -11,26 +11,14 @@
 #include <string>
 
 #include "dbsafe/dbsafe.h"
+#include "support/capi_result.hpp"
 #include "support/pg_test_env.hpp"
 
 namespace {
 
 using dbsafe::testing::TestDatabase;
 
-struct Result {
-  dbsafe_buf buf = DBSAFE_BUF_INIT;
-  dbsafe_error *err = nullptr;
-  int status = DBSAFE_OK;
-  Result() = default;
-  Result(const Result &) = delete;
-  Result &operator=(const Result &) = delete;
-  ~Result() {
-    dbsafe_buf_dispose(&buf);
-    dbsafe_error_free(err);
-  }
-  std::string text() const { return buf.ptr ? std::string(buf.ptr, buf.size) : std::string(); }
-  std::string message() const { return err ? dbsafe_error_message(err) : std::string(); }
-};
+using Result = dbsafe::testing::CResult;
 
 using ProviderPtr = std::unique_ptr<dbsafe_provider, decltype(&dbsafe_provider_free)>;
 

@@ -18,6 +18,7 @@
 #include "dbsafe/provider.hpp"
 #include "support/https_test_server.hpp"
 #include "support/pg_test_env.hpp"
+#include "support/sql_connection.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -27,20 +28,7 @@ using dbsafe::testing::server_url;
 using dbsafe::testing::TempDir;
 using dbsafe::testing::TestDatabase;
 
-struct Conn {
-  PGconn *c;
-  explicit Conn(const std::string &url) : c(PQconnectdb(url.c_str())) {
-    if (PQstatus(c) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(c));
-  }
-  ~Conn() { PQfinish(c); }
-  std::string one(const std::string &sql) {
-    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(c, sql.c_str()), PQclear);
-    auto status = PQresultStatus(r.get());
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
-      throw std::runtime_error(sql + ": " + PQerrorMessage(c));
-    return status == PGRES_TUPLES_OK && PQntuples(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "";
-  }
-};
+using Conn = dbsafe::testing::SqlConnection;
 
 std::string one(const std::string &url, const std::string &sql) {
   return Conn(url).one(sql);

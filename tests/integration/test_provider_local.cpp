@@ -11,6 +11,7 @@
 #include "dbsafe/provider.hpp"
 #include "provider/policy.hpp"
 #include "support/pg_test_env.hpp"
+#include "support/sql_connection.hpp"
 
 namespace {
 
@@ -19,20 +20,7 @@ using dbsafe::testing::server_url;
 using dbsafe::testing::TestDatabase;
 using dbsafe::testing::url_for_database;
 
-struct Conn {
-  PGconn *c;
-  explicit Conn(const std::string &url) : c(PQconnectdb(url.c_str())) {
-    if (PQstatus(c) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(c));
-  }
-  ~Conn() { PQfinish(c); }
-  std::string one(const std::string &sql) {
-    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(c, sql.c_str()), PQclear);
-    auto status = PQresultStatus(r.get());
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
-      throw std::runtime_error(sql + ": " + PQerrorMessage(c));
-    return status == PGRES_TUPLES_OK && PQntuples(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "";
-  }
-};
+using Conn = dbsafe::testing::SqlConnection;
 
 CreateSnapshotOptions snapshot_named(const std::string &name) {
   CreateSnapshotOptions o;
@@ -155,7 +143,7 @@ TEST(ProviderLocal, BlockersAreNamedThenTerminated) {
   auto terminating = Provider::open(options);
   auto snap = terminating->create_snapshot(snapshot_named("unblocked"));
   EXPECT_EQ(snap.name, "unblocked");
-  std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(blocker.c, "SELECT 1"), PQclear);
+  std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(blocker.get(), "SELECT 1"), PQclear);
   EXPECT_NE(PQresultStatus(r.get()), PGRES_TUPLES_OK) << "the blocker was terminated";
 
   // A restore needs the source free of sessions too: refused with the names
