@@ -9,6 +9,7 @@
 #include <ctime>
 #include <exception>
 
+#include "provider/json.hpp"
 #include "util/json_writer.hpp"
 
 namespace dbsafe {
@@ -17,6 +18,7 @@ inline namespace v1 {
 namespace {
 
 using provider::bridge_prefix;
+using provider::write_snapshot;
 
 // Seconds since the epoch of an RFC 3339 UTC timestamp ("2026-01-01T09:30:00Z",
 // fractions and offsets after the seconds ignored); nullopt if it is not one.
@@ -66,18 +68,6 @@ std::string describe_all(const std::vector<SnapshotInfo> &list) {
   w.end_object();
   out.with_detail_json(w.take());
   throw out;
-}
-
-void write_snapshot(util::JsonWriter &w, const SnapshotInfo &s) {
-  w.begin_object()
-      .field("id", s.id)
-      .field("name", s.name)
-      .field("source_branch_id", s.source_branch_id)
-      .field("created_at", s.created_at)
-      .field("expires_at", s.expires_at)
-      .field("protected", s.is_protected)
-      .field("kind", s.kind)
-      .end_object();
 }
 
 bool newer(const std::string &a_created, const std::string &a_id, const std::string &b_created,
