@@ -48,9 +48,51 @@ dbsafe::DeployOptions parse_options(const char *json) {
   return o;
 }
 
+// The options document of dbsafe_restore (c/deploy.h).
+dbsafe::RestoreTargetOptions parse_restore_options(const char *json) {
+  dbsafe::RestoreTargetOptions o;
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  const char *required =
+      "\"target\" and \"from\" are required: the NAME of a [targets.NAME] table of dbsafe.toml "
+      "and a snapshot's name or id (or an RFC 3339 time)";
+  if (!dbsafe::capi::parse_options_object(json, parser, obj)) bad_option(required);
+  for (auto [key, value] : obj) {
+    std::string k(key);
+    std::string_view s;
+    bool b;
+    if (k == "target" || k == "config" || k == "from" || k == "confirm") {
+      if (value.get_string().get(s)) bad_option(k + " must be a string");
+      (k == "target"   ? o.target
+       : k == "config" ? o.config_path
+       : k == "from"   ? o.from
+                       : o.confirm) = std::string(s);
+    } else if (k == "dry_run" || k == "reapply" || k == "safety_snapshot") {
+      if (value.get_bool().get(b)) bad_option(k + " must be true or false");
+      (k == "dry_run" ? o.dry_run : k == "reapply" ? o.reapply : o.safety_snapshot) = b;
+    } else {
+      bad_option("unknown option \"" + k + "\"");
+    }
+  }
+  if (o.target.empty() || o.from.empty()) bad_option(required);
+  return o;
+}
+
 }  // namespace
 
 extern "C" {
+
+int dbsafe_restore(dbsafe_buf *out_report_json, const char *options_json,
+                   const dbsafe_call_options *call, dbsafe_error **out_err) {
+  DBSAFE_CAPI_BEGIN
+  dbsafe::capi::require_empty_buf(out_report_json, "out_report_json");
+  auto options = parse_restore_options(options_json);
+  auto call_options = dbsafe::capi::to_call_options(call);
+  auto report = dbsafe::restore_target(options, call_options);
+  dbsafe::capi::fill_buf(out_report_json, report.to_json());
+  return DBSAFE_OK;
+  DBSAFE_CAPI_END(out_err)
+}
 
 int dbsafe_deploy(dbsafe_buf *out_report_json, const char *options_json,
                   const dbsafe_call_options *call, dbsafe_error **out_err) {

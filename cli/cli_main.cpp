@@ -31,6 +31,7 @@ int run(int argc, const char *const *argv) {
   add_schema_commands(app, std::cout, exit_code);
   add_provider_commands(app, std::cout, exit_code);
   add_deploy_command(app, std::cout, exit_code);
+  add_restore_command(app, std::cout, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,6 @@
-// `dbsafe deploy --target NAME`: parses flags, asks for a typed approval on
-// a terminal, prints the report and appends it to the GitHub step summary.
+// `dbsafe deploy --target NAME` and `dbsafe restore --target NAME`: parse
+// flags, ask for a typed approval or confirmation on a terminal, print the
+// report and append it to the GitHub step summary.
 // Everything that decides (the gate, the snapshot, the audit) lives in
 // lib/deploy, so every surface behaves the same.
 #include "cli/deploy_command.hpp"
@@ -22,6 +23,9 @@ namespace {
 struct DeployArgs {
   std::string target, config, format = "text", output, seed;
   bool dry_run = false, approve = false, quiet = false;
+  // restore
+  std::string from, confirm;
+  bool reapply = false, no_safety_snapshot = false;
   long connect_retry_ms = 20000;
   std::vector<std::string> approved_by;
 };
@@ -50,7 +54,15 @@ void emit(const DeployArgs &a, std::ostream &out, const DeployReport &r) {
   }
 }
 
-int run(const DeployArgs &a, std::ostream &out) {
+bool interactive() {
+  return isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+}
+
+// Runs `operation` ("deploy" or "restore"), prints its report, and maps a
+// failure to its exit code; a failure's report still reaches --format json
+// and the step summary.
+template <typename Fn>
+int report_and_exit(const DeployArgs &a, std::ostream &out, const char *operation, Fn &&fn) {
   auto cancel = std::make_shared<CancelToken>();
   InterruptScope interrupts(cancel);
   CallOptions call;
@@ -60,27 +72,8 @@ int run(const DeployArgs &a, std::ostream &out) {
     if (component == "postgres") return;
     std::cerr << "dbsafe: " << message << "\n";
   };
-  DeployOptions o;
-  o.target = a.target;
-  o.config_path = a.config;
-  o.dry_run = a.dry_run;
-  o.approve = a.approve;
-  o.approved_by = a.approved_by;
-  o.seed_command = a.seed;
-  o.connect_retry_budget = std::chrono::milliseconds(a.connect_retry_ms);
-  // On a terminal the operator may approve by typing the target's name; a
-  // script never hangs on a prompt.
-  if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
-    o.confirm = [](const GateQuestion &q) {
-      std::cerr << q.summary << q.findings << " finding" << (q.findings == 1 ? "" : "s")
-                << " need an approval to deploy to " << q.target << ".\nType '" << q.target
-                << "' to approve: " << std::flush;
-      std::string line;
-      return std::getline(std::cin, line) && line == q.target;
-    };
-  }
   try {
-    auto r = deploy(o, call);
+    DeployReport r = fn(call);
     emit(a, out, r);
     return r.exit_code;
   } catch (const Error &e) {
@@ -95,12 +88,62 @@ int run(const DeployArgs &a, std::ostream &out) {
       }
       if (const char *summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary) {
         std::ofstream f(summary, std::ios::app | std::ios::binary);
-        f << "### dbsafe deploy `" << a.target << "`: FAILED\n\n" << e.message() << "\n\n";
+        f << "### dbsafe " << operation << " `" << a.target << "`: FAILED\n\n"
+          << e.message() << "\n\n";
       }
     }
     std::cerr << "dbsafe: error: " << e.message() << "\n";
     return exit_code_for(e.code());
   }
+}
+
+int run_restore(const DeployArgs &a, std::ostream &out) {
+  RestoreTargetOptions o;
+  o.target = a.target;
+  o.config_path = a.config;
+  o.from = a.from;
+  o.confirm = a.confirm;
+  o.reapply = a.reapply;
+  o.dry_run = a.dry_run;
+  o.safety_snapshot = !a.no_safety_snapshot;
+  o.connect_retry_budget = std::chrono::milliseconds(a.connect_retry_ms);
+  if (!a.dry_run && o.confirm.empty() && interactive()) {
+    std::cerr << "This replaces the data of target " << a.target << " with " << a.from
+              << (a.no_safety_snapshot ? "" : " (after a safety snapshot of its current data)")
+              << ".\nType '" << a.target << "' (or RESTORE) to confirm: " << std::flush;
+    std::string line;
+    if (!std::getline(std::cin, line) || (line != a.target && line != "RESTORE")) {
+      std::cerr << "dbsafe: not confirmed; nothing was changed\n";
+      return kExitUsage;
+    }
+    o.confirm = line;
+  }
+  return report_and_exit(a, out, "restore",
+                         [&](const CallOptions &call) { return restore_target(o, call); });
+}
+
+int run(const DeployArgs &a, std::ostream &out) {
+  DeployOptions o;
+  o.target = a.target;
+  o.config_path = a.config;
+  o.dry_run = a.dry_run;
+  o.approve = a.approve;
+  o.approved_by = a.approved_by;
+  o.seed_command = a.seed;
+  o.connect_retry_budget = std::chrono::milliseconds(a.connect_retry_ms);
+  // On a terminal the operator may approve by typing the target's name; a
+  // script never hangs on a prompt.
+  if (interactive()) {
+    o.confirm = [](const GateQuestion &q) {
+      std::cerr << q.summary << q.findings << " finding" << (q.findings == 1 ? "" : "s")
+                << " need an approval to deploy to " << q.target << ".\nType '" << q.target
+                << "' to approve: " << std::flush;
+      std::string line;
+      return std::getline(std::cin, line) && line == q.target;
+    };
+  }
+  return report_and_exit(a, out, "deploy",
+                         [&](const CallOptions &call) { return deploy(o, call); });
 }
 
 }  // namespace
@@ -131,6 +174,37 @@ void add_deploy_command(CLI::App &app, std::ostream &out, int &exit_code) {
                   "keep retrying a refused connection this long (a waking Neon compute)");
   cmd->add_flag("-q,--quiet", a->quiet, "no log lines");
   cmd->callback([a, &out, &exit_code] { exit_code = run(*a, out); });
+}
+
+void add_restore_command(CLI::App &app, std::ostream &out, int &exit_code) {
+  auto a = std::make_shared<DeployArgs>();
+  auto *cmd = app.add_subcommand(
+      "restore",
+      "the guarded restore of one dbsafe.toml target from a snapshot or a point in time: typed "
+      "confirmation, safety snapshot, restore, optional re-apply, verify, audit (exit 0 "
+      "restored, 2 half-done, 3 not confirmed or bad input, 4 unreachable, 5 failed)");
+  cmd->add_option("--target", a->target, "the [targets.NAME] table of dbsafe.toml")->required();
+  cmd->add_option("--from", a->from,
+                  "a snapshot's name or id (`dbsafe snapshot list`), or an RFC 3339 time for a "
+                  "point-in-time restore (neon)")
+      ->required();
+  cmd->add_option("--confirm", a->confirm,
+                  "the target's name (or RESTORE), to skip the typed confirmation");
+  cmd->add_option("--config", a->config,
+                  "dbsafe.toml to read (default: in this directory or the nearest parent)");
+  cmd->add_flag("--reapply", a->reapply,
+                "apply the migrations newer than the restored state again, then verify");
+  cmd->add_flag("--no-safety-snapshot", a->no_safety_snapshot,
+                "do not snapshot the data being replaced first (neon keeps it as a branch "
+                "anyway)");
+  cmd->add_flag("--dry-run", a->dry_run, "connect and find the snapshot only; change nothing");
+  cmd->add_option("--format", a->format, "output: text, json or markdown")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  cmd->add_option("--output", a->output, "write the report to FILE instead of stdout");
+  cmd->add_option("--connect-retry-ms", a->connect_retry_ms,
+                  "keep retrying a refused connection this long (a waking Neon compute)");
+  cmd->add_flag("-q,--quiet", a->quiet, "no log lines");
+  cmd->callback([a, &out, &exit_code] { exit_code = run_restore(*a, out); });
 }
 
 }  // namespace dbsafe::cli

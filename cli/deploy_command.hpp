@@ -8,5 +8,7 @@
 namespace dbsafe::cli {
 
 void add_deploy_command(CLI::App &app, std::ostream &out, int &exit_code);
+// `dbsafe restore`: the guarded restore of a target (docs/deploy.md).
+void add_restore_command(CLI::App &app, std::ostream &out, int &exit_code);
 
 }  // namespace dbsafe::cli

@@ -835,7 +835,7 @@ export interface DeployOptions {
 
 /** The progress events of deploy(); narrow on `event`. */
 export type DeployProgressEvent =
-  | { event: 'deploy-step'; step: DeployStepName; status: DeployStepStatus; detail: string }
+  | { event: 'deploy-step' | 'restore-step'; step: DeployStepName; status: DeployStepStatus; detail: string }
   | { event: string; [key: string]: unknown };
 
 export type DeployStepName =
@@ -847,8 +847,11 @@ export type DeployStepName =
   | 'apply'
   | 'restore'
   | 'verify'
+  | 'seed'
   | 'audit'
-  | 'notify';
+  | 'notify'
+  | 'resolve'
+  | 'safety-snapshot';
 export type DeployStepStatus = 'ok' | 'skipped' | 'failed' | 'blocked';
 
 /** One step of the pipeline, in the order it ran. */
@@ -865,6 +868,8 @@ export interface DeployReportDocument {
   schema_version: 1;
   /** The primary key of its dbsafe.audit row and the id of its audit file line. */
   id: string;
+  /** deploy() or restore(). */
+  operation: 'deploy' | 'restore';
   target: string;
   dry_run: boolean;
   /**
@@ -916,6 +921,13 @@ export interface DeployReportDocument {
   /** After a failure once the snapshot exists: the command that restores it. */
   restore_command: string | null;
   restored: boolean;
+  /** restore(): what it restored, and the snapshot of the data it replaced. */
+  restore: {
+    from: string;
+    safety_snapshot: Snapshot | null;
+    /** Audit rows the restore rewound out of dbsafe.audit, written back from the audit file. */
+    audit_rows_written_back: number;
+  } | null;
   verify: { ran: boolean; drift_changes: number; problems: string[] };
   warnings: string[];
   audit: { file: string | null; row_written: boolean; line_written: boolean };
@@ -937,6 +949,34 @@ export interface DeployReport extends DeployReportDocument {
  * after a snapshot) once the target was read.
  */
 export declare function deploy(options: DeployOptions): Promise<DeployReport>;
+
+/** restore()'s options (docs/deploy.md, "Restore"). */
+export interface RestoreOptions {
+  /** The NAME of a `[targets.NAME]` table of dbsafe.toml (required). */
+  target: string;
+  /** A snapshot's name or id, or a time for a point-in-time restore (neon) (required). */
+  from: string | Date;
+  /** The target's NAME or 'RESTORE' (required unless dryRun): the restore replaces its data. */
+  confirm?: string | null;
+  config?: string | URL | null;
+  /** Apply the migrations newer than the restored state again, then verify. */
+  reapply?: boolean | null;
+  /** Connect and find the snapshot only; nothing changes. */
+  dryRun?: boolean | null;
+  /** Snapshot the data being replaced first (default true). */
+  safetySnapshot?: boolean | null;
+  timeoutMs?: number | null;
+  signal?: AbortSignal | null;
+  /** Called on the JS thread after each step: `{ event: 'restore-step', ... }`. */
+  onProgress?: ((event: DeployProgressEvent) => void) | null;
+  onLog?: ((record: LogRecord) => void) | null;
+}
+
+/**
+ * The guarded restore of one target: a safety snapshot, the restore, the
+ * newer migrations again with `reapply`, verify, the audit trail written back.
+ */
+export declare function restore(options: RestoreOptions): Promise<DeployReport>;
 
 /** Which provider: Neon (API v2) or a PostgreSQL server you own. */
 export type ProviderKind = 'neon' | 'local';

@@ -1117,13 +1117,32 @@ const describeDeployError = optionsErrorDescriber(
   new Map(Object.entries(DEPLOY_OPTIONS).map(([camel, key]) => [key, camel])),
 );
 
-// Splits deploy()'s options into the options document (JSON text) and the
-// call options (timeoutMs, signal, onProgress, onLog). `target` is required;
-// an unknown option or a value that cannot be written as JSON is an
-// InvalidArgumentError naming the option; the library judges the others.
-function readDeployOptions(options) {
+// restore()'s options, by their camelCase name, with the key of the options
+// document dbsafe_restore takes.
+const RESTORE_OPTIONS = Object.freeze({
+  target: 'target',
+  config: 'config',
+  from: 'from',
+  confirm: 'confirm',
+  reapply: 'reapply',
+  dryRun: 'dry_run',
+  safetySnapshot: 'safety_snapshot',
+});
+
+const describeRestoreError = optionsErrorDescriber(
+  new Map(Object.entries(RESTORE_OPTIONS).map(([camel, key]) => [key, camel])),
+);
+
+// Splits deploy()'s or restore()'s options (`known`: camelCase name ->
+// document key) into the options document (JSON text) and the call options
+// (timeoutMs, signal, onProgress, onLog). An unknown option, a missing
+// required one or a value that cannot be written as JSON is an error naming
+// the option; the library judges the others.
+function readPipelineOptions(verb, known, required, options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalidArg('dbsafe: deploy takes an options object: { target, config, dryRun, ... }');
+    throw invalidArg(
+      `dbsafe: ${verb} takes an options object: { ${required.join(', ')}, config, dryRun, ... }`,
+    );
   }
   const document = {};
   const call = {};
@@ -1132,18 +1151,28 @@ function readDeployOptions(options) {
       call[name] = value;
       continue;
     }
-    if (!Object.hasOwn(DEPLOY_OPTIONS, name)) {
-      const names = [...Object.keys(DEPLOY_OPTIONS), ...DEPLOY_CALL_OPTIONS];
-      throw invalidOption(`unknown option '${name}' of deploy; the options are ${names.join(', ')}`);
+    if (!Object.hasOwn(known, name)) {
+      const names = [...Object.keys(known), ...DEPLOY_CALL_OPTIONS];
+      throw invalidOption(`unknown option '${name}' of ${verb}; the options are ${names.join(', ')}`);
     }
     if (value === undefined || value === null) continue;
     const converted = name === 'config' && value instanceof URL ? fileURLToPath(value) : value;
-    document[DEPLOY_OPTIONS[name]] = documentValue(name, converted);
+    const key = known[name];
+    document[key] =
+      name === 'from' && converted instanceof Date
+        ? converted.toISOString()
+        : documentValue(name, converted);
   }
-  if (typeof document.target !== 'string' || document.target.length === 0) {
-    throw invalidOption(
-      'options.target is required: the NAME of a [targets.NAME] table of dbsafe.toml',
-    );
+  for (const name of required) {
+    const value = document[known[name]];
+    if (typeof value !== 'string' || value.length === 0) {
+      throw invalidOption(
+        name === 'target'
+          ? 'options.target is required: the NAME of a [targets.NAME] table of dbsafe.toml'
+          : `options.${name} is required: a snapshot's name or id, or a time (a Date or an ` +
+              'RFC 3339 string) for a point-in-time restore',
+      );
+    }
   }
   const { onLog, ...rest } = call;
   if (onLog !== undefined && onLog !== null && typeof onLog !== 'function') {
@@ -1167,12 +1196,45 @@ function readDeployOptions(options) {
  * `report` is the deploy report once the target was read.
  */
 async function deploy(options) {
-  const { json, timeoutMs, signal, onProgress, onLog } = readDeployOptions(options);
+  const { json, timeoutMs, signal, onProgress, onLog } = readPipelineOptions(
+    'deploy',
+    DEPLOY_OPTIONS,
+    ['target'],
+    options,
+  );
   const text = await runAsync(
     (cancel, progress, withLog) => addon.deploy(json, cancel, progress, withLog, timeoutMs),
     signal,
     onProgress,
     describeDeployError,
+    { completionWins: true, onLog },
+  );
+  return parseReport(text);
+}
+
+/**
+ * The guarded restore of one target (`dbsafe restore`): `confirm` must be the
+ * target's name (or 'RESTORE'); a safety snapshot of the data being replaced
+ * is taken first; then the restore from `from` (a snapshot's name or id, or a
+ * Date / RFC 3339 time for a point-in-time restore on Neon), the newer
+ * migrations again with `reapply`, verify, the audit trail written back, and
+ * the notification. Resolves with the report (deploy-report.v1.json,
+ * `operation` 'restore'); a failure rejects with a DbsafeError whose `report`
+ * says what state things are in (a half-done restore: code 'ESTATE' and
+ * `report.restore_command` puts the replaced data back).
+ */
+async function restore(options) {
+  const { json, timeoutMs, signal, onProgress, onLog } = readPipelineOptions(
+    'restore',
+    RESTORE_OPTIONS,
+    ['target', 'from'],
+    options,
+  );
+  const text = await runAsync(
+    (cancel, progress, withLog) => addon.restore(json, cancel, progress, withLog, timeoutMs),
+    signal,
+    onProgress,
+    describeRestoreError,
     { completionWins: true, onLog },
   );
   return parseReport(text);
@@ -1855,6 +1917,7 @@ module.exports = {
   drift,
   verify,
   deploy,
+  restore,
   openProvider,
   Provider,
   checksumMatches,

@@ -45,6 +45,7 @@ export const {
   drift,
   verify,
   deploy,
+  restore,
   openProvider,
   Provider,
   checksumMatches,

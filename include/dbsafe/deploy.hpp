@@ -118,10 +118,13 @@ struct DBSAFE_CXX_API DeployStep {
 
 struct DBSAFE_CXX_API DeployReport {
   std::string id;  // shared by the audit row and the audit file line
+  // "deploy" (dbsafe::deploy) or "restore" (dbsafe::restore_target).
+  std::string operation = "deploy";
   std::string target;
   bool dry_run = false;
-  // deployed, up-to-date, would-deploy, stopped (needs approval), blocked,
-  // failed, restored (failed, then restored), cancelled
+  // deployed, up-to-date, dry-run, stopped (needs approval), blocked,
+  // failed, restored (a deploy: failed, then restored; a restore: done),
+  // cancelled
   std::string outcome;
   int exit_code = 0;  // docs/cli.md
   std::string message;
@@ -146,6 +149,12 @@ struct DBSAFE_CXX_API DeployReport {
   std::size_t drift_changes = 0;
   std::vector<std::string> verify_problems;
   std::vector<std::string> warnings;
+  // A restore: what it brought back ("snapshot NAME (ID)" or "the state
+  // at TIMESTAMP"), the snapshot of the data it replaced, and how many
+  // audit rows of the file it wrote back into the restored dbsafe.audit.
+  std::string restored_from;
+  std::optional<SnapshotInfo> safety_snapshot;
+  std::size_t audit_rows_written_back = 0;
   std::string audit_file;
   bool audit_row_written = false;
   bool audit_line_written = false;
@@ -163,6 +172,45 @@ struct DBSAFE_CXX_API DeployReport {
 // failed or modified migrations, the lock held, problems after applying),
 // Database/Internal (5: failed part-way), Cancelled (130).
 DBSAFE_CXX_API DeployReport deploy(const DeployOptions &options, const CallOptions &call = {});
+
+// The guarded restore of a target (`dbsafe restore`; seed 000's one-step
+// restore, seed 004's restore with approvals).
+struct DBSAFE_CXX_API RestoreTargetOptions {
+  std::string target;       // the name of a [targets.NAME] table
+  std::string config_path;  // empty: found like load_deploy_target finds it
+  std::optional<DeployTarget> target_config;
+  // A snapshot's name or id, or an RFC 3339 timestamp (point-in-time
+  // restore of the target's branch; neon only).
+  std::string from;
+  // Must be the target's name or "RESTORE" (not needed for a dry run): the
+  // restore replaces the target's data.
+  std::string confirm;
+  // Re-apply the migrations that are newer than the restored state (with
+  // the runner), then verify. Without it the database is left at the
+  // restored state and the report lists what is pending.
+  bool reapply = false;
+  // Resolve and validate only; change nothing.
+  bool dry_run = false;
+  // Snapshot the data being replaced first (`pre-restore-YYYYMMDD-HHMM`).
+  // Turning it off is for providers whose restore keeps the old data anyway
+  // (neon keeps it as "<branch> (old)"); local restores always take one.
+  bool safety_snapshot = true;
+  std::string git_sha, actor;  // empty: as for deploy
+  std::chrono::milliseconds connect_retry_budget{20000};
+  std::chrono::milliseconds lock_timeout{5000};
+};
+
+// Steps: connect, resolve, safety-snapshot, restore, plan, apply (with
+// `reapply`), verify, audit (this row, plus the audit file's rows of the
+// target that the restore rewound out of dbsafe.audit), notify. Returns
+// the report (operation "restore", outcome "restored" or "dry-run"); throws
+// Error with the report as detail JSON otherwise: Invalid (3: no or wrong
+// confirmation, a point in time on the local provider), NotFound (3: no
+// such snapshot; the message lists them), Connect (4), Database/Internal
+// (5: the provider failed; the message says how to undo with the safety
+// snapshot), State (2: verify found problems after re-applying).
+DBSAFE_CXX_API DeployReport restore_target(const RestoreTargetOptions &options,
+                                           const CallOptions &call = {});
 
 }  // namespace v1
 }  // namespace dbsafe

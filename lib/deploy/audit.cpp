@@ -9,6 +9,10 @@
 #include <cstring>
 #include <filesystem>
 
+#include <simdjson.h>
+
+#include <fstream>
+
 #include "deploy/deploy_internal.hpp"
 #include "http/client.hpp"
 #include "http/url.hpp"
@@ -23,12 +27,6 @@ namespace deploy_detail {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
 std::string number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", v);
@@ -66,40 +64,52 @@ std::string applied_json(const DeployReport &r) {
   return w.end_array().take();
 }
 
+// Creates dbsafe.audit when missing and adds the columns later versions
+// introduced, so an old table (or one a restore brought back) takes rows.
+void ensure_audit_table(pg::Connection &conn) {
+  auto have = conn.exec(
+      "SELECT to_regclass('dbsafe.audit') IS NOT NULL, EXISTS (SELECT FROM pg_attribute WHERE "
+      "attrelid = to_regclass('dbsafe.audit') AND attname = 'operation' AND NOT attisdropped)");
+  if (have.text(0, 0) == "t" && have.text(0, 1) == "t") return;
+  // Serialised, so two first deploys do not race on CREATE SCHEMA; CREATE
+  // SCHEMA needs the CREATE privilege on the database, so only when missing.
+  conn.simple(
+      "BEGIN; SELECT pg_advisory_xact_lock(hashtext('dbsafe.audit'));"
+      "CREATE SCHEMA IF NOT EXISTS dbsafe;"
+      "CREATE TABLE IF NOT EXISTS dbsafe.audit ("
+      " id text PRIMARY KEY,"
+      " started_at timestamptz NOT NULL,"
+      " finished_at timestamptz NOT NULL,"
+      " target text NOT NULL,"
+      " git_sha text,"
+      " actor text,"
+      " migrations_applied jsonb NOT NULL,"
+      " findings jsonb NOT NULL,"
+      " snapshot_id text,"
+      " outcome text NOT NULL,"
+      " step_durations jsonb NOT NULL,"
+      " report jsonb NOT NULL);"
+      "ALTER TABLE dbsafe.audit ADD COLUMN IF NOT EXISTS operation text NOT NULL DEFAULT "
+      "'deploy';"
+      "COMMIT;");
+}
+
+const char *const kInsertAudit =
+    "INSERT INTO dbsafe.audit (id, operation, started_at, finished_at, target, git_sha, actor, "
+    "migrations_applied, findings, snapshot_id, outcome, step_durations, report) VALUES "
+    "($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12::jsonb, $13::jsonb) "
+    "ON CONFLICT (id) DO NOTHING";
+
 void write_row(const DeployReport &r, const std::string &apply_url, const std::string &report) {
   CallContext ctx;  // never cancelled: the record is written whatever stopped the deploy
   auto conn = pg::Connection::open(pg::parse_target(apply_url).conninfo, ctx);
   util::failpoint("deploy.audit_row");
-  if (conn.exec("SELECT to_regclass('dbsafe.audit') IS NOT NULL").text(0, 0) != "t") {
-    // Serialised, so two first deploys do not race on CREATE SCHEMA; CREATE
-    // SCHEMA needs the CREATE privilege on the database, so only when missing.
-    conn.simple(
-        "BEGIN; SELECT pg_advisory_xact_lock(hashtext('dbsafe.audit'));"
-        "CREATE SCHEMA IF NOT EXISTS dbsafe;"
-        "CREATE TABLE IF NOT EXISTS dbsafe.audit ("
-        " id text PRIMARY KEY,"
-        " started_at timestamptz NOT NULL,"
-        " finished_at timestamptz NOT NULL,"
-        " target text NOT NULL,"
-        " git_sha text,"
-        " actor text,"
-        " migrations_applied jsonb NOT NULL,"
-        " findings jsonb NOT NULL,"
-        " snapshot_id text,"
-        " outcome text NOT NULL,"
-        " step_durations jsonb NOT NULL,"
-        " report jsonb NOT NULL);"
-        "COMMIT;");
-  }
-  conn.exec(
-      "INSERT INTO dbsafe.audit (id, started_at, finished_at, target, git_sha, actor, "
-      "migrations_applied, findings, snapshot_id, outcome, step_durations, report) VALUES "
-      "($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11::jsonb, $12::jsonb)",
-      {r.id, r.started_at, r.finished_at, r.target,
-       r.git_sha.empty() ? std::nullopt : std::optional<std::string>(r.git_sha), r.actor,
-       applied_json(r), findings_json(r),
-       r.snapshot ? std::optional<std::string>(r.snapshot->id) : std::nullopt, r.outcome,
-       durations_json(r), report});
+  ensure_audit_table(conn);
+  conn.exec(kInsertAudit, {r.id, r.operation, r.started_at, r.finished_at, r.target,
+                           r.git_sha.empty() ? std::nullopt : std::optional<std::string>(r.git_sha),
+                           r.actor, applied_json(r), findings_json(r),
+                           r.snapshot ? std::optional<std::string>(r.snapshot->id) : std::nullopt,
+                           r.outcome, durations_json(r), report});
 }
 
 void append_line(const std::string &file, const std::string &line) {
@@ -137,7 +147,7 @@ void audit(DeployReport &r, const DeployTarget &t, const std::string &apply_url)
   }
   if (!t.audit_file.empty()) {
     util::JsonWriter w;
-    w.begin_object().field("schema_version", 1).field("id", r.id);
+    w.begin_object().field("schema_version", 1).field("id", r.id).field("operation", r.operation);
     w.field("started_at", r.started_at).field("finished_at", r.finished_at);
     w.field("target", r.target).field("git_sha", r.git_sha).field("actor", r.actor);
     w.key("migrations_applied").raw(applied_json(r));
@@ -177,6 +187,62 @@ void audit(DeployReport &r, const DeployTarget &t, const std::string &apply_url)
   r.steps.push_back(s);
 }
 
+std::size_t write_back_audit_rows(const DeployTarget &t, const std::string &apply_url,
+                                  std::vector<std::string> &warnings) {
+  if (t.audit_file.empty()) return 0;
+  std::ifstream in(t.audit_file);
+  if (!in) return 0;  // no file yet: nothing was recorded to write back
+  CallContext ctx;
+  auto conn = pg::Connection::open(pg::parse_target(apply_url).conninfo, ctx);
+  ensure_audit_table(conn);
+  simdjson::dom::parser parser;
+  std::size_t written = 0, unreadable = 0, line_no = 0;
+  std::string line;
+  const std::string insert_returning = std::string(kInsertAudit) + " RETURNING 1";
+  auto raw = [](simdjson::dom::element e) { return simdjson::minify(e); };
+  auto opt_text = [](simdjson::dom::element e) -> std::optional<std::string> {
+    std::string_view v;
+    if (e.get_string().get(v)) return std::nullopt;
+    return std::string(v);
+  };
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    simdjson::dom::element doc;
+    if (parser.parse(line).get(doc)) {
+      ++unreadable;
+      continue;
+    }
+    std::string_view target, id, started, finished, outcome;
+    if (doc["target"].get_string().get(target) || target != t.name ||
+        doc["id"].get_string().get(id) || doc["started_at"].get_string().get(started) ||
+        doc["finished_at"].get_string().get(finished) || doc["outcome"].get_string().get(outcome)) {
+      if (target == t.name) ++unreadable;
+      continue;
+    }
+    std::string_view operation;
+    if (doc["operation"].get_string().get(operation)) operation = "deploy";  // lines before 0.2
+    simdjson::dom::element applied, findings, durations, report;
+    if (doc["migrations_applied"].get(applied) || doc["findings"].get(findings) ||
+        doc["step_durations"].get(durations) || doc["report"].get(report)) {
+      ++unreadable;
+      continue;
+    }
+    auto res =
+        conn.exec(insert_returning, {std::string(id), std::string(operation), std::string(started),
+                                     std::string(finished), std::string(target),
+                                     opt_text(doc["git_sha"]), opt_text(doc["actor"]), raw(applied),
+                                     raw(findings), opt_text(doc["snapshot_id"]),
+                                     std::string(outcome), raw(durations), raw(report)});
+    written += static_cast<std::size_t>(res.rows());
+  }
+  if (unreadable)
+    warnings.push_back(std::to_string(unreadable) + " line" + (unreadable == 1 ? "" : "s") +
+                       " of " + t.audit_file + " for target " + t.name +
+                       " could not be read and were not written back to dbsafe.audit");
+  return written;
+}
+
 void notify(DeployReport &r, const DeployTarget &t) {
   std::string url;
   if (const char *v = std::getenv("DBSAFE_SLACK_WEBHOOK_URL"); v && *v)
@@ -206,7 +272,7 @@ void notify(DeployReport &r, const DeployTarget &t) {
         text.replace(pos, secret_path.size(), "/…");
     return text;
   };
-  std::string text = "dbsafe deploy " + r.target + ": " + r.outcome + ". " + r.message;
+  std::string text = "dbsafe " + r.operation + " " + r.target + ": " + r.outcome + ". " + r.message;
   if (!r.applied.empty()) {
     text += "\nApplied:";
     for (const auto &a : r.applied) text += " " + a;
@@ -215,6 +281,10 @@ void notify(DeployReport &r, const DeployTarget &t) {
     text += "\nFindings: " + std::to_string(r.check.summary.errors) + " errors, " +
             std::to_string(r.check.summary.warnings) + " warnings";
   if (r.snapshot) text += "\nSnapshot: " + r.snapshot->name + " (" + r.snapshot->id + ")";
+  if (!r.restored_from.empty()) text += "\nRestored from: " + r.restored_from;
+  if (r.safety_snapshot)
+    text +=
+        "\nThe data it replaced: " + r.safety_snapshot->name + " (" + r.safety_snapshot->id + ")";
   if (!r.restore_command.empty()) text += "\nRestore: " + r.restore_command;
   text += "\nCommit " + (r.git_sha.empty() ? std::string("unknown") : r.git_sha) + " by " + r.actor;
   util::JsonWriter body;

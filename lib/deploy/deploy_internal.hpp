@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
+#include "dbsafe/call.hpp"
 #include "dbsafe/deploy.hpp"
 
 namespace dbsafe {
@@ -14,10 +16,49 @@ namespace deploy_detail {
 int exit_code_for(ErrorCode code);
 std::string rfc3339(std::chrono::system_clock::time_point t);
 
+using Clock = std::chrono::steady_clock;
+
+// The value of an environment variable; empty when unset (or name empty).
+std::string env(const std::string &name);
+double ms_since(Clock::time_point t);
+// A random UUID (version 4): the id shared by an audit row and its line.
+std::string new_id();
+std::string trim(std::string s);
+std::string shell_quote(const std::string &s);
+// GITHUB_SHA, VERCEL_GIT_COMMIT_SHA, else `git rev-parse HEAD` in `dir`.
+std::string git_sha(const std::string &dir);
+// GITHUB_ACTOR, VERCEL_GIT_COMMIT_AUTHOR_LOGIN, USER, else the account name.
+std::string actor();
+std::vector<std::string> split_names(const std::string &comma_separated);
+bool truthy(const std::string &value);
+// The message of the exception being handled (call inside a catch).
+std::string current_message();
+
+struct ConnectedTarget {
+  std::string apply_url;  // the direct URL when set, else the URL
+  bool url_from_env = false;
+  std::string url_env_used;  // the variable apply_url came from
+};
+
+// The connect step of a deploy and of a restore: finds the URL (refusing a
+// transaction-mode pooler without a direct URL), connects (retrying while a
+// compute wakes up, within `retry_budget`), reads the server version into
+// `r`, checks the CREATE privilege and that the migration lock is free.
+// `out` is filled as soon as the URL is known, so a failure after that
+// still leaves the URL the audit row is written through.
+void connect_target(const DeployTarget &t, std::chrono::milliseconds retry_budget, CallContext &ctx,
+                    DeployReport &r, DeployStep &s, ConnectedTarget &out);
+
 // Writes the audit row into dbsafe.audit of the target (creating the schema
 // and table when missing) and appends the line to the target's audit file,
 // whatever happened to the row; records the "audit" step in `r`.
 void audit(DeployReport &r, const DeployTarget &t, const std::string &apply_url);
+
+// After a restore rewound dbsafe.audit: inserts the audit file's lines of
+// target `t` whose rows are missing (by id), returns how many. Unreadable
+// lines are counted into `warnings`.
+std::size_t write_back_audit_rows(const DeployTarget &t, const std::string &apply_url,
+                                  std::vector<std::string> &warnings);
 
 // Posts {"text": ...} to the target's webhook; a failure is a warning in
 // `r`, never an error. Records the "notify" step.

@@ -1,5 +1,6 @@
 // The deploy report: JSON (docs/schema/deploy-report.v1.json), terminal
 // text and Markdown (a GitHub step summary).
+#include <algorithm>
 #include <cstdio>
 
 #include "dbsafe/deploy.hpp"
@@ -43,7 +44,8 @@ const char *outcome_words(const DeployReport &r) {
   if (r.outcome == "dry-run") return "dry run";
   if (r.outcome == "stopped") return "stopped: needs approval";
   if (r.outcome == "blocked") return "blocked by policy";
-  if (r.outcome == "restored") return "FAILED, restored from the snapshot";
+  if (r.outcome == "restored")
+    return r.operation == "restore" ? "restored" : "FAILED, restored from the snapshot";
   if (r.outcome == "cancelled") return "cancelled";
   return "FAILED";
 }
@@ -52,7 +54,8 @@ const char *outcome_words(const DeployReport &r) {
 
 std::string DeployReport::to_json() const {
   util::JsonWriter w;
-  w.begin_object().field("schema_version", 1).field("id", id).field("target", target);
+  w.begin_object().field("schema_version", 1).field("id", id).field("operation", operation);
+  w.field("target", target);
   w.field("dry_run", dry_run).field("outcome", outcome).field("exit_code", exit_code);
   w.field("message", message);
   w.field("started_at", started_at).field("finished_at", finished_at);
@@ -99,6 +102,18 @@ std::string DeployReport::to_json() const {
   else
     w.value(restore_command);
   w.field("restored", restored);
+  w.key("restore");
+  if (operation == "restore") {
+    w.begin_object().field("from", restored_from).key("safety_snapshot");
+    if (safety_snapshot)
+      provider::write_snapshot(w, *safety_snapshot);
+    else
+      w.null();
+    w.field("audit_rows_written_back", static_cast<std::uint64_t>(audit_rows_written_back));
+    w.end_object();
+  } else {
+    w.null();
+  }
   w.key("verify").begin_object();
   w.field("ran", step_ran(*this, "verify"));
   w.field("drift_changes", static_cast<std::uint64_t>(drift_changes));
@@ -121,12 +136,14 @@ std::string DeployReport::to_json() const {
 }
 
 std::string DeployReport::to_text() const {
-  std::string out = "dbsafe deploy " + target + (dry_run ? " (dry run)" : "") + ": " +
+  std::string out = "dbsafe " + operation + " " + target + (dry_run ? " (dry run)" : "") + ": " +
                     outcome_words(*this) + "\n";
+  int width = 9;
+  for (const auto &s : steps) width = std::max(width, static_cast<int>(s.name.size()));
   for (const auto &s : steps) {
-    char head[64];
-    std::snprintf(head, sizeof head, "  %-8s %-9s %7.0f ms  ", s.status.c_str(), s.name.c_str(),
-                  s.duration_ms);
+    char head[96];
+    std::snprintf(head, sizeof head, "  %-8s %-*s %7.0f ms  ", s.status.c_str(), width,
+                  s.name.c_str(), s.duration_ms);
     out += head + s.detail + "\n";
   }
   std::size_t shown = 0;
@@ -142,6 +159,9 @@ std::string DeployReport::to_text() const {
     if (!f.fix.empty() && f.level >= Level::Error) out += "      safer: " + f.fix + "\n";
   }
   for (const auto &p : verify_problems) out += "  verify: " + p + "\n";
+  if (safety_snapshot)
+    out += "The data it replaced is kept as " + safety_snapshot->name + " (" + safety_snapshot->id +
+           ")\n";
   for (const auto &w : warnings) out += "warning: " + w + "\n";
   if (!message.empty()) out += message + "\n";
   if (!approve_hint.empty()) out += "To approve: " + approve_hint + "\n";
@@ -150,8 +170,8 @@ std::string DeployReport::to_text() const {
 }
 
 std::string DeployReport::to_markdown() const {
-  std::string out = "### dbsafe deploy `" + target + "`" + (dry_run ? " (dry run)" : "") + ": " +
-                    outcome_words(*this) + "\n\n";
+  std::string out = "### dbsafe " + operation + " `" + target + "`" +
+                    (dry_run ? " (dry run)" : "") + ": " + outcome_words(*this) + "\n\n";
   if (!message.empty()) out += md_cell(message) + "\n\n";
   out += "| | |\n|---|---|\n";
   out += "| commit | `" + (git_sha.empty() ? std::string("unknown") : git_sha) + "` |\n";
@@ -159,6 +179,10 @@ std::string DeployReport::to_markdown() const {
   out += "| started | " + started_at + " |\n";
   out += "| database | `" + md_cell(database) + "` |\n";
   if (snapshot) out += "| snapshot | `" + snapshot->name + "` (" + snapshot->id + ") |\n";
+  if (!restored_from.empty()) out += "| restored from | " + md_cell(restored_from) + " |\n";
+  if (safety_snapshot)
+    out += "| the data it replaced | `" + safety_snapshot->name + "` (" + safety_snapshot->id +
+           ") |\n";
   out += "\n| step | status | ms | detail |\n|---|---|---:|---|\n";
   for (const auto &s : steps)
     out += "| " + s.name + " | " + s.status + " | " +

@@ -124,4 +124,76 @@ TEST(CapiDeploy, DryRunDeployGateAndApproval) {
   fs::remove_all(dir);
 }
 
+void run_restore(Result &r, const std::string &options) {
+  r.status = dbsafe_restore(&r.buf, options.c_str(), nullptr, &r.err);
+}
+
+TEST(CapiRestore, OptionErrorsNameTheKey) {
+  Result none;
+  run_restore(none, R"({"target": "prod"})");
+  EXPECT_EQ(none.status, DBSAFE_EINVALID);
+  EXPECT_NE(none.message().find("\"from\" are required"), std::string::npos) << none.message();
+  Result unknown;
+  run_restore(unknown, R"({"target": "prod", "from": "s", "confrim": "prod"})");
+  EXPECT_STREQ(dbsafe_error_message(unknown.err), "options_json: unknown option \"confrim\"");
+  Result bad;
+  run_restore(bad, R"({"target": "prod", "from": "s", "reapply": "yes"})");
+  EXPECT_EQ(bad.status, DBSAFE_EINVALID);
+}
+
+// The local provider's snapshots of `url` (database copies) are removed.
+void delete_local_snapshots(const std::string &url) {
+  dbsafe_provider *p = nullptr;
+  dbsafe_error *err = nullptr;
+  std::string options = R"({"kind": "local", "database_url": ")" + url + "\"}";
+  ASSERT_EQ(dbsafe_provider_open(&p, options.c_str(), &err), DBSAFE_OK);
+  Result list;
+  ASSERT_EQ(dbsafe_provider_list_snapshots(&list.buf, p, nullptr, &list.err), DBSAFE_OK);
+  std::string text = list.text();
+  for (std::size_t pos = 0; (pos = text.find("\"id\":\"", pos)) != std::string::npos;) {
+    pos += 6;
+    std::string id = text.substr(pos, text.find('"', pos) - pos);
+    Result del;
+    EXPECT_EQ(dbsafe_provider_delete_snapshot(p, id.c_str(), nullptr, &del.err), DBSAFE_OK)
+        << del.message();
+  }
+  dbsafe_provider_free(p);
+}
+
+TEST(CapiRestore, RefusedWithoutTheNameThenRestoresTheSnapshot) {
+  if (!have_server()) GTEST_SKIP() << "DBSAFE_TEST_DATABASE_URL is not set; no server";
+  TestDatabase db;
+  fs::path dir =
+      fs::temp_directory_path() / ("dbsafe-capi-restore-" + std::to_string(std::random_device{}()));
+  write(dir / "prisma/migrations/migration_lock.toml", "provider = \"postgresql\"\n");
+  write(dir / "prisma/migrations/20240101000000_init/migration.sql",
+        "CREATE TABLE t (id bigint PRIMARY KEY);\n");
+  write(dir / "dbsafe.toml",
+        "[targets.capi]\nurl_env = \"DBSAFE_CAPI_RESTORE_URL\"\n"
+        "direct_url_env = \"DBSAFE_CAPI_DEPLOY_NO_DIRECT\"\nprovider = \"local\"\n");
+  setenv("DBSAFE_CAPI_RESTORE_URL", db.url().c_str(), 1);
+  std::string config = R"("config": ")" + (dir / "dbsafe.toml").string() + "\"";
+  Result deployed;
+  run(deployed, R"({"target": "capi", )" + config + "}");
+  ASSERT_EQ(deployed.status, DBSAFE_OK) << deployed.message();
+  query(db.url(), "INSERT INTO t VALUES (1)");  // after the snapshot: gone after the restore
+
+  std::string base = R"({"target": "capi", "from": "pre-deploy-backup", )" + config;
+  Result refused;
+  run_restore(refused, base + R"(, "confirm": "prod"})");
+  EXPECT_EQ(refused.status, DBSAFE_EINVALID);
+  EXPECT_NE(refused.message().find("--confirm 'capi'"), std::string::npos) << refused.message();
+
+  Result restored;
+  run_restore(restored, base + R"(, "confirm": "capi"})");
+  ASSERT_EQ(restored.status, DBSAFE_OK) << restored.message();
+  EXPECT_NE(restored.text().find(R"("operation":"restore")"), std::string::npos);
+  EXPECT_NE(restored.text().find(R"("outcome":"restored","exit_code":0)"), std::string::npos)
+      << restored.text();
+  EXPECT_NE(restored.text().find(R"("name":"pre-restore-)"), std::string::npos);
+  delete_local_snapshots(db.url());
+  unsetenv("DBSAFE_CAPI_RESTORE_URL");
+  fs::remove_all(dir);
+}
+
 }  // namespace

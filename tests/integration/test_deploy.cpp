@@ -516,3 +516,184 @@ TEST(Deploy, ConfigurationErrorsNameTheFileLineAndKey) {
 }
 
 }  // namespace
+
+// ---- the guarded restore (dbsafe::restore_target, `dbsafe restore`) ----
+
+// A project deployed twice: the second deploy dropped User.name (approved),
+// after the rotating snapshot that still has Ann's name.
+struct DroppedColumn : Project {
+  DroppedColumn() {
+    EXPECT_EQ(deploy(options()).outcome, "deployed");
+    one(db.url(), "INSERT INTO \"User\" (email, name) VALUES ('a@x', 'Ann')");
+    add("20240201000000_drop_name", "ALTER TABLE \"User\" DROP COLUMN name;\n");
+    auto o = options();
+    o.approve = true;
+    EXPECT_EQ(deploy(o).outcome, "deployed");
+  }
+  RestoreTargetOptions restore_options() const {
+    RestoreTargetOptions o;
+    o.target_config = target;
+    o.from = "pre-deploy-backup";
+    o.confirm = "test";
+    o.git_sha = "0123abc";
+    o.actor = "tester";
+    o.connect_retry_budget = std::chrono::milliseconds(0);
+    return o;
+  }
+  std::size_t snapshots() const {
+    ProviderOptions po;
+    po.kind = "local";
+    po.database_url = db.url();
+    return Provider::open(po)->list_snapshots().size();
+  }
+  std::string name_columns() const {
+    return one(db.url(),
+               "SELECT count(*) FROM information_schema.columns WHERE table_name = 'User' AND "
+               "column_name = 'name'");
+  }
+};
+
+TEST(Restore, WithoutTheTargetsNameNothingIsTouched) {
+  DroppedColumn p;
+  auto before = p.snapshots();
+  for (const char *confirm : {"", "production", "restore"}) {
+    auto o = p.restore_options();
+    o.confirm = confirm;
+    try {
+      restore_target(o);
+      ADD_FAILURE() << "restored without the confirmation '" << confirm << "'";
+    } catch (const Error &e) {
+      EXPECT_EQ(e.code(), ErrorCode::Invalid);
+      EXPECT_NE(e.message().find("--confirm 'test'"), std::string::npos) << e.message();
+    }
+  }
+  EXPECT_EQ(p.snapshots(), before);
+  EXPECT_EQ(p.name_columns(), "0");
+  EXPECT_EQ(lines_of(p.audit_file()).size(), 2u);  // the two deploys only
+  // RESTORE is accepted like the target's name (seed 004).
+  auto o = p.restore_options();
+  o.confirm = "RESTORE";
+  EXPECT_EQ(restore_target(o).outcome, "restored");
+}
+
+TEST(Restore, BringsTheDataBackKeepsWhatItReplacedAndWritesTheAuditTrailBack) {
+  DroppedColumn p;
+  auto before = p.snapshots();
+  auto r = restore_target(p.restore_options());
+  EXPECT_EQ(r.operation, "restore");
+  EXPECT_EQ(r.outcome, "restored") << r.to_text();
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(r.restored);
+  EXPECT_EQ(one(p.db.url(), "SELECT name FROM \"User\""), "Ann");
+  // The safety snapshot holds the data the restore replaced.
+  ASSERT_TRUE(r.safety_snapshot);
+  EXPECT_EQ(r.safety_snapshot->name.rfind("pre-restore-", 0), 0u);
+  EXPECT_EQ(p.snapshots(), before + 1);
+  // The drop is newer than the restored state: listed, not re-applied.
+  EXPECT_EQ(r.pending, (std::vector<std::string>{"20240201000000_drop_name"}));
+  EXPECT_EQ(find_step(r, "apply")->status, "skipped");
+  // dbsafe.audit was rewound to the snapshot (the first deploy only); the
+  // second deploy's row came back from the file, then the restore's own.
+  EXPECT_EQ(r.audit_rows_written_back, 1u);
+  EXPECT_EQ(one(p.db.url(),
+                "SELECT string_agg(operation || ':' || outcome, ',' ORDER BY started_at) FROM "
+                "dbsafe.audit"),
+            "deploy:deployed,deploy:deployed,restore:restored");
+  auto lines = lines_of(p.audit_file());
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(field(lines[2], "operation"), "restore");
+  EXPECT_NE(r.to_json().find("\"audit_rows_written_back\":1"), std::string::npos);
+  EXPECT_NE(r.to_markdown().find("### dbsafe restore `test`: restored"), std::string::npos);
+
+  // Undo: the safety snapshot puts the dropped state back.
+  auto o = p.restore_options();
+  o.from = r.safety_snapshot->id;
+  auto undo = restore_target(o);
+  EXPECT_EQ(undo.outcome, "restored") << undo.to_text();
+  EXPECT_EQ(p.name_columns(), "0");
+  EXPECT_TRUE(undo.pending.empty());
+  EXPECT_EQ(find_step(undo, "verify")->status, "ok") << undo.to_text();
+  EXPECT_EQ(one(p.db.url(), "SELECT count(*) FROM dbsafe.audit"), "4");
+}
+
+TEST(Restore, ReapplyRunsTheNewerMigrationsAndVerifies) {
+  DroppedColumn p;
+  p.add("20240301000000_age", "ALTER TABLE \"User\" ADD COLUMN age int;\n");
+  auto o = p.restore_options();
+  o.reapply = true;
+  auto r = restore_target(o);
+  EXPECT_EQ(r.outcome, "restored") << r.to_text();
+  EXPECT_EQ(r.applied,
+            (std::vector<std::string>{"20240201000000_drop_name", "20240301000000_age"}));
+  EXPECT_EQ(find_step(r, "verify")->status, "ok") << r.to_text();
+  EXPECT_EQ(p.name_columns(), "0");
+}
+
+TEST(Restore, BadSourcesAreNamedAndADryRunChangesNothing) {
+  DroppedColumn p;
+  auto o = p.restore_options();
+  o.from = "no-such-snapshot";
+  try {
+    restore_target(o);
+    ADD_FAILURE() << "restored from a snapshot that does not exist";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), ErrorCode::NotFound);
+    EXPECT_NE(e.message().find("pre-deploy-backup"), std::string::npos) << e.message();
+  }
+  o.from = "2026-01-01T00:00:00Z";
+  try {
+    restore_target(o);
+    ADD_FAILURE() << "a point-in-time restore on the local provider";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), ErrorCode::Invalid);
+    EXPECT_NE(e.message().find("point in time"), std::string::npos) << e.message();
+  }
+  auto before = p.snapshots();
+  o = p.restore_options();
+  o.dry_run = true;
+  o.confirm.clear();  // a dry run needs none
+  auto r = restore_target(o);
+  EXPECT_EQ(r.outcome, "dry-run");
+  EXPECT_EQ(p.snapshots(), before);
+  EXPECT_EQ(p.name_columns(), "0");
+  // The two failed attempts are on record; the dry run is not.
+  auto lines = lines_of(p.audit_file());
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(field(lines[2], "outcome"), "failed");
+  EXPECT_EQ(field(lines[3], "outcome"), "failed");
+  auto none = p.restore_options();
+  none.target_config->provider = "none";
+  EXPECT_THROW(restore_target(none), Error);
+}
+
+// `dbsafe restore` with a fault: before the restore nothing changes (exit
+// 5); inside the provider's restore it is half-done (exit 2) and the report
+// names the command that puts the replaced data back.
+TEST(Restore, AFaultIsAuditedAndAHalfDoneRestoreNamesTheWayBack) {
+  for (const char *point : {"restore.safety-snapshot", "restore.provider"}) {
+    SCOPED_TRACE(point);
+    DroppedColumn p;
+    p.dir.write("dbsafe.toml",
+                "[targets.ci]\nurl_env = \"DBSAFE_TEST_DEPLOY_URL\"\n"
+                "direct_url_env = \"DBSAFE_TEST_UNSET_DIRECT_URL\"\n"
+                "provider = \"local\"\naudit_file = \"" +
+                    p.audit_file() + "\"\n");
+    std::string env = std::string("DBSAFE_FAILPOINTS=") + point + " DBSAFE_TEST_DEPLOY_URL='" +
+                      p.db.url() + "' DBSAFE_SLACK_WEBHOOK_URL=";
+    std::string config = " --config '" + p.dir.str() + "/dbsafe.toml'";
+    auto refused = run_cli("restore --target ci --from pre-deploy-backup" + config, env);
+    EXPECT_EQ(refused.exit_code, 3) << refused.out;  // no terminal, no --confirm
+    auto r = run_cli(
+        "restore --target ci --from pre-deploy-backup --confirm ci --format json" + config, env);
+    bool half_done = std::string(point) == "restore.provider";
+    EXPECT_EQ(r.exit_code, half_done ? 2 : 5) << r.out;
+    EXPECT_EQ(p.name_columns(), "0");  // the fault came before any data moved
+    auto lines = lines_of(p.audit_file());
+    ASSERT_EQ(lines.size(), 3u) << r.out;
+    EXPECT_EQ(field(lines[2], "operation"), "restore");
+    EXPECT_EQ(field(lines[2], "outcome"), "failed");
+    if (half_done) {
+      EXPECT_NE(r.out.find("dbsafe restore --target ci --from "), std::string::npos) << r.out;
+    }
+  }
+}

@@ -242,6 +242,58 @@ describe('deploy', () => {
   });
 });
 
+describe('restore', () => {
+  it('needs the target name, keeps the replaced data and writes the audit trail back', () =>
+    withTargetDatabase(async (url) => {
+      const root = writeProject({ '20240101000000_init': INIT });
+      const config = path.join(root, 'dbsafe.toml');
+      assert.equal((await dbsafe.deploy({ target: 'x', config })).outcome, 'deployed');
+      await psql(url, "INSERT INTO t VALUES (1, 'x')");
+      addMigrations(root, { '20240201000000_drop': DROP });
+      assert.equal((await dbsafe.deploy({ target: 'x', config, approve: true })).outcome, 'deployed');
+
+      await assert.rejects(dbsafe.restore({ target: 'x', config, from: 'pre-deploy-backup' }), (err) => {
+        assert.ok(err instanceof dbsafe.InvalidArgumentError, err.stack);
+        assert.match(err.message, /--confirm 'x'/);
+        return true;
+      });
+      await assert.rejects(dbsafe.restore({ target: 'x', config }), /options\.from is required/);
+      await assert.rejects(dbsafe.restore({ target: 'x', config, from: 'pre-deploy-backup', confrm: 'x' }), (err) => {
+        assert.match(err.message, /unknown option 'confrm' of restore; the options are target, config, from, confirm/);
+        return true;
+      });
+
+      const events = [];
+      const r = await dbsafe.restore({
+        target: 'x',
+        config,
+        from: 'pre-deploy-backup',
+        confirm: 'x',
+        onProgress: (e) => events.push(e),
+      });
+      assert.equal(r.operation, 'restore');
+      assert.equal(r.outcome, 'restored');
+      assert.equal(r.exit_code, 0);
+      assert.equal((await psql(url, 'SELECT a FROM t')).trim(), 'x');
+      assert.match(r.restore.safety_snapshot.name, /^pre-restore-/);
+      assert.equal(r.restore.audit_rows_written_back, 1);
+      assert.deepEqual(r.pending, ['20240201000000_drop']);
+      assert.deepEqual(
+        events.filter((e) => e.event === 'restore-step').map((e) => e.step).slice(0, 4),
+        ['connect', 'resolve', 'safety-snapshot', 'restore'],
+      );
+      assert.deepEqual(
+        auditLines(root).map((l) => l.operation),
+        ['deploy', 'deploy', 'restore'],
+      );
+
+      // With reapply the drop runs again and verify passes.
+      const again = await dbsafe.restore({ target: 'x', config, from: 'pre-deploy-backup', confirm: 'RESTORE', reapply: true });
+      assert.deepEqual(again.applied, ['20240201000000_drop']);
+      assert.equal(again.steps.find((s) => s.name === 'verify').status, 'ok');
+    }));
+});
+
 describe('examples/node/deploy-db.js', () => {
   // Runs the example in the project, with `require('dbsafe')` resolved to this package.
   function runExample(cwd, args, env = {}) {

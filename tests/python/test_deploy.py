@@ -191,3 +191,40 @@ def test_the_example_fails_the_build_when_the_gate_stops_a_deploy(target_url, ps
     missing = run("nope")
     assert missing.returncode == 3
     assert missing.stderr.startswith("DBSAFE_ENOTFOUND: ") and "targets: x, y" in missing.stderr
+
+
+def test_restore_needs_the_name_keeps_the_replaced_data_and_writes_the_audit_back(
+        target_url, psql, tmp_path):
+    config = write_project(tmp_path, {"20240101000000_init": INIT})
+    assert dbsafe.deploy("x", config=config).outcome == "deployed"
+    psql(target_url, "INSERT INTO t VALUES (1, 'x')")
+    add_migrations(tmp_path, {"20240201000000_drop": DROP})
+    assert dbsafe.deploy("x", config=config, approve=True).outcome == "deployed"
+    assert psql(target_url, HAS_COLUMN_A).strip() == "0"
+
+    with pytest.raises(dbsafe.InvalidInputError) as caught:
+        dbsafe.restore("x", "pre-deploy-backup", config=config)
+    assert "--confirm 'x'" in caught.value.message
+    with pytest.raises(dbsafe.NotFoundError) as caught:
+        dbsafe.restore("x", "nope", config=config, confirm="x")
+    assert "pre-deploy-backup" in caught.value.message
+    assert caught.value.report.outcome == "failed"
+
+    events = []
+    restored = dbsafe.restore("x", "pre-deploy-backup", config=config, confirm="x",
+                              progress=events.append)
+    VALIDATOR.validate(restored.to_dict())
+    assert (restored.operation, restored.outcome, restored.exit_code) == ("restore", "restored", 0)
+    assert psql(target_url, "SELECT a FROM t").strip() == "x"
+    assert restored.restore.safety_snapshot.name.startswith("pre-restore-")
+    assert restored.restore.from_.startswith("snapshot pre-deploy-backup")
+    assert restored.pending == ["20240201000000_drop"]
+    # The drop's deploy and the failed attempt were rewound away, then written back.
+    assert restored.restore.audit_rows_written_back == 2
+    assert [e["step"] for e in events if e["event"] == "restore-step"][:4] == [
+        "connect", "resolve", "safety-snapshot", "restore"]
+    assert psql(target_url, "SELECT string_agg(operation, ',' ORDER BY started_at) "
+                            "FROM dbsafe.audit").strip() == "deploy,deploy,restore,restore"
+    # deploy, deploy, the failed attempt (no such snapshot), the restore
+    assert [line["operation"] for line in audit_lines(tmp_path)] == [
+        "deploy", "deploy", "restore", "restore"]

@@ -426,6 +426,7 @@ bool RunMigrate(const MigrateRequest &request, dbsafe_cancel *cancel, dbsafe_pro
 // approved_by). The deploy reads its URLs from the environment variables the
 // target names, so the document holds no password.
 struct DeployRequest {
+  bool restore = false;  // dbsafe_restore instead of dbsafe_deploy (the same report)
   std::string options_json;
   uint32_t timeout_ms = 0;
 };
@@ -444,7 +445,9 @@ bool RunDeploy(const DeployRequest &request, dbsafe_cancel *cancel, dbsafe_progr
 
   OwnedBuf report;
   dbsafe_error *err = nullptr;
-  const int status = dbsafe_deploy(report.get(), request.options_json.c_str(), &call, &err);
+  const int status = request.restore
+                         ? dbsafe_restore(report.get(), request.options_json.c_str(), &call, &err)
+                         : dbsafe_deploy(report.get(), request.options_json.c_str(), &call, &err);
   if (status != DBSAFE_OK) {
     *error = TakeError(status, err);
     return false;
@@ -993,8 +996,8 @@ class ProviderWorker final : public CallWorker {
 
 class DeployWorker final : public CallWorker {
  public:
-  DeployWorker(Napi::Env env, DeployRequest request)
-      : CallWorker(env, "dbsafe.deploy", "deploy"), request_(std::move(request)) {}
+  DeployWorker(Napi::Env env, DeployRequest request, const char *name, const char *verb)
+      : CallWorker(env, name, verb), request_(std::move(request)) {}
 
  protected:
   bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload, std::string *out,
@@ -1262,11 +1265,13 @@ Napi::Value MigrateBaselineFromDatabase(const Napi::CallbackInfo &info) {
 }
 
 // deploy(optionsJson, cancel|null, onEvent|null, withLog, timeoutMs?) -> Promise<string>
-// Like the migrate calls it has no synchronous variant: it applies migrations
-// and must stay cancellable without blocking the event loop.
-Napi::Value Deploy(const Napi::CallbackInfo &info) {
+// restore(...), the same for the guarded restore. Like the migrate calls
+// they have no synchronous variant: they change the database and must stay
+// cancellable without blocking the event loop.
+Napi::Value QueueDeployCall(const Napi::CallbackInfo &info, bool restore) {
   Napi::Env env = info.Env();
   DeployRequest request;
+  request.restore = restore;
   const std::optional<std::string> options_json = OptionalString(env, info[0], "optionsJson");
   if (!options_json) ThrowType(env, "optionsJson must be a string");
   request.options_json = *options_json;
@@ -1274,7 +1279,16 @@ Napi::Value Deploy(const Napi::CallbackInfo &info) {
   if (!IsMissing(info[3]) && !info[3].IsBoolean()) ThrowType(env, "withLog must be a boolean");
   args.log = info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
   request.timeout_ms = TimeoutArgument(env, info[4]);
-  return QueueCall(env, new DeployWorker(env, std::move(request)), args);
+  auto *worker = restore ? new DeployWorker(env, std::move(request), "dbsafe.restore", "restore")
+                         : new DeployWorker(env, std::move(request), "dbsafe.deploy", "deploy");
+  return QueueCall(env, worker, args);
+}
+
+Napi::Value Deploy(const Napi::CallbackInfo &info) {
+  return QueueDeployCall(info, false);
+}
+Napi::Value Restore(const Napi::CallbackInfo &info) {
+  return QueueDeployCall(info, true);
 }
 
 // The provider calls. Opening does no network I/O (and a local provider
@@ -1590,6 +1604,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("drift", Napi::Function::New(env, Drift, "drift"));
   exports.Set("verify", Napi::Function::New(env, Verify, "verify"));
   exports.Set("deploy", Napi::Function::New(env, Deploy, "deploy"));
+  exports.Set("restore", Napi::Function::New(env, Restore, "restore"));
   exports.Set("providerOpen", Napi::Function::New(env, ProviderOpen, "providerOpen"));
   exports.Set("providerClose", Napi::Function::New(env, ProviderClose, "providerClose"));
   exports.Set("providerIsOpen", Napi::Function::New(env, ProviderIsOpen, "providerIsOpen"));

@@ -46,6 +46,7 @@ from ._types import (
     DeployAudit,
     DeployGate,
     DeployReport,
+    RestoreDetails,
     DeployStep,
     DeployVerify,
     DiffReport,
@@ -111,6 +112,7 @@ __all__ = [
     "drift",
     "verify",
     "deploy",
+    "restore",
     "cli_main",
     "checksum_matches",
     "CancelToken",
@@ -136,6 +138,7 @@ __all__ = [
     "VerifyChecked",
     "VerifyProblem",
     "DeployReport",
+    "RestoreDetails",
     "DeployStep",
     "DeployGate",
     "DeployVerify",
@@ -1470,6 +1473,75 @@ def deploy(
         if renamed is exc:
             raise
         raise renamed from None
+    return DeployReport.from_json(text)
+
+
+def restore(
+    target: str,
+    from_: Union[str, _datetime.datetime],
+    *,
+    confirm: Optional[str] = None,
+    config: Optional[StrPath] = None,
+    reapply: bool = False,
+    dry_run: bool = False,
+    safety_snapshot: bool = True,
+    timeout: Optional[float] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> DeployReport:
+    """The guarded restore of one ``[targets.NAME]`` table, as ``dbsafe restore`` does.
+
+    A safety snapshot of the data being replaced (``pre-restore-...``), the
+    restore from ``from_`` through the target's provider, the newer migrations
+    again with ``reapply`` (then verify), the audit rows the restore rewound
+    written back from the audit file, this restore's own row, and the
+    notification (``docs/deploy.md``). The GIL is released while it works.
+
+    :param target: the NAME of the ``[targets.NAME]`` table.
+    :param from_: a snapshot's name or id, or a point in time (an aware
+        :class:`datetime.datetime` or RFC 3339 text; Neon only).
+    :param confirm: the target's NAME or ``"RESTORE"``; required unless
+        ``dry_run`` (:class:`InvalidInputError` otherwise, before anything is touched).
+    :param reapply: apply the migrations newer than the restored state again.
+    :param dry_run: connect and find the snapshot only.
+    :param safety_snapshot: snapshot the data being replaced first (default True).
+    :raises NotFoundError: no such snapshot (the message lists them) or target.
+    :raises StateError: the restore was left half-done: ``report.restore_command``
+        puts the replaced data back; or verify found problems after re-applying.
+    :raises Error: any other failure, with ``report`` once the target was read.
+    """
+    if not isinstance(target, str) or not target:
+        raise InvalidInputError(
+            "target is required: the NAME of a [targets.NAME] table of dbsafe.toml"
+        )
+    from_ = _timestamp("from_", from_) if isinstance(from_, _datetime.datetime) else from_
+    if not isinstance(from_, str) or not from_:
+        raise InvalidInputError(
+            "from_ is required: a snapshot's name or id, or a point in time (Neon)"
+        )
+    for name, flag in (
+        ("reapply", reapply),
+        ("dry_run", dry_run),
+        ("safety_snapshot", safety_snapshot),
+    ):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be a bool, not {type(flag).__name__}")
+    options = _document(
+        {
+            "target": target,
+            "from": from_,
+            "confirm": confirm,
+            "config": _path_text("config", config),
+            "reapply": reapply or None,
+            "dry_run": dry_run or None,
+            "safety_snapshot": None if safety_snapshot else False,
+        }
+    )
+    timeout_ms = _timeout_ms(timeout)
+    on_event = _progress_events(progress)
+    _check_cancel(cancel)
+    log, log_level = _log_arguments()
+    text = _dbsafe.restore(options, timeout_ms, on_event, cancel, log, log_level)
     return DeployReport.from_json(text)
 
 

@@ -1053,6 +1053,27 @@ class DeployAudit:
 
 
 @dataclass(frozen=True)
+class RestoreDetails:
+    """What :func:`dbsafe.restore` restored and what it kept."""
+
+    #: "snapshot NAME (ID, taken ...)" or "the state of branch B at TIME".
+    from_: str
+    #: The snapshot of the data the restore replaced; None when turned off.
+    safety_snapshot: Optional[Snapshot]
+    #: Audit rows the restore rewound out of ``dbsafe.audit``, written back from the file.
+    audit_rows_written_back: int
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "RestoreDetails":
+        safety = doc.get("safety_snapshot")
+        return cls(
+            from_=doc.get("from", ""),
+            safety_snapshot=Snapshot.from_dict(safety) if safety is not None else None,
+            audit_rows_written_back=doc.get("audit_rows_written_back", 0),
+        )
+
+
+@dataclass(frozen=True)
 class DeployReport:
     """What :func:`dbsafe.deploy` did (``docs/schema/deploy-report.v1.json``).
 
@@ -1092,13 +1113,18 @@ class DeployReport:
     check: Optional[CheckReport]
     #: The snapshot taken before applying; None when none was taken.
     snapshot: Optional[Snapshot]
-    #: After a failure once the snapshot exists: the ``dbsafe snapshot restore`` command.
+    #: After a failure once the snapshot exists: the ``dbsafe snapshot restore`` command
+    #: (a restore left half-done: the ``dbsafe restore`` that puts the replaced data back).
     restore_command: Optional[str]
     restored: bool
+    #: :func:`dbsafe.restore` only: what it restored and what it kept.
+    restore: Optional[RestoreDetails]
     verify: DeployVerify
     warnings: List[str]
     audit: DeployAudit
     notified: bool
+    #: ``"deploy"`` (:func:`dbsafe.deploy`) or ``"restore"`` (:func:`dbsafe.restore`).
+    operation: str
     #: The report as JSON text: exactly as the library produced it for a returned report;
     #: re-serialised from the error's detail for an exception's ``report``.
     json: str = field(repr=False, compare=False)
@@ -1153,10 +1179,16 @@ class DeployReport:
             snapshot=Snapshot.from_dict(snapshot) if snapshot is not None else None,
             restore_command=doc.get("restore_command"),
             restored=doc.get("restored", False),
+            restore=(
+                RestoreDetails.from_dict(doc["restore"])
+                if doc.get("restore") is not None
+                else None
+            ),
             verify=DeployVerify.from_dict(doc.get("verify", {})),
             warnings=list(doc.get("warnings", [])),
             audit=DeployAudit.from_dict(doc.get("audit", {})),
             notified=doc.get("notified", False),
+            operation=doc.get("operation", "deploy"),
             json=text,
         )
 

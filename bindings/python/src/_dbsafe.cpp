@@ -443,6 +443,18 @@ py::str deploy(const std::string &options_json, std::uint32_t timeout_ms, py::ob
       timeout_ms, std::move(progress), cancel, std::move(log), log_level);
 }
 
+// The guarded restore (include/dbsafe/c/deploy.h): the same shape as deploy.
+py::str restore(const std::string &options_json, std::uint32_t timeout_ms, py::object progress,
+                CancelToken *cancel, py::object log, int log_level) {
+  if (options_json.find('\0') != std::string::npos)
+    raise_invalid("the options document contains a NUL character");
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_restore(out, options_json.c_str(), call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
 // The schema calls (include/dbsafe/c/schema.h). URLs and the options document may hold a
 // password: no message here includes them.
 
@@ -931,6 +943,11 @@ PYBIND11_MODULE(_dbsafe, m) {
         py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
         "Run the safe-deploy pipeline for the target the options document names; return the "
         "deploy report JSON text.");
+  m.def("restore", &restore, py::arg("options_json"), py::arg("timeout_ms") = 0,
+        py::arg("progress") = py::none(), py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+        py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Run the guarded restore of the target the options document names; return the report "
+        "JSON text.");
   // The provider calls (c/provider.h); the Python class dbsafe.Provider wraps this one.
   py::class_<Provider>(m, "Provider",
                        "An open snapshot and branch provider (dbsafe_provider); one call at a "

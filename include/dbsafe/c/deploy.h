@@ -38,6 +38,30 @@ extern "C" {
 DBSAFE_API int dbsafe_deploy(dbsafe_buf *out_report_json, const char *options_json,
                              const dbsafe_call_options *call, dbsafe_error **out_err);
 
+/* The guarded restore of one target (`dbsafe restore`): a safety snapshot
+ * of the data being replaced, the restore through the target's provider,
+ * optionally the newer migrations again and verify, the audit row (and the
+ * audit file's rows the restore rewound out of dbsafe.audit) and the
+ * notification. Writes the report (deploy-report.v1.json with "operation":
+ * "restore" and a "restore" object).
+ *
+ * `options_json`: "target" and "from" (required: the NAME, and a
+ * snapshot's name or id or an RFC 3339 time for a point-in-time restore,
+ * neon only), "confirm" (required unless dry_run: the target's NAME or
+ * "RESTORE"; anything else is DBSAFE_EINVALID before anything is touched),
+ * "config", "dry_run", "reapply" (bool: apply the newer migrations again,
+ * then verify) and "safety_snapshot" (bool, default true).
+ *
+ * Returns DBSAFE_OK when restored (or a dry run). Failures:
+ * DBSAFE_EINVALID/ENOTFOUND (no confirmation, no such snapshot: the message
+ * lists them), ECONNECT/EAUTH, ESTATE (the restore failed part-way: the
+ * report's "restore_command" puts the replaced data back from the safety
+ * snapshot; or verify found problems after re-applying), EDB/EINTERNAL,
+ * ECANCELLED; the report is the error's detail JSON. Progress events
+ * ("restore-step") go to the progress callback. Thread safety: reentrant. */
+DBSAFE_API int dbsafe_restore(dbsafe_buf *out_report_json, const char *options_json,
+                              const dbsafe_call_options *call, dbsafe_error **out_err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,377 @@
+// The guarded restore of a target (docs/deploy.md, "Restore"): a typed
+// confirmation, a safety snapshot of the data being replaced, the restore
+// through the provider, optionally the newer migrations again, verify, and
+// the audit trail written back into the rewound database.
+#include <simdjson.h>
+
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+#include "dbsafe/deploy.hpp"
+#include "dbsafe/migrate.hpp"
+#include "deploy/deploy_internal.hpp"
+#include "drift/drift.hpp"
+#include "pg/connection.hpp"
+#include "util/failpoint.hpp"
+#include "util/json_writer.hpp"
+
+namespace dbsafe {
+inline namespace v1 {
+
+namespace {
+
+namespace fs = std::filesystem;
+using deploy_detail::Clock;
+using deploy_detail::current_message;
+using deploy_detail::ms_since;
+using deploy_detail::rfc3339;
+using deploy_detail::shell_quote;
+
+// "2026-11-20T09:30:00Z" and the like: a point in time, not a snapshot name
+// (snapshot names never start with a four-digit year and a dash).
+bool looks_like_timestamp(const std::string &s) {
+  return s.size() >= 10 && std::isdigit(static_cast<unsigned char>(s[0])) &&
+         std::isdigit(static_cast<unsigned char>(s[1])) &&
+         std::isdigit(static_cast<unsigned char>(s[2])) &&
+         std::isdigit(static_cast<unsigned char>(s[3])) && s[4] == '-' && s[7] == '-';
+}
+
+class RestorePipeline {
+ public:
+  RestorePipeline(const RestoreTargetOptions &options, const CallOptions &call)
+      : options_(options), call_(call), ctx_(call) {}
+
+  DeployReport run();
+
+ private:
+  template <typename Fn>
+  void step(const std::string &name, Fn &&fn);
+  void skip(const std::string &name, const std::string &why) {
+    r_.steps.push_back({name, "skipped", 0, why});
+  }
+  void resolve(DeployStep &s);
+  void take_safety_snapshot(DeployStep &s);
+  void restore(DeployStep &s);
+  void plan(DeployStep &s);
+  void reapply(DeployStep &s);
+  void verify(DeployStep &s);
+  void audit();
+  std::string undo_command() const;
+  MigrateOptions migrate_options() const;
+
+  const RestoreTargetOptions &options_;
+  const CallOptions &call_;
+  CallContext ctx_;
+  DeployTarget t_;
+  DeployReport r_;
+  deploy_detail::ConnectedTarget conn_;
+  std::unique_ptr<Provider> provider_;
+  std::optional<SnapshotInfo> from_snapshot_;
+  std::string from_timestamp_;
+  std::string branch_;  // the branch a point-in-time restore rewinds
+  bool restore_started_ = false;
+};
+
+template <typename Fn>
+void RestorePipeline::step(const std::string &name, Fn &&fn) {
+  ctx_.checkpoint();
+  DeployStep s{name, "ok", 0, ""};
+  auto start = Clock::now();
+  try {
+    util::failpoint("restore." + name);
+    fn(s);
+  } catch (...) {
+    s.status = "failed";
+    s.duration_ms = ms_since(start);
+    s.detail = current_message();
+    r_.steps.push_back(s);
+    throw;
+  }
+  s.duration_ms = ms_since(start);
+  r_.steps.push_back(s);
+  if (ctx_.has_progress()) {
+    util::JsonWriter w;
+    w.begin_object().field("event", "restore-step").field("step", s.name).field("status", s.status);
+    w.field("detail", s.detail).end_object();
+    ctx_.progress(w.str());
+  }
+  ctx_.log(LogLevel::Info, "restore",
+           s.name + ": " + s.status + (s.detail.empty() ? "" : ": ") + s.detail);
+}
+
+MigrateOptions RestorePipeline::migrate_options() const {
+  MigrateOptions o;
+  o.database_url = conn_.apply_url;
+  o.mode = t_.runner;
+  o.lock_timeout = options_.lock_timeout;
+  o.connect_retry_budget = options_.connect_retry_budget;
+  o.advisory_lock_timeout = std::chrono::milliseconds(10000);
+  return o;
+}
+
+void RestorePipeline::resolve(DeployStep &s) {
+  ProviderOptions po = t_.provider_options;
+  po.kind = t_.provider;
+  if (t_.provider == "local" && po.database_url.empty()) po.database_url = conn_.apply_url;
+  provider_ = Provider::open(po);
+  if (looks_like_timestamp(options_.from)) {
+    if (t_.provider == "local")
+      throw Error(ErrorCode::Invalid,
+                  "--from " + options_.from +
+                      " is a point in time, which the local provider cannot restore (a "
+                      "database copy has no WAL history); pass a snapshot's name or id (`dbsafe "
+                      "snapshot list --provider local` lists them)");
+    from_timestamp_ = options_.from;
+    branch_ = provider_->default_branch(call_).name;
+    r_.restored_from = "the state of branch " + branch_ + " at " + from_timestamp_;
+    s.detail = "point-in-time restore of branch " + branch_ + " to " + from_timestamp_;
+    return;
+  }
+  from_snapshot_ = provider_->find_snapshot(options_.from, call_);
+  if (!from_snapshot_) {
+    std::string known;
+    for (const auto &sn : provider_->list_snapshots(call_))
+      known += (known.empty() ? "" : ", ") + sn.name + " (" + sn.id + ", " + sn.created_at + ")";
+    throw Error(
+        ErrorCode::NotFound,
+        "target " + t_.name + " has no snapshot named \"" + options_.from + "\"" +
+            (known.empty() ? std::string(" (it has no snapshots)") : "; its snapshots: " + known) +
+            ". Pass a snapshot's name or id, or an RFC 3339 time for a point-in-time "
+            "restore (neon)");
+  }
+  r_.restored_from = "snapshot " + from_snapshot_->name + " (" + from_snapshot_->id + ", taken " +
+                     from_snapshot_->created_at + ")";
+  s.detail = r_.restored_from;
+}
+
+void RestorePipeline::take_safety_snapshot(DeployStep &s) {
+  CreateSnapshotOptions o;
+  auto now = std::chrono::system_clock::now();
+  o.name = timestamped_name("pre-restore-", now);
+  // Of the branch the restore replaces: the rewound one, or the snapshot's
+  // source (neon; the local provider has the one database).
+  o.branch = branch_;
+  if (o.branch.empty() && from_snapshot_ && t_.provider == "neon")
+    o.branch = from_snapshot_->source_branch_id;
+  o.expires_at = rfc3339(now + std::chrono::hours(24) * t_.snapshot_expiry_days);
+  r_.safety_snapshot = provider_->create_snapshot(o, call_);
+  s.detail = "the data being replaced is kept as " + r_.safety_snapshot->name + " (" +
+             r_.safety_snapshot->id + "); expires " + o.expires_at.value_or("");
+}
+
+void RestorePipeline::restore(DeployStep &s) {
+  restore_started_ = true;
+  util::failpoint("restore.provider");  // a provider that fails part-way
+  RestoreResult result;
+  if (from_snapshot_)
+    result = provider_->restore_snapshot(from_snapshot_->id, RestoreOptions{}, call_);
+  else
+    result = provider_->restore_branch(branch_, from_timestamp_, "", call_);
+  r_.restored = true;
+  s.detail = "restored " + r_.restored_from + " into " + result.branch.name +
+             (result.replaced_by.empty()
+                  ? std::string()
+                  : "; the provider also kept the replaced data as " + result.replaced_by);
+  for (const auto &n : result.notes) r_.warnings.push_back(n);
+}
+
+void RestorePipeline::plan(DeployStep &s) {
+  auto status = migrate_status(t_.migrations, migrate_options(), call_);
+  std::size_t applied = 0;
+  for (const auto &m : status.plan.migrations) {
+    if (m.state == MigrationState::Applied) ++applied;
+    if (m.state == MigrationState::Pending || m.state == MigrationState::OutOfOrder)
+      r_.pending.push_back(m.name);
+  }
+  s.detail = "the restored database has " + std::to_string(applied) + " migration" +
+             (applied == 1 ? "" : "s") + " applied; " + std::to_string(r_.pending.size()) +
+             " newer " + (r_.pending.size() == 1 ? "is" : "are") + " pending";
+  for (std::size_t i = 0; i < r_.pending.size(); ++i)
+    s.detail += (i == 0 ? ": " : ", ") + r_.pending[i];
+}
+
+void RestorePipeline::reapply(DeployStep &s) {
+  auto report = migrate_deploy(t_.migrations, migrate_options(), call_);
+  for (const auto &a : report.applied) r_.applied.push_back(a.name);
+  for (const auto &w : report.warnings) r_.warnings.push_back(w);
+  s.detail = "re-applied " + std::to_string(report.applied.size()) + " migration" +
+             (report.applied.size() == 1 ? "" : "s");
+}
+
+void RestorePipeline::verify(DeployStep &s) {
+  DiffOptions d;
+  d.shadow.mode = t_.runner;
+  d.shadow.server_url = conn_.apply_url;
+  auto dv = diff::drift_and_verify(conn_.apply_url, t_.migrations, d, call_);
+  r_.drift_changes = dv.drift.changes.size();
+  for (const auto &p : dv.verify.problems)
+    r_.verify_problems.push_back(p.object_type + " " + p.object + ": " + p.problem +
+                                 (p.detail.empty() ? "" : " (" + p.detail + ")"));
+  if (!dv.drift.empty() || !dv.verify.ok())
+    throw Error(ErrorCode::State,
+                "after the restore, the database does not match its migrations: " +
+                    std::to_string(dv.drift.changes.size()) + " drift change" +
+                    (dv.drift.changes.size() == 1 ? "" : "s") + " and " +
+                    std::to_string(dv.verify.problems.size()) + " verify problem" +
+                    (dv.verify.problems.size() == 1 ? "" : "s") + "; `dbsafe drift --migrations " +
+                    t_.migrations + "` shows the SQL that reconciles it");
+  s.detail = "no drift; " + std::to_string(dv.verify.tables) + " tables, " +
+             std::to_string(dv.verify.indexes) + " indexes and " +
+             std::to_string(dv.verify.foreign_keys) + " foreign keys present and valid";
+}
+
+std::string RestorePipeline::undo_command() const {
+  if (!r_.safety_snapshot) return {};
+  return "dbsafe restore --target " + t_.name + " --from " + r_.safety_snapshot->id +
+         " --confirm " + shell_quote(t_.name);
+}
+
+void RestorePipeline::audit() {
+  // The restore rewound dbsafe.audit to the snapshot's moment: the file has
+  // every line since, so the rows come back before this restore's own.
+  if (r_.restored && !conn_.apply_url.empty()) {
+    try {
+      r_.audit_rows_written_back =
+          deploy_detail::write_back_audit_rows(t_, conn_.apply_url, r_.warnings);
+    } catch (const Error &e) {
+      r_.warnings.push_back("the audit file's rows could not be written back to dbsafe.audit: " +
+                            e.message());
+    }
+  }
+  deploy_detail::audit(r_, t_, conn_.apply_url);
+}
+
+DeployReport RestorePipeline::run() {
+  r_.operation = "restore";
+  r_.id = deploy_detail::new_id();
+  r_.started_at = rfc3339(std::chrono::system_clock::now());
+  r_.dry_run = options_.dry_run;
+  t_ = options_.target_config ? *options_.target_config
+                              : load_deploy_target(options_.target, options_.config_path);
+  if (t_.name.empty()) t_.name = options_.target.empty() ? "default" : options_.target;
+  r_.target = t_.name;
+  if (t_.provider != "local" && t_.provider != "neon")
+    throw Error(ErrorCode::Invalid,
+                "target " + t_.name + " has provider = \"" + t_.provider +
+                    "\": there are no snapshots to restore; set provider = \"neon\" or "
+                    "\"local\" in [targets." +
+                    t_.name + "], or restore a pg_dump backup with `dbsafe backup restore`");
+  if (options_.from.empty())
+    throw Error(ErrorCode::Invalid,
+                "nothing to restore from: pass --from SNAPSHOT (a name or id; `dbsafe snapshot "
+                "list` lists them) or --from TIMESTAMP (RFC 3339, neon)");
+  // The confirmation comes first: nothing is touched without it.
+  if (!options_.dry_run && options_.confirm != t_.name && options_.confirm != "RESTORE")
+    throw Error(ErrorCode::Invalid,
+                std::string(options_.confirm.empty() ? "not confirmed"
+                                                     : "the confirmation \"" + options_.confirm +
+                                                           "\" does not name the target") +
+                    ": restoring replaces the data of target " + t_.name +
+                    "; type its name (or RESTORE) when asked, or pass --confirm " +
+                    shell_quote(t_.name));
+  std::string config_dir =
+      t_.check_config != "-" ? fs::path(t_.check_config).parent_path().string() : ".";
+  r_.git_sha = options_.git_sha.empty() ? deploy_detail::git_sha(config_dir) : options_.git_sha;
+  r_.actor = options_.actor.empty() ? deploy_detail::actor() : options_.actor;
+  r_.audit_file = options_.dry_run ? std::string() : t_.audit_file;
+
+  std::optional<Error> failure;
+  try {
+    step("connect", [&](DeployStep &s) {
+      deploy_detail::connect_target(t_, options_.connect_retry_budget, ctx_, r_, s, conn_);
+    });
+    step("resolve", [&](DeployStep &s) { resolve(s); });
+    if (options_.dry_run) {
+      for (const char *n :
+           {"safety-snapshot", "restore", "plan", "apply", "verify", "audit", "notify"})
+        skip(n, "dry run");
+      r_.outcome = "dry-run";
+      r_.message =
+          "dry run: would restore " + r_.restored_from + " into target " + t_.name +
+          (options_.safety_snapshot ? " after a safety snapshot of its current data" : "") +
+          "; nothing was changed";
+    } else {
+      if (options_.safety_snapshot)
+        step("safety-snapshot", [&](DeployStep &s) { take_safety_snapshot(s); });
+      else
+        skip("safety-snapshot", "turned off by the caller");
+      step("restore", [&](DeployStep &s) { restore(s); });
+      step("plan", [&](DeployStep &s) { plan(s); });
+      if (r_.pending.empty()) {
+        skip("apply", "nothing is newer than the restored state");
+      } else if (options_.reapply) {
+        step("apply", [&](DeployStep &s) { reapply(s); });
+      } else {
+        skip("apply", "pass --reapply to apply the newer migrations again");
+        r_.warnings.push_back(std::to_string(r_.pending.size()) + " migration" +
+                              (r_.pending.size() == 1 ? " is" : "s are") +
+                              " newer than the restored state and not applied; `dbsafe deploy "
+                              "--target " +
+                              t_.name + "` applies them (with its gate)");
+      }
+      if (!r_.pending.empty() && !options_.reapply)
+        skip("verify", "the database is at an older migration than the directory");
+      else if (!t_.verify)
+        skip("verify", "verify = false");
+      else
+        step("verify", [&](DeployStep &s) { verify(s); });
+      r_.outcome = "restored";
+      r_.message =
+          "target " + t_.name + " was restored from " + r_.restored_from +
+          (r_.safety_snapshot ? "; the data it replaced is kept as " + r_.safety_snapshot->name +
+                                    " (" + r_.safety_snapshot->id + ")"
+                              : std::string());
+    }
+  } catch (const Error &e) {
+    failure = e;
+  } catch (const std::exception &e) {
+    failure = Error(ErrorCode::Internal, std::string("internal error: ") + e.what());
+  }
+  if (failure) {
+    r_.exit_code = deploy_detail::exit_code_for(failure->code());
+    bool cancelled =
+        failure->code() == ErrorCode::Cancelled || failure->code() == ErrorCode::Callback;
+    r_.outcome = cancelled ? "cancelled" : "failed";
+    r_.message = failure->message();
+    if (r_.restored) {
+      r_.message += " (the restore itself completed: the data is that of " + r_.restored_from + ")";
+    } else if (restore_started_ && r_.safety_snapshot) {
+      // A restore that failed part-way: a person looks, with the way back.
+      r_.exit_code = 2;
+      r_.restore_command = undo_command();
+      r_.message +=
+          "; the restore may have been left half-done. The data it was replacing is "
+          "kept as " +
+          r_.safety_snapshot->name + "; to put it back: " + r_.restore_command;
+    } else if (r_.safety_snapshot) {
+      r_.message += " (nothing was restored; the safety snapshot " + r_.safety_snapshot->name +
+                    " was taken and is kept)";
+    }
+  }
+  r_.finished_at = rfc3339(std::chrono::system_clock::now());
+  if (!options_.dry_run) {
+    audit();
+    deploy_detail::notify(r_, t_);
+  }
+  if (failure) {
+    // A half-done restore is a state for a person (exit 2), whatever failed.
+    Error out(r_.exit_code == 2 ? ErrorCode::State : failure->code(), r_.message);
+    if (!failure->sqlstate().empty()) out.with_sqlstate(failure->sqlstate());
+    if (failure->http_status()) out.with_http_status(failure->http_status());
+    out.with_detail_json(r_.to_json());
+    throw out;
+  }
+  return r_;
+}
+
+}  // namespace
+
+DeployReport restore_target(const RestoreTargetOptions &options, const CallOptions &call) {
+  RestorePipeline pipeline(options, call);
+  return pipeline.run();
+}
+
+}  // namespace v1
+}  // namespace dbsafe
