@@ -218,12 +218,17 @@ def test_check_on_a_pull_request_reports_the_new_migration(pr_workspace, run_act
     sarif = json.loads(sarif_file.read_text(encoding="utf-8"))
     errors = sorted(sarif_validator.iter_errors(sarif), key=lambda e: list(e.absolute_path))
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    # The SARIF covers every migration: code scanning diffs it against the
+    # base branch's analysis itself, and would read missing ones as fixed.
     results = sarif["runs"][0]["results"]
-    assert [r["ruleId"] for r in results] == ["drop-column"]
-    location = results[0]["locations"][0]["physicalLocation"]
-    assert location["artifactLocation"]["uri"] == RISKY_FILE
-    assert location["region"]["startLine"] == 2
-    assert results[0]["partialFingerprints"]
+    risky = [r for r in results
+             if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == RISKY_FILE]
+    assert [r["ruleId"] for r in risky] == ["drop-column"]
+    assert risky[0]["level"] == "error"
+    assert risky[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+    assert {r["ruleId"] for r in results} >= {"drop-column", "prefer-bigint-over-int"}
+    fingerprints = [r["partialFingerprints"]["dbsafe/v1"] for r in results]
+    assert len(set(fingerprints)) == len(results)
 
     report = json.loads(Path(run.outputs["report"]).read_text(encoding="utf-8"))
     assert report["summary"]["failed"] is True
@@ -240,6 +245,14 @@ def test_check_on_a_push_reports_every_migration(pr_workspace, run_action):
     assert "prefer-bigint-over-int" in run.summary
     assert annotations(run.stdout) == []
     assert "sarif-file" not in run.outputs and not (pr_workspace / "dbsafe.sarif").exists()
+
+
+def test_check_of_a_pull_request_without_migrations_passes(pr_workspace, run_action):
+    run = run_action(pr_workspace, command="check", base="HEAD", format="markdown,github")
+    assert run.returncode == 0, run
+    assert run.outputs["findings"] == "0" and run.outputs["base"] == "HEAD"
+    assert "**Passed**" in run.summary
+    assert annotations(run.stdout) == []
 
 
 def test_check_fail_on_warning_and_custom_sarif_path(pr_workspace, run_action):
