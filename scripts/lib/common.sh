@@ -10,11 +10,13 @@ SUDO=""
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Debian packages the build and the tests need.
-DBSAFE_BUILD_PACKAGES=(g++ cmake make pkg-config ccache git ca-certificates
+# Debian packages the library and the CLI need (the GitHub Action builds
+# with these alone), then those the tests and the bindings add.
+DBSAFE_CLI_PACKAGES=(g++ cmake make pkg-config ccache git ca-certificates
   libpq-dev libpg-query-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev
-  libboost-dev libssl-dev libgtest-dev pybind11-dev python3-dev python3-setuptools
-  python3-wheel python3-venv python3-pip postgresql-15)
+  libboost-dev libssl-dev)
+DBSAFE_BUILD_PACKAGES=("${DBSAFE_CLI_PACKAGES[@]}" libgtest-dev pybind11-dev python3-dev
+  python3-setuptools python3-wheel python3-venv python3-pip postgresql-15)
 DBSAFE_TEST_PACKAGES=(clang-14 libclang-rt-14-dev python3-pytest python3-jsonschema binutils util-linux)
 
 # Installs the packages that are not installed yet; apt-get runs only when
