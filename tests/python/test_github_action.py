@@ -409,6 +409,37 @@ def test_deploy_a_target_writes_the_summary_and_outputs(pr_workspace, run_action
     assert "### dbsafe migrate status: up to date" in run.summary
 
 
+def test_restore_through_the_action_after_a_deploy(pr_workspace, run_action, database_url, dbsafe_cli,
+                                                   psql):
+    """Seed 004's restore job: the real dbsafe restore with the local provider."""
+    (pr_workspace / "dbsafe.toml").write_text(
+        '[targets.ci]\nmigrations = "prisma/migrations"\nprovider = "local"\napprove_on = "off"\n'
+        'audit_file = "../audit.jsonl"\n')
+    url = with_password(database_url)
+    try:
+        run = run_action(pr_workspace, command="deploy", target="ci", database_url=url)
+        assert run.returncode == 0 and run.outputs["outcome"] == "deployed", run
+        run = run_action(pr_workspace, command="restore", target="ci", database_url=url,
+                         args="--from pre-deploy-backup")
+        assert run.returncode == 3, run  # no --confirm, no terminal: nothing touched
+        run = run_action(pr_workspace, command="restore", target="ci", database_url=url,
+                         args="--from pre-deploy-backup --confirm ci")
+        assert run.returncode == 0, run
+        assert "### dbsafe restore `ci`: restored" in run.summary, run
+        assert "pre-restore-" in run.summary
+        # The snapshot was taken before the first deploy: the database is empty again.
+        assert psql(database_url, "SELECT to_regclass('_prisma_migrations') IS NULL").strip() == "t"
+        assert_password_hidden(run)
+    finally:
+        listed = subprocess.run([str(dbsafe_cli), "snapshot", "list", "--provider", "local",
+                                 "--database-url", database_url, "--format", "json"],
+                                capture_output=True, text=True)
+        for snap in json.loads(listed.stdout or '{"snapshots": []}')["snapshots"]:
+            subprocess.run([str(dbsafe_cli), "snapshot", "delete", snap["id"], "--provider", "local",
+                            "--database-url", database_url, "--confirm", snap["id"]],
+                           capture_output=True)
+
+
 def test_deploy_configuration_errors_reach_the_summary(pr_workspace, run_action, database_url):
     (pr_workspace / "dbsafe.toml").write_text('[targets.ci]\nsnapshot = "sometimes"\n')
     run = run_action(pr_workspace, command="deploy", target="ci", database_url=database_url)
@@ -450,8 +481,8 @@ def test_restore_and_backup_are_passed_through(pr_workspace, run_action, recordi
                             "--confirm", "production"]
     # The URL travels in the environment, never on a command line.
     assert seen["url"] == url
-    assert "restored 3 tables" in run.stdout and "restored 3 tables" in run.summary
-    assert run.summary.startswith("### dbsafe restore --target production"), run
+    # dbsafe restore writes its own report to the step summary; the action adds none.
+    assert "restored 3 tables" in run.stdout and "restored 3 tables" not in run.summary, run
     assert_password_hidden(run)
 
     run = run_action(pr_workspace, command="backup", args="verify --latest --test-restore",
