@@ -15,9 +15,8 @@ dbsafe::DeployOptions parse_options(const char *json) {
   dbsafe::DeployOptions o;
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
-  if (!dbsafe::capi::parse_options_object(json, parser, obj))
-    bad_option("\"target\" is required: the NAME of a [targets.NAME] table of dbsafe.toml");
-  bool has_target = false;
+  // No document: no target either, which only a Vercel build may leave out.
+  if (!dbsafe::capi::parse_options_object(json, parser, obj)) return o;
   for (auto [key, value] : obj) {
     std::string k(key);
     std::string_view s;
@@ -25,7 +24,6 @@ dbsafe::DeployOptions parse_options(const char *json) {
     if (k == "target" || k == "config") {
       if (value.get_string().get(s)) bad_option(k + " must be a string");
       (k == "target" ? o.target : o.config_path) = std::string(s);
-      has_target = has_target || k == "target";
     } else if (k == "seed_command") {
       if (value.get_string().get(s)) bad_option("seed_command must be a string");
       o.seed_command = std::string(s);
@@ -43,8 +41,6 @@ dbsafe::DeployOptions parse_options(const char *json) {
       bad_option("unknown option \"" + k + "\"");
     }
   }
-  if (!has_target || o.target.empty())
-    bad_option("\"target\" is required: the NAME of a [targets.NAME] table of dbsafe.toml");
   return o;
 }
 

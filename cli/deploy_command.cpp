@@ -155,7 +155,9 @@ void add_deploy_command(CLI::App &app, std::ostream &out, int &exit_code) {
       "the safe deploy of one dbsafe.toml target: check, gate, snapshot, apply, verify, audit "
       "(exit 0 done, 1 stopped by the gate, 2 needs a person, 3 configuration, 4 unreachable, "
       "5 failed part-way)");
-  cmd->add_option("--target", a->target, "the [targets.NAME] table of dbsafe.toml")->required();
+  cmd->add_option("--target", a->target,
+                  "the [targets.NAME] table of dbsafe.toml (default in a Vercel build: the one "
+                  "[vercel] maps VERCEL_ENV to)");
   cmd->add_option("--config", a->config,
                   "dbsafe.toml to read (default: in this directory or the nearest parent)");
   cmd->add_flag("--dry-run", a->dry_run,

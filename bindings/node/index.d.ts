@@ -805,8 +805,12 @@ export declare function verify(
 
 /** deploy()'s options: the target and the call options (docs/deploy.md). */
 export interface DeployOptions {
-  /** The NAME of a `[targets.NAME]` table of dbsafe.toml (required). */
-  target: string;
+  /**
+   * The NAME of a `[targets.NAME]` table of dbsafe.toml. Absent in a Vercel
+   * build: the target the `[vercel]` table maps VERCEL_ENV to (outcome
+   * 'skipped' when it maps to "skip").
+   */
+  target?: string | null;
   /** The dbsafe.toml; default: in the current directory or the nearest parent. */
   config?: string | URL | null;
   /** Connect, plan, check and gate only: nothing changes, no audit record. */
@@ -839,6 +843,7 @@ export type DeployProgressEvent =
   | { event: string; [key: string]: unknown };
 
 export type DeployStepName =
+  | 'branch'
   | 'connect'
   | 'plan'
   | 'check'
@@ -880,6 +885,7 @@ export interface DeployReportDocument {
     | 'deployed'
     | 'up-to-date'
     | 'dry-run'
+    | 'skipped'
     | 'stopped'
     | 'blocked'
     | 'failed'
@@ -900,6 +906,10 @@ export interface DeployReportDocument {
   /** The URL applied through, its password replaced by ***. */
   database: string;
   server_version_num: number;
+  /** VERCEL_ENV when the target came from the [vercel] table; null otherwise. */
+  vercel_env: string | null;
+  /** branch_per_git_branch: the Neon branch deployed to. */
+  branch: { id: string; name: string; expires_at: string | null; created: boolean } | null;
   steps: DeployStep[];
   /** Migrations pending when the deploy planned, in order. */
   pending: string[];
@@ -948,7 +958,7 @@ export interface DeployReport extends DeployReportDocument {
  * DbsafeError whose `report` is the deploy report (with the restore command
  * after a snapshot) once the target was read.
  */
-export declare function deploy(options: DeployOptions): Promise<DeployReport>;
+export declare function deploy(options?: DeployOptions): Promise<DeployReport>;
 
 /** restore()'s options (docs/deploy.md, "Restore"). */
 export interface RestoreOptions {

@@ -1199,8 +1199,8 @@ async function deploy(options) {
   const { json, timeoutMs, signal, onProgress, onLog } = readPipelineOptions(
     'deploy',
     DEPLOY_OPTIONS,
-    ['target'],
-    options,
+    [],
+    options === undefined ? {} : options,
   );
   const text = await runAsync(
     (cancel, progress, withLog) => addon.deploy(json, cancel, progress, withLog, timeoutMs),

@@ -57,6 +57,16 @@ struct DBSAFE_CXX_API DeployTarget {
   // Whether DeployOptions::seed_command may run on this target (seed 004:
   // staging yes, production only when its config says so).
   bool allow_seed = false;
+  // Preview deploys (neon): deploy to a branch of its own per git branch,
+  // `branch_prefix` + the git branch, created from the default branch with
+  // an expiry (reused while it exists; `dbsafe branch prune --expired`
+  // removes it later). No snapshot is taken: the branch is itself a copy.
+  bool branch_per_git_branch = false;
+  std::string branch_prefix = "preview/";
+  int branch_expiry_days = 7;
+  // Where to write DATABASE_URL (pooled) and DIRECT_URL of that branch for
+  // the rest of the build (mode 0600); empty: not written.
+  std::string branch_env_file;
   // JSON-lines audit file; empty: none. The loader defaults it to
   // ".dbsafe/audit.jsonl" beside the config file.
   std::string audit_file;
@@ -73,6 +83,13 @@ struct DBSAFE_CXX_API DeployTarget {
 DBSAFE_CXX_API DeployTarget load_deploy_target(const std::string &name,
                                                const std::string &config_path = {});
 
+// The target a Vercel build deploys for `vercel_env` (VERCEL_ENV:
+// production, preview or development), from the `[vercel]` table of
+// dbsafe.toml: a target name, or "" for "skip". Defaults: production ->
+// "production", preview and development -> skip.
+DBSAFE_CXX_API std::string vercel_target(const std::string &vercel_env,
+                                         const std::string &config_path = {});
+
 // What a confirmation callback is shown.
 struct DBSAFE_CXX_API GateQuestion {
   std::string target;
@@ -82,7 +99,10 @@ struct DBSAFE_CXX_API GateQuestion {
 };
 
 struct DBSAFE_CXX_API DeployOptions {
-  std::string target;       // the name of a [targets.NAME] table
+  // The name of a [targets.NAME] table. Empty: the one the [vercel] table
+  // maps VERCEL_ENV to (a Vercel build); "skip" there returns a report with
+  // outcome "skipped" and exit code 0.
+  std::string target;
   std::string config_path;  // empty: found like load_deploy_target finds it
   // Given: used as is, no file is read (`target`/`config_path` ignored).
   std::optional<DeployTarget> target_config;
@@ -97,6 +117,9 @@ struct DBSAFE_CXX_API DeployOptions {
   // Empty: from GITHUB_SHA / VERCEL_GIT_COMMIT_SHA / git, and GITHUB_ACTOR
   // / VERCEL_GIT_COMMIT_AUTHOR_LOGIN / USER.
   std::string git_sha, actor;
+  // The git branch a branch_per_git_branch target names its branch after;
+  // empty: VERCEL_GIT_COMMIT_REF, GITHUB_HEAD_REF, GITHUB_REF_NAME or git.
+  std::string git_branch;
   // A command (run with /bin/sh -c) that seeds the database after the
   // migrations are applied and verified, with DATABASE_URL and DIRECT_URL
   // set to the URL dbsafe applied through. Refused (Error(Invalid), before
@@ -122,7 +145,8 @@ struct DBSAFE_CXX_API DeployReport {
   std::string operation = "deploy";
   std::string target;
   bool dry_run = false;
-  // deployed, up-to-date, dry-run, stopped (needs approval), blocked,
+  // deployed, up-to-date, dry-run, skipped ([vercel] says skip), stopped
+  // (needs approval), blocked,
   // failed, restored (a deploy: failed, then restored; a restore: done),
   // cancelled
   std::string outcome;
@@ -130,7 +154,12 @@ struct DBSAFE_CXX_API DeployReport {
   std::string message;
   std::string started_at, finished_at;  // RFC 3339, UTC
   std::string git_sha, actor;
-  std::string database;  // the URL applied through, password redacted
+  std::string database;    // the URL applied through, password redacted
+  std::string vercel_env;  // VERCEL_ENV when the target came from [vercel]
+  // branch_per_git_branch: the branch deployed to, and whether this deploy
+  // created it.
+  std::optional<BranchInfo> branch;
+  bool branch_created = false;
   int server_version_num = 0;
   std::vector<DeployStep> steps;
   std::vector<std::string> pending;  // at planning time, in order

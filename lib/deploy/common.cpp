@@ -70,6 +70,22 @@ std::string git_sha(const std::string &dir) {
   return trim(out);
 }
 
+std::string git_branch(const std::string &dir) {
+  for (const char *name : {"VERCEL_GIT_COMMIT_REF", "GITHUB_HEAD_REF", "GITHUB_REF_NAME"})
+    if (auto v = env(name); !v.empty()) return v;
+  std::string out;
+  std::string cmd =
+      "git -C " + shell_quote(dir.empty() ? "." : dir) + " rev-parse --abbrev-ref HEAD 2>/dev/null";
+  if (FILE *pipe = popen(cmd.c_str(), "r")) {
+    char buf[256];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+    if (pclose(pipe) != 0) out.clear();
+  }
+  out = trim(out);
+  return out == "HEAD" ? std::string() : out;  // a detached HEAD names no branch
+}
+
 std::string actor() {
   for (const char *name : {"GITHUB_ACTOR", "VERCEL_GIT_COMMIT_AUTHOR_LOGIN", "USER"})
     if (auto v = env(name); !v.empty()) return v;

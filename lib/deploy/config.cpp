@@ -74,25 +74,21 @@ std::string relative_to(const fs::path &dir, const std::string &p) {
   return (dir / p).lexically_normal().string();
 }
 
-}  // namespace
-
-DeployTarget load_deploy_target(const std::string &name, const std::string &config_path) {
-  if (name.empty())
-    throw Error(ErrorCode::Invalid,
-                "no deploy target: pass --target NAME (a [targets.NAME] "
-                "table of dbsafe.toml)");
-  std::string path = config_path.empty() ? find_config() : config_path;
+// Finds and parses dbsafe.toml; `wanted` names the table the caller needs
+// in the not-found message.
+toml::table read_config(const std::string &config_path, const std::string &wanted,
+                        std::string &path) {
+  path = config_path.empty() ? find_config() : config_path;
   if (path.empty())
     throw Error(ErrorCode::NotFound,
                 "no dbsafe.toml in this directory or any parent; pass --config FILE (the file "
-                "with the [targets." +
-                    name + "] table)");
+                "with the " +
+                    wanted + " table)");
   std::error_code ec;
   if (!fs::exists(path, ec))
     throw Error(ErrorCode::NotFound, path + ": no such file").with_file(path);
-  toml::table doc;
   try {
-    doc = toml::parse_file(path);
+    return toml::parse_file(path);
   } catch (const toml::parse_error &e) {
     throw Error(ErrorCode::Parse, path + ":" + std::to_string(e.source().begin.line) + ":" +
                                       std::to_string(e.source().begin.column) + ": " +
@@ -100,6 +96,43 @@ DeployTarget load_deploy_target(const std::string &name, const std::string &conf
         .with_file(path, static_cast<std::uint32_t>(e.source().begin.line),
                    static_cast<std::uint32_t>(e.source().begin.column));
   }
+}
+
+}  // namespace
+
+std::string vercel_target(const std::string &vercel_env, const std::string &config_path) {
+  if (vercel_env != "production" && vercel_env != "preview" && vercel_env != "development")
+    throw Error(ErrorCode::Invalid, "VERCEL_ENV is \"" + vercel_env +
+                                        "\"; Vercel sets production, preview or development");
+  std::string path;
+  toml::table doc = read_config(config_path, "[vercel]", path);
+  std::string chosen = vercel_env == "production" ? "production" : "skip";
+  if (auto *node = doc.get("vercel")) {
+    auto *table = node->as_table();
+    if (!table) bad(path, *node, "vercel must be a table");
+    for (auto &[k, v] : *table) {
+      std::string key(k.str());
+      if (key != "production" && key != "preview" && key != "development")
+        bad_at(path, k.source(),
+               "unknown key \"" + key +
+                   "\" in [vercel]; known keys: production, preview, development (each a "
+                   "target name or \"skip\")");
+      std::string value = text(path, "vercel." + key, v);
+      if (value.empty()) bad(path, v, "vercel." + key + " must be a target name or \"skip\"");
+      if (key == vercel_env) chosen = value;
+    }
+  }
+  return chosen == "skip" ? std::string() : chosen;
+}
+
+DeployTarget load_deploy_target(const std::string &name, const std::string &config_path) {
+  if (name.empty())
+    throw Error(ErrorCode::Invalid,
+                "no deploy target: pass --target NAME (a [targets.NAME] "
+                "table of dbsafe.toml), or set VERCEL_ENV in a Vercel build");
+  std::string path;
+  toml::table doc = read_config(config_path, "[targets." + name + "]", path);
+  std::error_code ec;
   fs::path dir = fs::absolute(path, ec).parent_path();
 
   auto *targets = doc["targets"].as_table();
@@ -172,6 +205,14 @@ DeployTarget load_deploy_target(const std::string &name, const std::string &conf
       t.verify = flag(path, where, v);
     } else if (key == "allow_seed") {
       t.allow_seed = flag(path, where, v);
+    } else if (key == "branch_per_git_branch") {
+      t.branch_per_git_branch = flag(path, where, v);
+    } else if (key == "branch_prefix") {
+      t.branch_prefix = text(path, where, v);
+    } else if (key == "branch_expiry_days") {
+      t.branch_expiry_days = static_cast<int>(integer(path, where, v, 1, 365));
+    } else if (key == "branch_env_file") {
+      t.branch_env_file = relative_to(dir, text(path, where, v));
     } else if (key == "audit_file") {
       t.audit_file = relative_to(dir, text(path, where, v));
     } else if (key == "notify_webhook") {
@@ -184,11 +225,17 @@ DeployTarget load_deploy_target(const std::string &name, const std::string &conf
              "unknown key \"" + key + "\" in [targets." + name +
                  "]; known keys: url_env, direct_url_env, migrations, runner, provider, "
                  "local_method, terminate_blockers, snapshot, snapshot_expiry_days, snapshot_keep, "
-                 "approve_on, block_on, approvals, auto_restore, verify, allow_seed, audit_file, "
-                 "notify_webhook (docs/deploy.md)");
+                 "approve_on, block_on, approvals, auto_restore, verify, allow_seed, "
+                 "branch_per_git_branch, branch_prefix, branch_expiry_days, branch_env_file, "
+                 "audit_file, notify_webhook (docs/deploy.md)");
     }
   }
 
+  if (t.branch_per_git_branch && t.provider != "neon")
+    bad(path, *node,
+        "targets." + name +
+            ": branch_per_git_branch needs provider = \"neon\" (a branch per "
+            "git branch is a Neon branch)");
   ProviderOptions &o = t.provider_options;
   o.kind = t.provider == "neon" ? "neon" : "local";
   if (!local_method.empty()) o.local_method = local_method;

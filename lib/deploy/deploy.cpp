@@ -118,6 +118,7 @@ class Pipeline {
 
   MigrateOptions migrate_options() const;
   void connect_and_validate(DeployStep &s);
+  void branch(DeployStep &s);
   void plan(DeployStep &s);
   void check(DeployStep &s);
   bool gate(DeployStep &s);  // false: stopped
@@ -193,6 +194,66 @@ MigrateOptions Pipeline::migrate_options() const {
 
 void Pipeline::connect_and_validate(DeployStep &s) {
   deploy_detail::connect_target(t_, options_.connect_retry_budget, ctx_, r_, s, conn_);
+}
+
+// A branch of its own for this git branch (a Vercel preview, a pull
+// request): created from the default branch with an expiry, or reused; the
+// deploy then goes to its URLs.
+void Pipeline::branch(DeployStep &s) {
+  std::string git =
+      options_.git_branch.empty() ? deploy_detail::git_branch(config_dir_) : options_.git_branch;
+  if (git.empty())
+    throw Error(
+        ErrorCode::Invalid,
+        "target " + t_.name +
+            " deploys to a branch per git branch, but the git branch is unknown: set "
+            "VERCEL_GIT_COMMIT_REF (Vercel sets it), GITHUB_HEAD_REF or GITHUB_REF_NAME, or "
+            "run in a git checkout");
+  ProviderOptions po = t_.provider_options;
+  po.kind = "neon";
+  provider_ = Provider::open(po);
+  std::string name = t_.branch_prefix + git;
+  auto found = provider_->find_branch(name, call_);
+  if (found) {
+    r_.branch = *found;
+  } else if (options_.dry_run) {
+    // A dry run creates nothing: it plans against what the new branch
+    // would start from, the default branch.
+    auto parent = provider_->default_branch(call_);
+    t_.direct_url = provider_->connection_url(parent.id, false, call_);
+    t_.database_url = provider_->connection_url(parent.id, true, call_);
+    s.detail = "dry run: would create branch " + name + " from " + parent.name +
+               " (expiring after " + std::to_string(t_.branch_expiry_days) +
+               " days); planned against " + parent.name;
+    return;
+  } else {
+    CreateBranchOptions o;
+    o.name = name;
+    o.expires_at =
+        rfc3339(std::chrono::system_clock::now() + std::chrono::hours(24) * t_.branch_expiry_days);
+    r_.branch = provider_->create_branch(o, call_);
+    r_.branch_created = true;
+  }
+  t_.direct_url = provider_->connection_url(r_.branch->id, false, call_);
+  t_.database_url = provider_->connection_url(r_.branch->id, true, call_);
+  s.detail = std::string(r_.branch_created ? "created" : "reusing") + " branch " + name + " (" +
+             r_.branch->id + ")" +
+             (r_.branch->expires_at ? "; expires " + *r_.branch->expires_at : std::string());
+  if (!t_.branch_env_file.empty()) {
+    // The URLs hold the password: a file only its owner reads, replaced whole.
+    std::string tmp = t_.branch_env_file + ".partial";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+      throw Error(ErrorCode::Io, t_.branch_env_file + ": cannot write: " + std::strerror(errno));
+    std::string text = "DATABASE_URL=" + t_.database_url + "\nDIRECT_URL=" + t_.direct_url + "\n";
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ok = ::close(fd) == 0 && ok;
+    if (!ok || std::rename(tmp.c_str(), t_.branch_env_file.c_str()) != 0) {
+      std::remove(tmp.c_str());
+      throw Error(ErrorCode::Io, t_.branch_env_file + ": cannot write: " + std::strerror(errno));
+    }
+    s.detail += "; DATABASE_URL and DIRECT_URL written to " + t_.branch_env_file;
+  }
 }
 
 void Pipeline::plan(DeployStep &s) {
@@ -522,12 +583,29 @@ DeployReport Pipeline::run() {
   r_.started_at = rfc3339(wall_start);
   r_.dry_run = options_.dry_run;
   // The target: a configuration error is an error before anything starts.
+  std::string target_name = options_.target;
+  if (!options_.target_config && target_name.empty()) {
+    // A Vercel build: VERCEL_ENV picks the target through [vercel].
+    r_.vercel_env = env("VERCEL_ENV");
+    if (!r_.vercel_env.empty()) {
+      target_name = vercel_target(r_.vercel_env, options_.config_path);
+      if (target_name.empty()) {
+        r_.target = "vercel-" + r_.vercel_env;
+        r_.outcome = "skipped";
+        r_.message = "VERCEL_ENV=" + r_.vercel_env + ": [vercel] " + r_.vercel_env +
+                     " = \"skip\" (the default for previews and development); nothing was "
+                     "deployed";
+        r_.finished_at = rfc3339(std::chrono::system_clock::now());
+        return r_;
+      }
+    }
+  }
   if (options_.target_config) {
     t_ = *options_.target_config;
   } else {
-    t_ = load_deploy_target(options_.target, options_.config_path);
+    t_ = load_deploy_target(target_name, options_.config_path);
   }
-  if (t_.name.empty()) t_.name = options_.target.empty() ? "default" : options_.target;
+  if (t_.name.empty()) t_.name = target_name.empty() ? "default" : target_name;
   if (t_.provider != "none" && t_.provider != "local" && t_.provider != "neon")
     throw Error(ErrorCode::Invalid, "target " + t_.name +
                                         ": provider must be \"neon\", "
@@ -547,6 +625,7 @@ DeployReport Pipeline::run() {
 
   std::optional<Error> failure;
   try {
+    if (t_.branch_per_git_branch) step("branch", [&](DeployStep &s) { branch(s); });
     step("connect", [&](DeployStep &s) { connect_and_validate(s); });
     step("plan", [&](DeployStep &s) { plan(s); });
     const std::vector<std::string> after_gate = {"snapshot", "apply", "verify"};
@@ -584,7 +663,9 @@ DeployReport Pipeline::run() {
         r_.message = "the deploy was stopped by its gate: " + r_.steps.back().detail;
         skip_rest(after_gate, "stopped by the gate");
       } else {
-        if (t_.provider == "none" || t_.snapshot == SnapshotMode::None)
+        if (t_.branch_per_git_branch)
+          skip("snapshot", "the branch is itself a copy of its parent");
+        else if (t_.provider == "none" || t_.snapshot == SnapshotMode::None)
           skip("snapshot", t_.provider == "none" ? "provider = \"none\"" : "snapshot = \"none\"");
         else
           step("snapshot", [&](DeployStep &s) { snapshot(s); });

@@ -27,6 +27,9 @@ std::string trim(std::string s);
 std::string shell_quote(const std::string &s);
 // GITHUB_SHA, VERCEL_GIT_COMMIT_SHA, else `git rev-parse HEAD` in `dir`.
 std::string git_sha(const std::string &dir);
+// VERCEL_GIT_COMMIT_REF, GITHUB_HEAD_REF, GITHUB_REF_NAME, else the
+// checked-out branch in `dir`; empty when none is known.
+std::string git_branch(const std::string &dir);
 // GITHUB_ACTOR, VERCEL_GIT_COMMIT_AUTHOR_LOGIN, USER, else the account name.
 std::string actor();
 std::vector<std::string> split_names(const std::string &comma_separated);

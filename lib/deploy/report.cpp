@@ -42,6 +42,7 @@ const char *outcome_words(const DeployReport &r) {
   if (r.outcome == "deployed") return "deployed";
   if (r.outcome == "up-to-date") return "up to date";
   if (r.outcome == "dry-run") return "dry run";
+  if (r.outcome == "skipped") return "skipped";
   if (r.outcome == "stopped") return "stopped: needs approval";
   if (r.outcome == "blocked") return "blocked by policy";
   if (r.outcome == "restored")
@@ -61,6 +62,23 @@ std::string DeployReport::to_json() const {
   w.field("started_at", started_at).field("finished_at", finished_at);
   w.field("git_sha", git_sha).field("actor", actor).field("database", database);
   w.field("server_version_num", server_version_num);
+  w.key("vercel_env");
+  if (vercel_env.empty())
+    w.null();
+  else
+    w.value(vercel_env);
+  w.key("branch");
+  if (branch) {
+    w.begin_object().field("id", branch->id).field("name", branch->name);
+    w.key("expires_at");
+    if (branch->expires_at)
+      w.value(*branch->expires_at);
+    else
+      w.null();
+    w.field("created", branch_created).end_object();
+  } else {
+    w.null();
+  }
   w.key("steps").begin_array();
   for (const auto &s : steps) {
     w.begin_object().field("name", s.name).field("status", s.status);
@@ -179,6 +197,9 @@ std::string DeployReport::to_markdown() const {
   out += "| started | " + started_at + " |\n";
   out += "| database | `" + md_cell(database) + "` |\n";
   if (snapshot) out += "| snapshot | `" + snapshot->name + "` (" + snapshot->id + ") |\n";
+  if (branch)
+    out += "| branch | `" + branch->name + "` (" + branch->id +
+           (branch_created ? ", created" : "") + ") |\n";
   if (!restored_from.empty()) out += "| restored from | " + md_cell(restored_from) + " |\n";
   if (safety_snapshot)
     out += "| the data it replaced | `" + safety_snapshot->name + "` (" + safety_snapshot->id +

@@ -697,3 +697,63 @@ TEST(Restore, AFaultIsAuditedAndAHalfDoneRestoreNamesTheWayBack) {
     }
   }
 }
+
+// ---- Vercel: VERCEL_ENV picks the target through [vercel] ----
+
+TEST(Vercel, TheVercelTableMapsEachEnvironmentToATargetOrSkip) {
+  TempDir dir;
+  dir.write("dbsafe.toml", "[targets.production]\n");
+  std::string config = dir.str() + "/dbsafe.toml";
+  // Defaults: production deploys "production"; previews and development skip.
+  EXPECT_EQ(vercel_target("production", config), "production");
+  EXPECT_EQ(vercel_target("preview", config), "");
+  EXPECT_EQ(vercel_target("development", config), "");
+  dir.write("dbsafe.toml", "[vercel]\nproduction = \"prod\"\npreview = \"previews\"\n");
+  EXPECT_EQ(vercel_target("production", config), "prod");
+  EXPECT_EQ(vercel_target("preview", config), "previews");
+  EXPECT_EQ(vercel_target("development", config), "");
+  dir.write("dbsafe.toml", "[vercel]\nstaging = \"x\"\n");
+  try {
+    vercel_target("preview", config);
+    ADD_FAILURE() << "an unknown key in [vercel] was accepted";
+  } catch (const Error &e) {
+    EXPECT_NE(e.message().find("dbsafe.toml:2:1: unknown key \"staging\" in [vercel]"),
+              std::string::npos)
+        << e.message();
+  }
+  EXPECT_THROW(vercel_target("staging", config), Error);
+  // branch_per_git_branch is a Neon branch.
+  dir.write("dbsafe.toml", "[targets.p]\nbranch_per_git_branch = true\n");
+  try {
+    load_deploy_target("p", config);
+    ADD_FAILURE() << "branch_per_git_branch without neon was accepted";
+  } catch (const Error &e) {
+    EXPECT_NE(e.message().find("needs provider = \"neon\""), std::string::npos) << e.message();
+  }
+}
+
+TEST(Vercel, APreviewThatMapsToSkipDeploysNothingAndProductionDeploys) {
+  Project p;
+  p.dir.write("dbsafe.toml",
+              "[targets.production]\nurl_env = \"DBSAFE_TEST_DEPLOY_URL\"\n"
+              "direct_url_env = \"DBSAFE_TEST_UNSET_DIRECT_URL\"\n"
+              "migrations = \"prisma/migrations\"\n");
+  setenv("DBSAFE_TEST_DEPLOY_URL", p.db.url().c_str(), 1);
+  DeployOptions o;
+  o.config_path = p.dir.str() + "/dbsafe.toml";
+  o.connect_retry_budget = std::chrono::milliseconds(0);
+  setenv("VERCEL_ENV", "preview", 1);
+  auto skipped = deploy(o);
+  EXPECT_EQ(skipped.outcome, "skipped");
+  EXPECT_EQ(skipped.exit_code, 0);
+  EXPECT_EQ(skipped.vercel_env, "preview");
+  EXPECT_TRUE(skipped.steps.empty());
+  EXPECT_EQ(one(p.db.url(), "SELECT to_regclass('_prisma_migrations') IS NULL"), "t");
+  setenv("VERCEL_ENV", "production", 1);
+  auto done = deploy(o);
+  EXPECT_EQ(done.target, "production");
+  EXPECT_EQ(done.outcome, "deployed") << done.to_text();
+  EXPECT_NE(done.to_json().find("\"vercel_env\":\"production\""), std::string::npos);
+  unsetenv("VERCEL_ENV");
+  unsetenv("DBSAFE_TEST_DEPLOY_URL");
+}

@@ -157,8 +157,11 @@ def test_a_seed_is_refused_where_the_target_does_not_allow_it(clean_env, tmp_pat
 
 def test_options_are_checked_before_it_starts(clean_env, tmp_path):
     config = write_project(tmp_path, {})
-    with pytest.raises(dbsafe.InvalidInputError, match="target is required"):
+    with pytest.raises(dbsafe.InvalidInputError, match="target must be the NAME"):
         dbsafe.deploy("", config=config)
+    clean_env.delenv("VERCEL_ENV", raising=False)
+    with pytest.raises(dbsafe.InvalidInputError, match="no deploy target: .*VERCEL_ENV"):
+        dbsafe.deploy(config=config)
     with pytest.raises(TypeError):
         dbsafe.deploy("x", config=config, dry_run="yes")
     with pytest.raises(dbsafe.InvalidInputError) as caught:

@@ -1397,7 +1397,7 @@ def migrate_baseline_from_database(
 
 
 def deploy(
-    target: str,
+    target: Optional[str] = None,
     *,
     config: Optional[StrPath] = None,
     dry_run: bool = False,
@@ -1420,7 +1420,9 @@ def deploy(
     ``report.gate.approve_hint`` the command that approves it. A build step
     should exit with ``report.exit_code``.
 
-    :param target: the NAME of the ``[targets.NAME]`` table.
+    :param target: the NAME of the ``[targets.NAME]`` table. None in a Vercel
+        build: the target the ``[vercel]`` table maps ``VERCEL_ENV`` to (a report
+        with outcome ``"skipped"`` when it maps to ``"skip"``).
     :param config: the dbsafe.toml; default: in the current directory or the
         nearest parent. Paths in a target are relative to the file.
     :param dry_run: connect, plan, check and gate only: nothing changes, no audit record.
@@ -1445,9 +1447,10 @@ def deploy(
     :raises Error: any other failure. Once the target was read, ``report`` is the
         :class:`DeployReport` (with ``restore_command`` after a snapshot).
     """
-    if not isinstance(target, str) or not target:
+    if target is not None and (not isinstance(target, str) or not target):
         raise InvalidInputError(
-            "target is required: the NAME of a [targets.NAME] table of dbsafe.toml"
+            "target must be the NAME of a [targets.NAME] table of dbsafe.toml, or None in a "
+            "Vercel build (VERCEL_ENV picks it through [vercel])"
         )
     for name, flag in (("dry_run", dry_run), ("approve", approve)):
         if not isinstance(flag, bool):

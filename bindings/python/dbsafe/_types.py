@@ -1103,6 +1103,11 @@ class DeployReport:
     #: The URL applied through, its password replaced by ``***``.
     database: str
     server_version_num: int
+    #: VERCEL_ENV when the target came from the ``[vercel]`` table; None otherwise.
+    vercel_env: Optional[str]
+    #: branch_per_git_branch: the Neon branch deployed to (``id``, ``name``,
+    #: ``expires_at``, ``created``); None otherwise.
+    branch: Optional[Dict[str, Any]]
     steps: List[DeployStep]
     #: Migrations pending when the deploy planned, in order.
     pending: List[str]
@@ -1171,6 +1176,8 @@ class DeployReport:
             actor=doc.get("actor", ""),
             database=doc.get("database", ""),
             server_version_num=doc.get("server_version_num", 0),
+            vercel_env=doc.get("vercel_env"),
+            branch=doc.get("branch"),
             steps=[DeployStep.from_dict(step) for step in doc.get("steps", [])],
             pending=list(doc.get("pending", [])),
             applied=list(doc.get("applied", [])),

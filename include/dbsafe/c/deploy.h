@@ -15,7 +15,9 @@ extern "C" {
  * audit and notify for one `[targets.NAME]` table of dbsafe.toml and writes
  * the deploy report (docs/schema/deploy-report.v1.json).
  *
- * `options_json`: a JSON object with "target" (required, the NAME),
+ * `options_json`: a JSON object with "target" (the NAME; without it, in a
+ * Vercel build, the target the [vercel] table maps VERCEL_ENV to, and a
+ * report with outcome "skipped" when it maps to "skip"),
  * "config" (the dbsafe.toml; default: in the current directory or the
  * nearest parent), "dry_run" (bool: steps 1-4 only, nothing changes, no
  * audit record), "approve" (bool), "approved_by" (an array of names;
