@@ -45,6 +45,7 @@ export const {
   drift,
   verify,
   deploy,
+  backup,
   openProvider,
   Provider,
   checksumMatches,
