@@ -1178,8 +1178,15 @@ function readBackupOptions(verb, options) {
     }
     if (value === undefined || value === null) continue;
     let converted = value;
-    if (BACKUP_PATH_OPTIONS.has(name)) converted = toPath(value);
-    else if (BACKUP_URL_OPTIONS.has(name)) converted = toDatabaseUrl(value, `options.${name}`);
+    if (BACKUP_PATH_OPTIONS.has(name)) {
+      if (value instanceof URL) {
+        converted = fileURLToPath(value);
+      } else if (typeof value !== 'string' || value.length === 0) {
+        throw invalidArg(`dbsafe: options.${name} must be a non-empty string or a file: URL`);
+      }
+    } else if (BACKUP_URL_OPTIONS.has(name)) {
+      converted = toDatabaseUrl(value, `options.${name}`);
+    }
     document[known[name]] = documentValue(name, converted);
   }
   const { onLog, ...rest } = call;

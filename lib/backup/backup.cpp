@@ -256,12 +256,12 @@ void read_gzip(const fs::path &path, const CallContext &ctx, Sink &&sink) {
         .with_file(path.string());
 }
 
-// Scans a plain SQL dump: the header and the "dump complete" trailer pg_dump
-// writes last (a dump cut short lacks it), and the object headers.
+// Scans a plain SQL dump: the header and the "dump complete" comment pg_dump
+// writes last (a dump cut short lacks it; only blank lines, "--" and the
+// \unrestrict line of newer pg_dumps may follow it), and the object headers.
 struct PlainScan {
   Contents contents;
   bool header = false, trailer = false;
-  std::string last_line;
 };
 
 PlainScan scan_plain(const fs::path &path, const CallContext &ctx) {
@@ -277,7 +277,10 @@ PlainScan scan_plain(const fs::path &path, const CallContext &ctx) {
       return;
     }
     if (l.starts_with("COPY ") && l.ends_with(" FROM stdin;")) in_copy = true;
-    if (!l.empty()) s.last_line = std::string(l);
+    if (l == "-- PostgreSQL database dump complete")
+      s.trailer = true;
+    else if (!l.empty() && l != "--" && !l.starts_with("\\unrestrict "))
+      s.trailer = false;
     if (l.starts_with("-- Name: ") || l.starts_with("-- Data for Name: ")) {
       ++s.contents.entries;
       if (l.find("; Type: TABLE DATA;") != std::string_view::npos)
@@ -297,7 +300,6 @@ PlainScan scan_plain(const fs::path &path, const CallContext &ctx) {
     pending.erase(0, start);
   });
   if (!pending.empty()) line(pending);
-  s.trailer = s.last_line == "-- PostgreSQL database dump complete";
   return s;
 }
 
@@ -910,14 +912,16 @@ BackupRestoreReport restore_backup(const BackupRestoreOptions &options, const Ca
                 std::string(options.clean ? "clean" : "no_owner") +
                     " needs a custom-format backup: a plain SQL backup is replayed by psql as "
                     "written (it holds no DROP statements and names its owners); restore it into "
-                    "an empty database instead");
+                    "an empty database instead")
+        .with_detail_json(report.to_json());
   if (existing > 0 && !options.clean)
     throw Error(ErrorCode::State,
                 "database \"" + report.database + "\" is not empty (" + std::to_string(existing) +
                     " tables, views, sequences or functions); restore into an empty database, "
                     "or pass clean (--clean) to drop and recreate the backup's objects after a "
                     "safety backup of \"" +
-                    report.database + "\"");
+                    report.database + "\"")
+        .with_detail_json(report.to_json());
   if (existing > 0) {
     // Seed 004's safety backup: what the restore replaces is kept first.
     BackupCreateOptions safety;
