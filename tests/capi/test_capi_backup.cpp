@@ -32,7 +32,7 @@ bool have_server() {
 #define REQUIRE_SERVER() \
   if (!have_server()) GTEST_SKIP() << "DBSAFE_TEST_DATABASE_URL is not set; no server"
 
-std::string quoted(const std::string &s) {
+std::string json_text(const std::string &s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
@@ -79,39 +79,39 @@ TEST(CapiBackup, CreateVerifyRestorePrune) {
   TempDir dir;
   Result created;
   call(created, dbsafe_backup_create,
-       "{\"database_url\": " + quoted(source.url()) + ", \"dir\": " + quoted(dir.str()) +
+       "{\"database_url\": " + json_text(source.url()) + ", \"dir\": " + json_text(dir.str()) +
            ", \"name\": \"nightly\", \"format\": \"plain-gz\"}");
   ASSERT_EQ(created.status, DBSAFE_OK) << created.message();
   simdjson::dom::parser parser;
   auto doc = parser.parse(created.text());
   EXPECT_EQ(int64_t(doc["schema_version"]), 1);
   EXPECT_EQ(std::string_view(doc["operation"]), "create");
-  std::string path(std::string_view(doc["backup"]["path"]));
+  std::string path{std::string_view(doc["backup"]["path"])};
   EXPECT_EQ(path, dir.str() + "/nightly.sql.gz");
   EXPECT_EQ(uint64_t(doc["backup"]["manifest"]["tables"]), 1u);
 
   Result verified;
-  call(verified, dbsafe_backup_verify, "{\"dir\": " + quoted(dir.str()) + "}");
+  call(verified, dbsafe_backup_verify, "{\"dir\": " + json_text(dir.str()) + "}");
   ASSERT_EQ(verified.status, DBSAFE_OK) << verified.message();
   EXPECT_TRUE(bool(parser.parse(verified.text())["verify"]["ok"]));
 
   Result refused;
   call(refused, dbsafe_backup_restore,
-       "{\"file\": " + quoted(path) + ", \"database_url\": " + quoted(target.url()) + "}");
+       "{\"file\": " + json_text(path) + ", \"database_url\": " + json_text(target.url()) + "}");
   EXPECT_EQ(refused.status, DBSAFE_EINVALID);
   EXPECT_NE(refused.message().find(target.name()), std::string::npos) << refused.message();
 
   Result restored;
   call(restored, dbsafe_backup_restore,
-       "{\"file\": " + quoted(path) + ", \"database_url\": " + quoted(target.url()) +
-           ", \"confirm\": " + quoted(target.name()) + "}");
+       "{\"file\": " + json_text(path) + ", \"database_url\": " + json_text(target.url()) +
+           ", \"confirm\": " + json_text(target.name()) + "}");
   ASSERT_EQ(restored.status, DBSAFE_OK) << restored.message();
   EXPECT_EQ(Conn(target.url()).one("SELECT sum(v) FROM t"), "28");
 
   Result again;  // now the target is not empty, and plain backups cannot --clean
   call(again, dbsafe_backup_restore,
-       "{\"file\": " + quoted(path) + ", \"database_url\": " + quoted(target.url()) +
-           ", \"confirm\": " + quoted(target.name()) + "}");
+       "{\"file\": " + json_text(path) + ", \"database_url\": " + json_text(target.url()) +
+           ", \"confirm\": " + json_text(target.name()) + "}");
   EXPECT_EQ(again.status, DBSAFE_ESTATE) << again.message();
   ASSERT_NE(dbsafe_error_detail_json(again.err), nullptr);
   EXPECT_NE(std::string(dbsafe_error_detail_json(again.err)).find("\"operation\":\"restore\""),
@@ -120,13 +120,13 @@ TEST(CapiBackup, CreateVerifyRestorePrune) {
   // Damage it: verify reports, it does not fail.
   std::ofstream(path, std::ios::binary | std::ios::app) << "trailing junk";
   Result damaged;
-  call(damaged, dbsafe_backup_verify, "{\"file\": " + quoted(path) + "}");
+  call(damaged, dbsafe_backup_verify, "{\"file\": " + json_text(path) + "}");
   ASSERT_EQ(damaged.status, DBSAFE_OK) << damaged.message();
   EXPECT_FALSE(bool(parser.parse(damaged.text())["verify"]["ok"]));
 
   Result pruned;
   call(pruned, dbsafe_backup_prune,
-       "{\"dir\": " + quoted(dir.str()) + ", \"keep_days\": 0, \"dry_run\": true}");
+       "{\"dir\": " + json_text(dir.str()) + ", \"keep_days\": 0, \"dry_run\": true}");
   ASSERT_EQ(pruned.status, DBSAFE_OK) << pruned.message();
   auto p = parser.parse(pruned.text());
   EXPECT_EQ(simdjson::dom::array(p["deleted"]).size(), 0u);  // the only one is the newest
