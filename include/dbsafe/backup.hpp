@@ -121,7 +121,7 @@ struct DBSAFE_CXX_API BackupRestoreOptions {
   // backup's directory).
   bool clean = false;
   std::string safety_backup_dir;
-  bool no_owner = false;  // do not restore object owners (the target has other roles)
+  bool no_owner = false;  // restore neither owners nor privileges (the target has other roles)
   std::string pg_bindir;
 };
 

@@ -14,7 +14,6 @@
 #include <poll.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -96,10 +95,6 @@ pg::Target direct_target(const std::string &url, const char *what) {
                     ": a transaction pooler hands each statement to another session, which "
                     "pg_dump, pg_restore and psql do not survive. Use the direct URL (DIRECT_URL)");
   return target;
-}
-
-std::string quote_shell_free(const std::string &name) {
-  return "\"" + name + "\"";
 }
 
 void fsync_path(const fs::path &p, bool directory) {
@@ -665,7 +660,7 @@ void require_name(const std::string &name) {
       name.find('\\') != std::string::npos || name.find('\0') != std::string::npos ||
       name.size() > 200)
     throw Error(ErrorCode::Invalid,
-                "backup name " + quote_shell_free(name) +
+                "backup name \"" + name + "\"" +
                     " is not a plain file name: no '/', no leading '.', at most 200 bytes");
 }
 
