@@ -6,9 +6,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+import json
+
+import jsonschema
 import pytest
 
 import dbsafe
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schema"
+
+
+def validate(document, name):
+    """Validates against docs/schema/NAME, whose $refs name files beside it."""
+    schema = json.loads((SCHEMAS / name).read_text())
+    store = {
+        f"https://dbsafe.dev/schema/{p.name}": json.loads(p.read_text())
+        for p in SCHEMAS.glob("*.json")
+    }
+    resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+    jsonschema.Draft202012Validator(schema, resolver=resolver).validate(document)
 
 CANARY = "canary-Py-51c2"
 
@@ -30,12 +46,15 @@ def test_round_trip(tmp_path, psql, database_url, temporary_database, pg_server_
     assert created.manifest.format == fmt and created.manifest.tables == 1
     assert Path(created.path).stat().st_size == created.manifest.bytes
     assert CANARY not in created.json and CANARY not in Path(created.manifest_path).read_text()
+    validate(created.to_dict(), "backup-report.v1.json")
+    validate(json.loads(Path(created.manifest_path).read_text()), "backup-manifest.v1.json")
     with pytest.raises(dataclasses_frozen_error()):
         created.path = "x"  # frozen
 
     verified = dbsafe.backup_verify(dir=tmp_path, test_restore=True, server_url=pg_server_url)
     assert verified.ok, verified.json
     assert verified.test_restore.rows == 300 and verified.test_restore.tables == 1
+    validate(verified.to_dict(), "backup-report.v1.json")
 
     with temporary_database(pg_server_url) as target:
         name = target.rsplit("/", 1)[1]
@@ -44,10 +63,12 @@ def test_round_trip(tmp_path, psql, database_url, temporary_database, pg_server_
         restored = dbsafe.backup_restore(created.path, confirm=name, database_url=target)
         assert restored.tables == 1 and restored.target_was_empty
         assert psql(target, "SELECT count(*) FROM item").strip() == "300"
+        validate(restored.to_dict(), "backup-report.v1.json")
         with pytest.raises(dbsafe.StateError) as err:
             dbsafe.backup_restore(created.path, confirm=name, database_url=target)
         assert isinstance(err.value.report, dbsafe.BackupRestoreReport)
         assert not err.value.report.target_was_empty
+        validate(err.value.detail, "backup-report.v1.json")
 
 
 def dataclasses_frozen_error():
@@ -71,6 +92,7 @@ def test_prune_and_option_errors(tmp_path, psql, database_url):
     dbsafe.backup_create(tmp_path, database_url=database_url, name="only")
     report = dbsafe.backup_prune(tmp_path, keep_days=0, dry_run=True)
     assert report.deleted == [] and report.kept[0].name == "only.dump"
+    validate(report.to_dict(), "prune-report.v1.json")
     with pytest.raises(TypeError):
         dbsafe.backup_prune(tmp_path, keep_days="7")
     with pytest.raises(dbsafe.InvalidInputError, match="compression"):
