@@ -4,6 +4,7 @@
 #include <iostream>
 #include <vector>
 
+#include "cli/backup_command.hpp"
 #include "cli/check_command.hpp"
 #include "cli/deploy_command.hpp"
 #include "cli/exit_codes.hpp"
@@ -32,6 +33,7 @@ int run(int argc, const char *const *argv) {
   add_provider_commands(app, std::cout, exit_code);
   add_deploy_command(app, std::cout, exit_code);
   add_restore_command(app, std::cout, exit_code);
+  add_backup_commands(app, std::cout, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -803,6 +803,166 @@ export declare function verify(
   options?: SchemaOptions,
 ): Promise<VerifyReport>;
 
+/** The options every backup call takes besides its own. */
+export interface BackupCallOptions {
+  /** 0 or absent: none (then a TimeoutError). */
+  timeoutMs?: number | null;
+  /**
+   * Cancels the call: pg_dump, pg_restore or psql is stopped (a restore rolls
+   * back) and it rejects with a CancelledError. A backup written or a restore
+   * committed meanwhile resolves.
+   */
+  signal?: AbortSignal | null;
+  /** Progress events (the backup calls send none today; see onLog). */
+  onProgress?: ((event: ProgressEvent) => void) | null;
+  /** Called on the JS thread for each log line (never holds a password). */
+  onLog?: ((record: LogRecord) => void) | null;
+}
+
+export interface BackupCreateOptions extends BackupCallOptions {
+  /** The directory the backup goes to (created when missing). */
+  dir: string | URL;
+  /** A direct connection (a pooler is refused); default DIRECT_URL, else DATABASE_URL. */
+  databaseUrl?: string | URL | null;
+  /** 'custom' (pg_dump -Fc, the default) or 'plain-gz' (gzipped SQL). */
+  format?: 'custom' | 'plain-gz' | null;
+  /** The file's base name; default `<database>-YYYYMMDD-HHMMSS` (UTC). Never overwritten. */
+  name?: string | null;
+  /** 0-9, default 6. */
+  compression?: number | null;
+  /** Where pg_dump / pg_restore / psql are; default PG_BINDIR, the installations here, PATH. */
+  pgBindir?: string | URL | null;
+}
+
+export interface BackupVerifyOptions extends BackupCallOptions {
+  /** The backup file (or its manifest). */
+  file?: string | URL | null;
+  /** Without `file`: verify the newest backup in this directory. */
+  dir?: string | URL | null;
+  /** Also restore into a throwaway database, count tables and rows, drop it. */
+  testRestore?: boolean | null;
+  /** An empty database for the test restore (emptied again afterwards). */
+  shadowDatabaseUrl?: string | URL | null;
+  /** A server to create the temporary database on; default a throwaway cluster. */
+  serverUrl?: string | URL | null;
+  pgBindir?: string | URL | null;
+}
+
+export interface BackupRestoreOptions extends BackupCallOptions {
+  /** The backup file (or its manifest). */
+  file: string | URL;
+  /** The target; default DIRECT_URL, else DATABASE_URL. */
+  databaseUrl?: string | URL | null;
+  /** The target database's name: a restore writes into it. */
+  confirm: string;
+  /** Restore over a database that holds tables (custom format), after a safety backup of it. */
+  clean?: boolean | null;
+  /** Where the safety backup goes; default the backup's directory. */
+  safetyBackupDir?: string | URL | null;
+  /** Skip owners and privileges (custom format). */
+  noOwner?: boolean | null;
+  pgBindir?: string | URL | null;
+}
+
+export interface BackupPruneOptions extends BackupCallOptions {
+  dir: string | URL;
+  /** Delete backups created more than this many days ago... */
+  keepDays: number;
+  /** ...but always keep this many of the newest (default 1). */
+  keepMin?: number | null;
+  /** List what would be deleted; delete nothing. */
+  dryRun?: boolean | null;
+}
+
+/** `<backup file>.manifest.json` (docs/schema/backup-manifest.v1.json). */
+export interface BackupManifest {
+  schema_version: 1;
+  kind: 'dbsafe-backup';
+  file: string;
+  format: 'custom' | 'plain-gz';
+  bytes: number;
+  sha256: string;
+  database: string;
+  /** The URL it was dumped from, password replaced by ***. */
+  source: string;
+  server_version: string;
+  pg_dump_version: string;
+  created_at: string;
+  tables: number;
+  table_data: number;
+  entries: number;
+  dbsafe_version: string;
+}
+
+export interface BackupCreated {
+  path: string;
+  manifest_path: string;
+  manifest: BackupManifest;
+  pg_dump: string;
+  duration_ms: number;
+}
+
+export interface BackupCheck {
+  name: 'manifest' | 'size' | 'sha256' | 'toc' | 'read' | 'gzip' | 'sql' | 'test_restore';
+  ok: boolean;
+  detail: string;
+}
+
+export interface BackupVerified {
+  path: string;
+  /** Every check passed. */
+  ok: boolean;
+  manifest: BackupManifest | null;
+  checks: BackupCheck[];
+  test_restore: {
+    where: string;
+    tables: number;
+    rows: number;
+    table_rows: { name: string; rows: number }[];
+    duration_ms: number;
+  } | null;
+  duration_ms: number;
+}
+
+export interface BackupRestored {
+  path: string;
+  database: string;
+  target: string;
+  target_was_empty: boolean;
+  clean: boolean;
+  safety_backup: BackupCreated | null;
+  single_transaction: boolean;
+  tables: number;
+  program: string;
+  duration_ms: number;
+}
+
+/** docs/schema/backup-report.v1.json. */
+export type BackupReportDocument =
+  | { schema_version: 1; operation: 'create'; backup: BackupCreated }
+  | { schema_version: 1; operation: 'verify'; verify: BackupVerified }
+  | { schema_version: 1; operation: 'restore'; restore: BackupRestored; verify: BackupVerified };
+
+export type BackupCreateReport = Extract<BackupReportDocument, { operation: 'create' }> & {
+  readonly json: string;
+};
+export type BackupVerifyReport = Extract<BackupReportDocument, { operation: 'verify' }> & {
+  readonly json: string;
+};
+export type BackupRestoreReport = Extract<BackupReportDocument, { operation: 'restore' }> & {
+  readonly json: string;
+};
+
+/** Backups to files with pg_dump, for teams without Neon (docs/backup.md). */
+export declare const backup: {
+  create(options: BackupCreateOptions): Promise<BackupCreateReport>;
+  /** A damaged backup resolves with `verify.ok === false`. */
+  verify(options: BackupVerifyOptions): Promise<BackupVerifyReport>;
+  /** A refusal or failure rejects; its error's `report` is the restore report. */
+  restore(options: BackupRestoreOptions): Promise<BackupRestoreReport>;
+  prune(options: BackupPruneOptions): Promise<PruneReport>;
+};
+
 /** deploy()'s options: the target and the call options (docs/deploy.md). */
 export interface DeployOptions {
   /**
@@ -1341,10 +1501,11 @@ export declare class DbsafeError extends Error {
   readonly detail: Record<string, unknown>;
   /**
    * The report a failed call sent as its detail, else null: the migrate report
-   * of a failed migrate call, or the deploy report of a failed deploy()
-   * (narrow on `'steps' in report`).
+   * of a failed migrate call, the deploy report of a failed deploy()
+   * (narrow on `'steps' in report`), or the restore report of a refused or
+   * failed backup.restore() (narrow on `'operation' in report`).
    */
-  readonly report: MigrateReportDocument | DeployReportDocument | null;
+  readonly report: MigrateReportDocument | DeployReportDocument | BackupReportDocument | null;
   /** The migrate report's `failure`: where and why its deploy stopped; else null. */
   readonly failure: MigrationFailure | null;
 }

@@ -79,7 +79,10 @@ class DbsafeError extends Error {
     // A failed migrate call (a deploy stopped by an SQL error) carries its
     // migrate report as the detail, a failed deploy() its deploy report;
     // `report` is that report, `failure` the migrate report's failure.
-    this.report = isMigrateReport(this.detail) || isDeployReport(this.detail) ? this.detail : null;
+    this.report =
+      isMigrateReport(this.detail) || isDeployReport(this.detail) || isBackupReport(this.detail)
+        ? this.detail
+        : null;
     this.failure = this.report?.failure ?? null;
   }
 }
@@ -106,6 +109,17 @@ function isDeployReport(detail) {
     typeof detail.target === 'string' &&
     typeof detail.exit_code === 'number' &&
     Array.isArray(detail.steps)
+  );
+}
+
+// Whether an error's detail is a backup restore report
+// (docs/schema/backup-report.v1.json): a refused or failed restore carries it.
+function isBackupReport(detail) {
+  return (
+    detail !== null &&
+    typeof detail === 'object' &&
+    detail.schema_version === 1 &&
+    ['create', 'verify', 'restore'].includes(detail.operation)
   );
 }
 
@@ -1098,6 +1112,145 @@ const schema = Object.freeze({
   diff: schemaDiff,
 });
 
+// --- Backups to files (include/dbsafe/c/backup.h, docs/backup.md) ---
+
+// Each backup call's options by their camelCase name, with the key of the
+// options document its C call takes.
+const BACKUP_OPTIONS = Object.freeze({
+  create: Object.freeze({
+    databaseUrl: 'database_url',
+    dir: 'dir',
+    format: 'format',
+    name: 'name',
+    compression: 'compression',
+    pgBindir: 'pg_bindir',
+  }),
+  verify: Object.freeze({
+    file: 'file',
+    dir: 'dir',
+    testRestore: 'test_restore',
+    shadowDatabaseUrl: 'shadow_database_url',
+    serverUrl: 'server_url',
+    pgBindir: 'pg_bindir',
+  }),
+  restore: Object.freeze({
+    file: 'file',
+    databaseUrl: 'database_url',
+    confirm: 'confirm',
+    clean: 'clean',
+    safetyBackupDir: 'safety_backup_dir',
+    noOwner: 'no_owner',
+    pgBindir: 'pg_bindir',
+  }),
+  prune: Object.freeze({
+    dir: 'dir',
+    keepDays: 'keep_days',
+    keepMin: 'keep_min',
+    dryRun: 'dry_run',
+  }),
+});
+const BACKUP_CALL_OPTIONS = Object.freeze([...CALL_OPTIONS, 'onLog']);
+const BACKUP_PATH_OPTIONS = new Set(['dir', 'file', 'safetyBackupDir', 'pgBindir']);
+const BACKUP_URL_OPTIONS = new Set(['databaseUrl', 'shadowDatabaseUrl', 'serverUrl']);
+
+// Splits a backup call's options into its options document (JSON text) and
+// the call options. Paths may be URL objects (file:), database URLs URL
+// objects; an unknown option is an InvalidArgumentError naming it.
+function readBackupOptions(verb, options) {
+  const known = BACKUP_OPTIONS[verb];
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArg(
+      `dbsafe: backup.${verb} takes an options object: { ${Object.keys(known).join(', ')} }`,
+    );
+  }
+  const document = {};
+  const call = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (BACKUP_CALL_OPTIONS.includes(name)) {
+      call[name] = value;
+      continue;
+    }
+    if (!Object.hasOwn(known, name)) {
+      const names = [...Object.keys(known), ...BACKUP_CALL_OPTIONS];
+      throw invalidOption(
+        `unknown option '${name}' of backup.${verb}; the options are ${names.join(', ')}`,
+      );
+    }
+    if (value === undefined || value === null) continue;
+    let converted = value;
+    if (BACKUP_PATH_OPTIONS.has(name)) {
+      if (value instanceof URL) {
+        converted = fileURLToPath(value);
+      } else if (typeof value !== 'string' || value.length === 0) {
+        throw invalidArg(`dbsafe: options.${name} must be a non-empty string or a file: URL`);
+      }
+    } else if (BACKUP_URL_OPTIONS.has(name)) {
+      converted = toDatabaseUrl(value, `options.${name}`);
+    }
+    document[known[name]] = documentValue(name, converted);
+  }
+  const { onLog, ...rest } = call;
+  if (onLog !== undefined && onLog !== null && typeof onLog !== 'function') {
+    throw invalidArg('dbsafe: options.onLog must be a function');
+  }
+  return {
+    json: JSON.stringify(document),
+    ...readCallOptions(rest, { allowAsync: true }),
+    onLog: onLog ?? undefined,
+    describe: optionsErrorDescriber(
+      new Map(Object.entries(known).map(([camel, key]) => [key, camel])),
+    ),
+  };
+}
+
+async function runBackup(verb, options, start) {
+  const { json, timeoutMs, signal, onProgress, onLog, describe } = readBackupOptions(verb, options);
+  const text = await runAsync(
+    (cancel, progress, withLog) => start(json, cancel, progress, withLog, timeoutMs),
+    signal,
+    onProgress,
+    describe,
+    // A backup written or a restore committed is reported even when the
+    // signal fired meanwhile: it happened.
+    { completionWins: verb !== 'verify', onLog },
+  );
+  return parseReport(text);
+}
+
+/**
+ * Backups to files with pg_dump, for teams without Neon (docs/backup.md).
+ * Every call runs off the event loop, takes { timeoutMs, signal, onLog }
+ * besides its own options, and resolves with its report (its exact JSON
+ * text is the non-enumerable `json`).
+ */
+const backup = Object.freeze({
+  /**
+   * pg_dump of `databaseUrl` (default DIRECT_URL, else DATABASE_URL) into
+   * `dir`, with `<file>.manifest.json` beside it. Resolves with the create
+   * report (`report.backup.path`, `report.backup.manifest.sha256`).
+   */
+  create: (options) => runBackup('create', options, addon.backupCreate),
+  /**
+   * Checks `file` (or the newest backup in `dir`) against its manifest and
+   * reads it to its end; `testRestore` also restores it into a throwaway
+   * database. A damaged backup resolves with `report.verify.ok === false`.
+   */
+  verify: (options) => runBackup('verify', options, addon.backupVerify),
+  /**
+   * Verifies `file`, then restores it into `databaseUrl` in one transaction.
+   * `confirm` must be the target database's name; a target holding tables
+   * needs `clean` (a safety backup of it is taken first). A refusal or a
+   * failure rejects with a DbsafeError whose `report` is the restore report.
+   */
+  restore: (options) => runBackup('restore', options, addon.backupRestore),
+  /**
+   * Deletes backups in `dir` created more than `keepDays` days ago, keeping
+   * the `keepMin` newest (default 1); only files with dbsafe manifests.
+   * Resolves with the prune report (`deleted`, `kept`).
+   */
+  prune: (options) => runBackup('prune', options, addon.backupPrune),
+});
+
 // --- The safe-deploy pipeline (include/dbsafe/c/deploy.h, docs/deploy.md) ---
 
 // deploy()'s options, by their camelCase name, with the key of the options
@@ -1918,6 +2071,7 @@ module.exports = {
   verify,
   deploy,
   restore,
+  backup,
   openProvider,
   Provider,
   checksumMatches,

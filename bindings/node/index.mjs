@@ -46,6 +46,7 @@ export const {
   verify,
   deploy,
   restore,
+  backup,
   openProvider,
   Provider,
   checksumMatches,

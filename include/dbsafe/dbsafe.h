@@ -13,5 +13,6 @@
 #include "c/schema.h"
 #include "c/provider.h"
 #include "c/deploy.h"
+#include "c/backup.h"
 
 #endif /* DBSAFE_H */

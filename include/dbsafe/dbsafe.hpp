@@ -1,6 +1,7 @@
 // dbsafe's C++20 API. Link dbsafe::dbsafe (CMake) or `pkg-config dbsafe`.
 #pragma once
 
+#include "dbsafe/backup.hpp"
 #include "dbsafe/call.hpp"
 #include "dbsafe/check.hpp"
 #include "dbsafe/deploy.hpp"

@@ -257,6 +257,7 @@ class EmbeddedCluster final : public ShadowDatabase {
   ~EmbeddedCluster() override { cleanup(); }
   const std::string &conninfo() const override { return conninfo_; }
   std::string describe() const override { return "a throwaway cluster in " + dir_; }
+  bool owns_server() const override { return true; }
 
  private:
   void cleanup() noexcept {

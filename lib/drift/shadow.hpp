@@ -22,6 +22,9 @@ class ShadowDatabase {
   // A key=value connection string for the shadow database.
   virtual const std::string &conninfo() const = 0;
   virtual std::string describe() const = 0;
+  // Whether the whole server is dbsafe's own (the embedded cluster), so
+  // roles may be created on it without touching anyone else's.
+  virtual bool owns_server() const { return false; }
 };
 
 // Replays `migrations_dir` on a fresh shadow database with the migration

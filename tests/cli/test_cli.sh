@@ -351,5 +351,71 @@ if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
 fi
 rm -rf "$dep"
 
+# backup (docs/backup.md): usage errors need no server; the rest runs when
+# the harness gives one.
+bk=$(mktemp -d /tmp/dbsafe-cli-backup.XXXXXX)
+out=$(DATABASE_URL= DIRECT_URL= "$cli" backup create --dir "$bk" 2>&1); check "backup create without a database" 3 $?
+contains "backup database hint" "$out" "DATABASE_URL"
+out=$("$cli" backup create 2>&1); check "backup create without --dir" 3 $?
+out=$("$cli" backup create --dir "$bk" --dump-format tar 2>&1); check "backup bad dump format" 3 $?
+out=$("$cli" backup verify 2>&1); check "backup verify without a file" 3 $?
+out=$("$cli" backup prune --dir "$bk" 2>&1); check "backup prune without --keep-days" 3 $?
+out=$("$cli" backup create --dir "$bk" --database-url "postgresql://u:canary-pw@127.0.0.1:1/db?connect_timeout=2" 2>&1); check "backup create unreachable exits 4" 4 $?
+if [[ "$out" == *canary-pw* ]]; then echo "FAIL: the password leaked: $out"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+out=$("$cli" backup create --dir "$bk" --database-url "postgresql://u@db-pooler.example.com/db" 2>&1); check "backup create through a pooler" 3 $?
+contains "pooler refused" "$out" "direct connection"
+printf 'x' > "$bk/stray.dump"
+out=$("$cli" backup verify "$bk/stray.dump" 2>&1); check "backup verify a file without a manifest" 3 $?
+contains "no manifest" "$out" "has no manifest"
+if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
+  db="dbsafe_cli_backup_$$"
+  db2="dbsafe_cli_backup2_$$"
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "CREATE DATABASE $db" -c "CREATE DATABASE $db2" >/dev/null
+  url="${DBSAFE_TEST_DATABASE_URL%/*}/$db"
+  url2="${DBSAFE_TEST_DATABASE_URL%/*}/$db2"
+  secret_url="${url/@/:canary-pw@}"
+  psql -X -q "$url" -c 'CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 42)' >/dev/null
+  out=$("$cli" backup create --dir "$bk/b" --name first --database-url "$secret_url" 2>&1); check "backup create" 0 $?
+  contains "backup create text" "$out" "Backup $bk/b/first.dump is ready"
+  if [[ "$out" == *canary-pw* ]]; then echo "FAIL: the password leaked: $out"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+  if grep -q canary-pw "$bk/b/first.dump.manifest.json"; then echo "FAIL: the password is in the manifest"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+  out=$(DATABASE_URL="$url" "$cli" backup create --dir "$bk/b" --dump-format plain-gz --format json -q 2>&1); check "backup create plain-gz from DATABASE_URL" 0 $?
+  contains "create json" "$out" '"operation":"create"'
+  contains "plain-gz file" "$out" '.sql.gz"'
+  gzip -t "$bk"/b/*.sql.gz; check "the plain backup is an ordinary gzip file" 0 $?
+  out=$("$cli" backup create --dir "$bk/b" --name first --database-url "$url" 2>&1); check "backup never overwritten" 3 $?
+  out=$("$cli" backup verify "$bk/b/first.dump" 2>&1); check "backup verify" 0 $?
+  contains "verify ok" "$out" "OK      $bk/b/first.dump"
+  out=$("$cli" backup verify --dir "$bk/b" --latest --test-restore --server-url "$DBSAFE_TEST_DATABASE_URL" --format json 2>/dev/null); check "backup verify --latest --test-restore" 0 $?
+  contains "test restore counted rows" "$out" '"rows":42'
+  out=$("$cli" backup restore "$bk/b/first.dump" --database-url "$url2" 2>&1); check "restore refused without --confirm" 3 $?
+  contains "restore names the flag" "$out" "--confirm $db2"
+  out=$("$cli" backup restore "$bk/b/first.dump" --database-url "$url2" --confirm "$db" 2>&1); check "restore refused with a wrong --confirm" 3 $?
+  out=$("$cli" backup restore "$bk/b/first.dump" --database-url "$url2" --confirm "$db2" 2>&1); check "backup restore" 0 $?
+  contains "restore text" "$out" "Restored $bk/b/first.dump into $db2: 1 tables"
+  check "restored rows" 42 "$(psql -X -qAt "$url2" -c 'SELECT count(*) FROM t')"
+  out=$("$cli" backup restore "$bk/b/first.dump" --database-url "$url2" --confirm "$db2" 2>&1); check "restore into a non-empty database refused" 2 $?
+  contains "non-empty names --clean" "$out" "--clean"
+  out=$("$cli" backup restore "$bk/b/first.dump" --database-url "$url2" --confirm "$db2" --clean --safety-dir "$bk/safety" 2>&1); check "restore --clean" 0 $?
+  contains "restore --clean took a safety backup" "$out" "Safety backup of $db2: $bk/safety/$db2-pre-restore-"
+  cp "$bk/b/first.dump" "$bk/b/copy.dump"
+  sed 's/"file":"first.dump"/"file":"copy.dump"/' "$bk/b/first.dump.manifest.json" > "$bk/b/copy.dump.manifest.json"
+  printf 'garbage' | dd of="$bk/b/copy.dump" bs=1 seek=200 conv=notrunc 2>/dev/null
+  out=$("$cli" backup verify "$bk/b/copy.dump" 2>&1); check "a damaged backup exits 2" 2 $?
+  contains "damaged named" "$out" "DAMAGED $bk/b/copy.dump"
+  out=$("$cli" backup restore "$bk/b/copy.dump" --database-url "$url2" --confirm "$db2" --clean 2>&1); check "a damaged backup is not restored" 2 $?
+  rm "$bk/b/copy.dump" "$bk/b/copy.dump.manifest.json"
+  # Dated back, so the age rule does not hang on the clock's second.
+  sed -i 's/"created_at":"[^"]*"/"created_at":"2020-01-01T00:00:00Z"/' "$bk/b/first.dump.manifest.json"
+  out=$("$cli" backup prune --dir "$bk/b" --keep-days 0 --dry-run 2>&1); check "backup prune --dry-run" 0 $?
+  contains "prune dry run" "$out" "Would delete first.dump"
+  contains "prune keeps the newest" "$out" "(the newest)"
+  out=$("$cli" backup prune --dir "$bk/b" --keep-days 30 --format json 2>&1); check "backup prune" 0 $?
+  contains "prune json" "$out" '"deleted":["first.dump"]'
+  test -f "$bk/b/first.dump"; check "prune deleted the file" 1 $?
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE $db WITH (FORCE)" -c "DROP DATABASE $db2 WITH (FORCE)" >/dev/null
+fi
+rm -rf "$bk"
+
 echo "$passed passed, $fail failed"
 [ "$fail" -eq 0 ]

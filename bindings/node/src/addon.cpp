@@ -457,6 +457,54 @@ bool RunDeploy(const DeployRequest &request, dbsafe_cancel *cancel, dbsafe_progr
   return true;
 }
 
+// Which call of include/dbsafe/c/backup.h a request makes. Each takes an
+// options document, which may hold a database URL with its password: never
+// in a message.
+enum class BackupCommand { Create, Verify, Restore, Prune };
+
+struct BackupRequest {
+  BackupCommand command = BackupCommand::Create;
+  std::string options_json;
+  uint32_t timeout_ms = 0;
+};
+
+// Fills `out` or `error`; a failure's report (a refused or failed restore)
+// travels in the error's detail JSON, which TakeError keeps.
+bool RunBackup(const BackupRequest &request, dbsafe_cancel *cancel, dbsafe_progress_fn progress,
+               dbsafe_log_fn log, void *payload, std::string *out, ErrorInfo *error) {
+  dbsafe_call_options call = DBSAFE_CALL_OPTIONS_INIT;
+  call.cancel = cancel;
+  call.timeout_ms = request.timeout_ms;
+  call.progress = progress;
+  call.log = log;
+  call.payload = payload;
+  OwnedBuf report;
+  dbsafe_error *err = nullptr;
+  const char *options = request.options_json.c_str();
+  int status = DBSAFE_ERROR;
+  switch (request.command) {
+    case BackupCommand::Create:
+      status = dbsafe_backup_create(report.get(), options, &call, &err);
+      break;
+    case BackupCommand::Verify:
+      status = dbsafe_backup_verify(report.get(), options, &call, &err);
+      break;
+    case BackupCommand::Restore:
+      status = dbsafe_backup_restore(report.get(), options, &call, &err);
+      break;
+    case BackupCommand::Prune:
+      status = dbsafe_backup_prune(report.get(), options, &call, &err);
+      break;
+  }
+  if (status != DBSAFE_OK) {
+    *error = TakeError(status, err);
+    return false;
+  }
+  dbsafe_error_free(err);
+  *out = report.str();
+  return true;
+}
+
 // Which call of include/dbsafe/c/schema.h a request makes.
 enum class SchemaCommand { Dump, Render, Diff, Drift, Verify, BaselineFromDatabase };
 
@@ -1009,6 +1057,21 @@ class DeployWorker final : public CallWorker {
   DeployRequest request_;
 };
 
+class BackupWorker final : public CallWorker {
+ public:
+  BackupWorker(Napi::Env env, const char *resource, const char *what, BackupRequest request)
+      : CallWorker(env, resource, what), request_(std::move(request)) {}
+
+ protected:
+  bool Run(dbsafe_cancel *cancel, dbsafe_progress_fn progress, void *payload, std::string *out,
+           ErrorInfo *error) override {
+    return RunBackup(request_, cancel, progress, LogCallback(), payload, out, error);
+  }
+
+ private:
+  BackupRequest request_;
+};
+
 // The cancel token, progress callback and log choice of an asynchronous call,
 // checked on the JS thread before any work is queued.
 struct AsyncArguments {
@@ -1289,6 +1352,38 @@ Napi::Value Deploy(const Napi::CallbackInfo &info) {
 }
 Napi::Value Restore(const Napi::CallbackInfo &info) {
   return QueueDeployCall(info, true);
+}
+
+// backupCreate / backupVerify / backupRestore / backupPrune(optionsJson,
+// cancel|null, onEvent|null, withLog, timeoutMs?) -> Promise<string>. They
+// run pg_dump, pg_restore or psql for as long as a database takes: always on
+// the pool, always cancellable.
+Napi::Value QueueBackup(const Napi::CallbackInfo &info, BackupCommand command, const char *resource,
+                        const char *what) {
+  Napi::Env env = info.Env();
+  BackupRequest request;
+  request.command = command;
+  const std::optional<std::string> options_json = OptionalString(env, info[0], "optionsJson");
+  if (!options_json) ThrowType(env, "optionsJson must be a string");
+  request.options_json = *options_json;
+  AsyncArguments args = ReadAsyncArguments(env, info[1], info[2]);
+  if (!IsMissing(info[3]) && !info[3].IsBoolean()) ThrowType(env, "withLog must be a boolean");
+  args.log = info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
+  request.timeout_ms = TimeoutArgument(env, info[4]);
+  return QueueCall(env, new BackupWorker(env, resource, what, std::move(request)), args);
+}
+
+Napi::Value BackupCreate(const Napi::CallbackInfo &info) {
+  return QueueBackup(info, BackupCommand::Create, "dbsafe.backupCreate", "backup create");
+}
+Napi::Value BackupVerify(const Napi::CallbackInfo &info) {
+  return QueueBackup(info, BackupCommand::Verify, "dbsafe.backupVerify", "backup verify");
+}
+Napi::Value BackupRestore(const Napi::CallbackInfo &info) {
+  return QueueBackup(info, BackupCommand::Restore, "dbsafe.backupRestore", "backup restore");
+}
+Napi::Value BackupPrune(const Napi::CallbackInfo &info) {
+  return QueueBackup(info, BackupCommand::Prune, "dbsafe.backupPrune", "backup prune");
 }
 
 // The provider calls. Opening does no network I/O (and a local provider
@@ -1605,6 +1700,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("verify", Napi::Function::New(env, Verify, "verify"));
   exports.Set("deploy", Napi::Function::New(env, Deploy, "deploy"));
   exports.Set("restore", Napi::Function::New(env, Restore, "restore"));
+  exports.Set("backupCreate", Napi::Function::New(env, BackupCreate, "backupCreate"));
+  exports.Set("backupVerify", Napi::Function::New(env, BackupVerify, "backupVerify"));
+  exports.Set("backupRestore", Napi::Function::New(env, BackupRestore, "backupRestore"));
+  exports.Set("backupPrune", Napi::Function::New(env, BackupPrune, "backupPrune"));
   exports.Set("providerOpen", Napi::Function::New(env, ProviderOpen, "providerOpen"));
   exports.Set("providerClose", Napi::Function::New(env, ProviderClose, "providerClose"));
   exports.Set("providerIsOpen", Napi::Function::New(env, ProviderIsOpen, "providerIsOpen"));

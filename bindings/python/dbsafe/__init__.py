@@ -40,6 +40,11 @@ from . import _dbsafe
 from ._dbsafe import CancelToken
 from ._types import (
     AppliedMigration,
+    BackupCheck,
+    BackupCreateReport,
+    BackupManifest,
+    BackupRestoreReport,
+    BackupVerifyReport,
     Branch,
     CheckReport,
     CheckSummary,
@@ -113,6 +118,15 @@ __all__ = [
     "verify",
     "deploy",
     "restore",
+    "backup_create",
+    "backup_verify",
+    "backup_restore",
+    "backup_prune",
+    "BackupManifest",
+    "BackupCheck",
+    "BackupCreateReport",
+    "BackupVerifyReport",
+    "BackupRestoreReport",
     "cli_main",
     "checksum_matches",
     "CancelToken",
@@ -1546,6 +1560,194 @@ def restore(
     log, log_level = _log_arguments()
     text = _dbsafe.restore(options, timeout_ms, on_event, cancel, log, log_level)
     return DeployReport.from_json(text)
+
+
+def _run_backup(
+    command: str,
+    document: Mapping[str, Any],
+    timeout: Optional[float],
+    cancel: Optional[CancelToken],
+) -> str:
+    options = _document(document) or "{}"
+    timeout_ms = _timeout_ms(timeout)
+    _check_cancel(cancel)
+    log, log_level = _log_arguments()
+    try:
+        return _dbsafe.backup(command, options, timeout_ms, None, cancel, log, log_level)
+    except InvalidInputError as exc:
+        renamed = _renamed(exc)
+        if renamed is exc:
+            raise
+        raise renamed from None
+
+
+def _backup_flag(name: str, value: Any) -> Optional[bool]:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    return value or None
+
+
+def backup_create(
+    dir: StrPath,
+    *,
+    database_url: Optional[str] = None,
+    format: str = "custom",
+    name: Optional[str] = None,
+    compression: int = 6,
+    pg_bindir: Optional[StrPath] = None,
+    timeout: Optional[float] = None,
+    cancel: Optional[CancelToken] = None,
+) -> BackupCreateReport:
+    """pg_dump a database into ``dir`` with ``<file>.manifest.json`` beside the file.
+
+    As ``dbsafe backup create`` does (``docs/backup.md``). The file is written as
+    ``<file>.partial``, read back, and only then renamed into place; an existing
+    backup is never overwritten. The password reaches pg_dump through its
+    environment, never its command line. The GIL is released while it runs.
+
+    :param dir: the backup directory (created when missing).
+    :param database_url: a direct connection (a pooler is refused); default
+        ``DIRECT_URL``, else ``DATABASE_URL``.
+    :param format: ``"custom"`` (pg_dump -Fc) or ``"plain-gz"`` (gzipped SQL).
+    :param name: the file's base name; default ``<database>-YYYYMMDD-HHMMSS`` (UTC).
+    :param compression: 0-9.
+    :param pg_bindir: where pg_dump is; default ``PG_BINDIR``, the PostgreSQL
+        installations of this machine, ``PATH`` (the oldest pg_dump at least as
+        new as the server).
+    :raises NotFoundError: no pg_dump as new as the server (the message names its version).
+    :raises InvalidInputError: a bad option, an existing file, a pooler URL.
+    :raises DatabaseError: pg_dump failed; nothing was left behind.
+    """
+    if not isinstance(compression, int) or isinstance(compression, bool):
+        raise TypeError(f"compression must be an int, not {type(compression).__name__}")
+    text = _run_backup(
+        "create",
+        {
+            "dir": _path_text("dir", dir),
+            "database_url": database_url,
+            "format": format,
+            "name": name,
+            "compression": compression,
+            "pg_bindir": _path_text("pg_bindir", pg_bindir),
+        },
+        timeout,
+        cancel,
+    )
+    return BackupCreateReport.from_json(text)
+
+
+def backup_verify(
+    file: Optional[StrPath] = None,
+    *,
+    dir: Optional[StrPath] = None,
+    test_restore: bool = False,
+    shadow_database_url: Optional[str] = None,
+    server_url: Optional[str] = None,
+    pg_bindir: Optional[StrPath] = None,
+    timeout: Optional[float] = None,
+    cancel: Optional[CancelToken] = None,
+) -> BackupVerifyReport:
+    """Check a backup against its manifest and read it to its end.
+
+    ``file`` is a backup (or its manifest); without it, the newest backup in
+    ``dir``. A damaged backup is **returned** with ``ok`` False (``failed``
+    lists the checks), not raised. With ``test_restore`` it is also restored
+    into a throwaway database (the empty ``shadow_database_url``, else a
+    temporary database on ``server_url``'s server, else a throwaway cluster
+    from this machine's PostgreSQL), counted, and dropped.
+
+    :raises NotFoundError: no such backup, or no manifest beside it.
+    """
+    text = _run_backup(
+        "verify",
+        {
+            "file": _path_text("file", file),
+            "dir": _path_text("dir", dir),
+            "test_restore": _backup_flag("test_restore", test_restore),
+            "shadow_database_url": shadow_database_url,
+            "server_url": server_url,
+            "pg_bindir": _path_text("pg_bindir", pg_bindir),
+        },
+        timeout,
+        cancel,
+    )
+    return BackupVerifyReport.from_json(text)
+
+
+def backup_restore(
+    file: StrPath,
+    *,
+    confirm: str,
+    database_url: Optional[str] = None,
+    clean: bool = False,
+    safety_backup_dir: Optional[StrPath] = None,
+    no_owner: bool = False,
+    pg_bindir: Optional[StrPath] = None,
+    timeout: Optional[float] = None,
+    cancel: Optional[CancelToken] = None,
+) -> BackupRestoreReport:
+    """Verify a backup, then restore it into a database in one transaction.
+
+    :param confirm: the target database's name: a restore writes into it.
+    :param database_url: the target; default ``DIRECT_URL``, else ``DATABASE_URL``.
+    :param clean: restore over a database that holds tables (custom format):
+        its copies of the backup's objects are dropped and recreated, after a
+        safety backup of it into ``safety_backup_dir`` (default: the backup's directory).
+    :param no_owner: skip owners and privileges (custom format).
+    :raises InvalidInputError: no or a wrong confirmation.
+    :raises StateError: the backup fails verification, or the target is not
+        empty and ``clean`` is not set.
+    :raises DatabaseError: the restore failed and was rolled back; the target is
+        as it was. The error's ``report`` is the :class:`BackupRestoreReport`.
+    """
+    text = _run_backup(
+        "restore",
+        {
+            "file": _path_text("file", file),
+            "confirm": confirm,
+            "database_url": database_url,
+            "clean": _backup_flag("clean", clean),
+            "safety_backup_dir": _path_text("safety_backup_dir", safety_backup_dir),
+            "no_owner": _backup_flag("no_owner", no_owner),
+            "pg_bindir": _path_text("pg_bindir", pg_bindir),
+        },
+        timeout,
+        cancel,
+    )
+    return BackupRestoreReport.from_json(text)
+
+
+def backup_prune(
+    dir: StrPath,
+    *,
+    keep_days: int,
+    keep_min: int = 1,
+    dry_run: bool = False,
+    timeout: Optional[float] = None,
+    cancel: Optional[CancelToken] = None,
+) -> PruneReport:
+    """Delete backups in ``dir`` created more than ``keep_days`` days ago.
+
+    The ``keep_min`` newest are always kept (the newest whatever
+    ``keep_min`` says), and so is the newest backup that still matches its
+    manifest; files without dbsafe manifests are never touched.
+    ``deleted`` lists file names, newest first.
+    """
+    for key, value in (("keep_days", keep_days), ("keep_min", keep_min)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{key} must be an int, not {type(value).__name__}")
+    text = _run_backup(
+        "prune",
+        {
+            "dir": _path_text("dir", dir),
+            "keep_days": keep_days,
+            "keep_min": keep_min,
+            "dry_run": _backup_flag("dry_run", dry_run),
+        },
+        timeout,
+        cancel,
+    )
+    return PruneReport.from_json(text)
 
 
 def checksum_matches(script: Union[bytes, str], stored_checksum: str) -> bool:

@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional
 
 __all__ = [
+    "BackupManifest",
+    "BackupCheck",
+    "RestoredTable",
+    "TestRestore",
+    "BackupCreateReport",
+    "BackupVerifyReport",
+    "BackupRestoreReport",
     "Migration",
     "MigrationSet",
     "Impact",
@@ -1209,3 +1216,216 @@ class DeployReport:
             if step.name == name:
                 return step
         raise KeyError(name)
+
+
+# --- backups to files (docs/backup.md, docs/schema/backup-report.v1.json) ---
+
+
+@dataclass(frozen=True)
+class BackupManifest:
+    """``<backup file>.manifest.json`` (``docs/schema/backup-manifest.v1.json``)."""
+
+    file: str
+    #: ``"custom"`` (pg_dump -Fc) or ``"plain-gz"`` (gzipped SQL).
+    format: str
+    bytes: int
+    sha256: str
+    database: str
+    #: The URL it was dumped from, password replaced by ``***``.
+    source: str
+    server_version: str
+    pg_dump_version: str
+    #: RFC 3339 UTC, when the dump started.
+    created_at: str
+    tables: int
+    table_data: int
+    entries: int
+    dbsafe_version: str
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "BackupManifest":
+        return cls(
+            file=doc["file"],
+            format=doc["format"],
+            bytes=doc["bytes"],
+            sha256=doc["sha256"],
+            database=doc["database"],
+            source=doc["source"],
+            server_version=doc["server_version"],
+            pg_dump_version=doc["pg_dump_version"],
+            created_at=doc["created_at"],
+            tables=doc["tables"],
+            table_data=doc["table_data"],
+            entries=doc["entries"],
+            dbsafe_version=doc["dbsafe_version"],
+        )
+
+
+@dataclass(frozen=True)
+class BackupCheck:
+    """One check of a verify: ``manifest``, ``size``, ``sha256``, ``toc``, ``read``,
+    ``gzip``, ``sql`` or ``test_restore``."""
+
+    name: str
+    ok: bool
+    #: What was found, in words.
+    detail: str
+
+
+@dataclass(frozen=True)
+class RestoredTable:
+    name: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class TestRestore:
+    """What a test restore into a throwaway database brought back (then dropped)."""
+
+    __test__ = False  # not a pytest test class
+
+    where: str
+    tables: int
+    rows: int
+    table_rows: List[RestoredTable]
+    duration_ms: int
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any]) -> "TestRestore":
+        return cls(
+            where=doc["where"],
+            tables=doc["tables"],
+            rows=doc["rows"],
+            table_rows=[RestoredTable(t["name"], t["rows"]) for t in doc["table_rows"]],
+            duration_ms=doc["duration_ms"],
+        )
+
+
+def _created(doc: Dict[str, Any], text: str) -> "BackupCreateReport":
+    return BackupCreateReport(
+        path=doc["path"],
+        manifest_path=doc["manifest_path"],
+        manifest=BackupManifest.from_dict(doc["manifest"]),
+        pg_dump=doc["pg_dump"],
+        duration_ms=doc["duration_ms"],
+        json=text,
+    )
+
+
+def _verified(doc: Dict[str, Any], text: str) -> "BackupVerifyReport":
+    return BackupVerifyReport(
+        path=doc["path"],
+        ok=doc["ok"],
+        manifest=BackupManifest.from_dict(doc["manifest"]) if doc.get("manifest") else None,
+        checks=[BackupCheck(c["name"], c["ok"], c["detail"]) for c in doc["checks"]],
+        test_restore=TestRestore.from_dict(doc["test_restore"]) if doc.get("test_restore") else None,
+        duration_ms=doc["duration_ms"],
+        json=text,
+    )
+
+
+@dataclass(frozen=True)
+class BackupCreateReport:
+    """What :func:`dbsafe.backup_create` wrote."""
+
+    #: The backup file; its manifest is ``manifest_path``.
+    path: str
+    manifest_path: str
+    manifest: BackupManifest
+    #: The pg_dump program used.
+    pg_dump: str
+    duration_ms: int
+    #: The report exactly as the library produced it (``--format json``).
+    json: str = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "BackupCreateReport":
+        return _created(_json.loads(text)["backup"], text)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return _json.loads(self.json)
+
+
+@dataclass(frozen=True)
+class BackupVerifyReport:
+    """What :func:`dbsafe.backup_verify` found. ``ok`` False: the backup cannot be trusted."""
+
+    path: str
+    ok: bool
+    #: None when the manifest itself is damaged.
+    manifest: Optional[BackupManifest]
+    checks: List[BackupCheck]
+    test_restore: Optional[TestRestore]
+    duration_ms: int
+    json: str = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "BackupVerifyReport":
+        return _verified(_json.loads(text)["verify"], text)
+
+    @property
+    def failed(self) -> List[BackupCheck]:
+        """The checks that failed."""
+        return [c for c in self.checks if not c.ok]
+
+    def to_dict(self) -> Dict[str, Any]:
+        return _json.loads(self.json)
+
+
+@dataclass(frozen=True)
+class BackupRestoreReport:
+    """What :func:`dbsafe.backup_restore` did; also the ``report`` of its errors."""
+
+    path: str
+    #: The target database's name (what ``confirm`` had to be).
+    database: str
+    #: Its URL, password replaced by ``***``.
+    target: str
+    target_was_empty: bool
+    clean: bool
+    #: The backup of the target taken before a ``clean`` restore over it.
+    safety_backup: Optional[BackupCreateReport]
+    single_transaction: bool
+    #: User tables in the target afterwards.
+    tables: int
+    #: pg_restore or psql; empty when refused before it ran.
+    program: str
+    duration_ms: int
+    verify: BackupVerifyReport
+    json: str = field(repr=False, compare=False)
+
+    @staticmethod
+    def is_report(doc: Any) -> bool:
+        """Whether ``doc`` (a parsed JSON value) is a restore report."""
+        return (
+            isinstance(doc, dict)
+            and doc.get("schema_version") == 1
+            and doc.get("operation") == "restore"
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "BackupRestoreReport":
+        return cls.from_dict(_json.loads(text), text)
+
+    @classmethod
+    def from_dict(cls, doc: Dict[str, Any], text: Optional[str] = None) -> "BackupRestoreReport":
+        text = text if text is not None else _json.dumps(doc)
+        r = doc["restore"]
+        safety = r.get("safety_backup")
+        return cls(
+            path=r["path"],
+            database=r["database"],
+            target=r["target"],
+            target_was_empty=r["target_was_empty"],
+            clean=r["clean"],
+            safety_backup=_created(safety, _json.dumps(safety)) if safety else None,
+            single_transaction=r["single_transaction"],
+            tables=r["tables"],
+            program=r["program"],
+            duration_ms=r["duration_ms"],
+            verify=_verified(doc["verify"], _json.dumps(doc["verify"])),
+            json=text,
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        return _json.loads(self.json)

@@ -25,7 +25,7 @@ import errno as _errno
 import json as _json
 from typing import Any, Dict, Optional, Type, Union
 
-from ._types import DeployReport, MigrateReport, MigrationFailure
+from ._types import BackupRestoreReport, DeployReport, MigrateReport, MigrationFailure
 
 __all__ = [
     "Error",
@@ -47,12 +47,17 @@ __all__ = [
 ]
 
 
-def _migrate_report(detail: Dict[str, Any]) -> Optional[Union[MigrateReport, DeployReport]]:
-    """The report an error's detail holds (a failed migrate call's or deploy's), else None."""
+def _migrate_report(
+    detail: Dict[str, Any]
+) -> Optional[Union[MigrateReport, DeployReport, BackupRestoreReport]]:
+    """The report an error's detail holds (a failed migrate call's, deploy's or backup
+    restore's), else None."""
     if MigrateReport.is_report(detail):
         kind: Any = MigrateReport
     elif DeployReport.is_report(detail):
         kind = DeployReport
+    elif BackupRestoreReport.is_report(detail):
+        kind = BackupRestoreReport
     else:
         return None
     try:
@@ -82,7 +87,7 @@ class Error(Exception):
     http_status: int
     detail: Dict[str, Any]
     json: Optional[str]
-    report: Optional[Union[MigrateReport, DeployReport]]
+    report: Optional[Union[MigrateReport, DeployReport, BackupRestoreReport]]
     failure: Optional[MigrationFailure]
 
     def __init__(

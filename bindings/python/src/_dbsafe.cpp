@@ -455,6 +455,27 @@ py::str restore(const std::string &options_json, std::uint32_t timeout_ms, py::o
       timeout_ms, std::move(progress), cancel, std::move(log), log_level);
 }
 
+// The backup calls (include/dbsafe/c/backup.h): "create", "verify", "restore" or "prune" with
+// its options document, which may hold a URL with a password: no message here includes it. A
+// refused or failed restore's report arrives as the error's detail.
+py::str backup(const std::string &command, const std::string &options_json,
+               std::uint32_t timeout_ms, py::object progress, CancelToken *cancel, py::object log,
+               int log_level) {
+  if (options_json.find('\0') != std::string::npos)
+    raise_invalid("the options document contains a NUL character");
+  const char *options = options_json.c_str();
+  if (command != "create" && command != "verify" && command != "restore" && command != "prune")
+    raise_invalid("unknown backup command \"" + command + "\"");
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        if (command == "create") return dbsafe_backup_create(out, options, call, err);
+        if (command == "verify") return dbsafe_backup_verify(out, options, call, err);
+        if (command == "restore") return dbsafe_backup_restore(out, options, call, err);
+        return dbsafe_backup_prune(out, options, call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
 // The schema calls (include/dbsafe/c/schema.h). URLs and the options document may hold a
 // password: no message here includes them.
 
@@ -948,6 +969,11 @@ PYBIND11_MODULE(_dbsafe, m) {
         py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
         "Run the guarded restore of the target the options document names; return the report "
         "JSON text.");
+  m.def("backup", &backup, py::arg("command"), py::arg("options_json"), py::arg("timeout_ms") = 0,
+        py::arg("progress") = py::none(), py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+        py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Run a backup call (create, verify, restore or prune) with its options document; "
+        "return its report JSON text.");
   // The provider calls (c/provider.h); the Python class dbsafe.Provider wraps this one.
   py::class_<Provider>(m, "Provider",
                        "An open snapshot and branch provider (dbsafe_provider); one call at a "
