@@ -15,6 +15,7 @@
 
 #include "dbsafe/error.hpp"
 #include "dbsafe/source.hpp"
+#include "source/read_for_check.hpp"
 #include "source/text_checks.hpp"
 #include "util/failpoint.hpp"
 #include "util/json_writer.hpp"
@@ -125,8 +126,12 @@ struct Entry {
 // functions so each layout's reader shares the root, options and context.
 class MigrationSetReader {
  public:
-  MigrationSetReader(const SourceOptions &options, const CallContext &ctx)
-      : options_(options), ctx_(ctx) {}
+  MigrationSetReader(const SourceOptions &options, const CallContext &ctx, bool checksums = true)
+      : options_(options), ctx_(ctx), checksums_(checksums) {}
+
+  static std::vector<Migration> take_migrations(MigrationSet &set) {
+    return std::move(set.migrations_);
+  }
 
   MigrationSet read(const fs::path &given) {
     util::failpoint("source.open");
@@ -347,12 +352,13 @@ class MigrationSetReader {
     m.description = std::move(description);
     m.path = std::move(rel_path);
     m.bytes = text.size();
-    m.checksum = sha256_hex(text);
+    if (checksums_) m.checksum = sha256_hex(text);
     m.sql = std::move(text);
     return m;
   }
 
   void report_progress(const MigrationSet &set, std::size_t total) {
+    if (!ctx_.has_progress()) return;  // a listing of 20,000 files builds no events
     util::JsonWriter w;
     w.begin_object()
         .field("event", "migration_read")
@@ -702,6 +708,7 @@ class MigrationSetReader {
 
   const SourceOptions &options_;
   const CallContext &ctx_;
+  bool checksums_ = true;
   fs::path canonical_root_;
 };
 
@@ -751,4 +758,19 @@ std::string MigrationSet::to_json() const {
 }
 
 }  // namespace v1
+
+namespace source {
+
+CheckedSet read_for_check(const fs::path &path, const SourceOptions &options,
+                          const CallOptions &call) {
+  CallContext ctx(call);
+  SourceOptions effective = options;
+  if (effective.max_file_bytes == 0) effective.max_file_bytes = kDefaultMaxFileBytes;
+  MigrationSetReader reader(effective, ctx, false);
+  auto set = reader.read(path);
+  return {set.root(), MigrationSetReader::take_migrations(set)};
+}
+
+}  // namespace source
+
 }  // namespace dbsafe
