@@ -91,24 +91,25 @@ std::size_t trim_end(std::string_view text, std::size_t begin, std::size_t end) 
   return end;
 }
 
+// One libpg_query parse. Owns libpg_query's result, whose JSON text is read
+// in place (the simdjson parser copies it into its reused padded buffer), so
+// the multi-megabyte text of a large file is not copied twice first.
 struct RawResult {
-  std::string json;
-  std::string error;
-  int cursorpos = 0;
-};
+  PgQueryParseResult r{};
+  explicit RawResult(const char *sql) : r(pg_query_parse(sql)) {}
+  ~RawResult() { pg_query_free_parse_result(r); }
+  RawResult(const RawResult &) = delete;
+  RawResult &operator=(const RawResult &) = delete;
 
-RawResult raw_parse(const char *sql) {
-  PgQueryParseResult r = pg_query_parse(sql);
-  RawResult out;
-  if (r.error) {
-    out.error = r.error->message ? r.error->message : "syntax error";
-    out.cursorpos = r.error->cursorpos;
-  } else if (r.parse_tree) {
-    out.json = r.parse_tree;
+  bool ok() const { return r.error == nullptr; }
+  std::string error() const {
+    return r.error->message ? r.error->message : std::string("syntax error");
   }
-  pg_query_free_parse_result(r);
-  return out;
-}
+  int cursorpos() const { return r.error->cursorpos; }
+  std::string_view json() const {
+    return r.parse_tree ? std::string_view(r.parse_tree) : std::string_view();
+  }
+};
 
 }  // namespace
 
@@ -120,10 +121,9 @@ std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
   thread_local simdjson::dom::parser json_parser;
 
   // Adds the statements of one parse of `piece`, which starts at `base` in `sql`.
-  auto add_statements = [&](const std::string &json, std::size_t base, std::size_t piece_len) {
+  auto add_statements = [&](std::string_view json, std::size_t base, std::size_t piece_len) {
     auto doc = std::make_unique<simdjson::dom::document>();
-    simdjson::padded_string padded(json);
-    auto err = json_parser.parse_into_document(*doc, padded).error();
+    auto err = json_parser.parse_into_document(*doc, json.data(), json.size(), true).error();
     if (err)
       throw Error(ErrorCode::Internal, std::string("could not read libpg_query's parse tree: ") +
                                            simdjson::error_message(err));
@@ -161,10 +161,12 @@ std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
   };
 
   std::string text(sql);
-  auto whole = raw_parse(text.c_str());
-  if (whole.error.empty()) {
-    add_statements(whole.json, 0, sql.size());
-    return parsed;
+  {
+    RawResult whole(text.c_str());
+    if (whole.ok()) {
+      add_statements(whole.json(), 0, sql.size());
+      return parsed;
+    }
   }
 
   // Split with the scanner (it tolerates syntax errors) and parse each piece.
@@ -207,19 +209,19 @@ std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
   if (covered < sql.size()) add_gap(covered, sql.size());
   for (auto [loc, len] : pieces) {
     std::string piece(sql.substr(loc, len));
-    auto one = raw_parse(piece.c_str());
-    if (one.error.empty()) {
-      add_statements(one.json, loc, len);
+    RawResult one(piece.c_str());
+    if (one.ok()) {
+      add_statements(one.json(), loc, len);
       continue;
     }
     SyntaxError e;
-    e.offset = loc + char_position_to_offset(piece, one.cursorpos);
+    e.offset = loc + char_position_to_offset(piece, one.cursorpos());
     auto lc = lines.at(e.offset);
     e.line = lc.line;
     e.column = lc.column;
     e.stmt_begin = skip_blanks_and_comments(sql, loc);
     e.stmt_end = trim_end(sql, e.stmt_begin, loc + len);
-    e.message = one.error;
+    e.message = one.error();
     parsed->errors.push_back(e);
   }
   pg_query_free_split_result(split);
