@@ -446,17 +446,58 @@ class MigrationSetReader {
           .with_file(display);
     if (all_flyway) return Layout::Flyway;
     if (any_updown) return Layout::GolangMigrate;
-    for (const auto &e : entries) {
-      if (!is_sql_file(e)) continue;
-      std::ifstream in(e.path, std::ios::binary);
-      std::string line;
-      while (std::getline(in, line)) {
-        if (line.rfind("-- migrate:up", 0) == 0) return Layout::Dbmate;
-        if (line.find_first_not_of(" \t\r") != std::string::npos && line.rfind("--", 0) != 0)
-          break;  // dbmate's marker comes before any SQL
-      }
+    std::vector<const Entry *> sql_files;
+    for (const auto &e : entries)
+      if (is_sql_file(e)) sql_files.push_back(&e);
+    // Each file is opened, so a directory of thousands of plain files shares
+    // the work between two threads.
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> dbmate{false};
+    auto work = [&] {
+      for (std::size_t i; !dbmate && (i = next.fetch_add(1)) < sql_files.size();)
+        if (starts_with_dbmate_marker(sql_files[i]->path)) dbmate = true;
+    };
+    {
+      std::thread helper;
+      if (parallel_reads_ && sql_files.size() > 64) helper = std::thread(work);
+      work();
+      if (helper.joinable()) helper.join();
     }
-    return Layout::Plain;
+    return dbmate ? Layout::Dbmate : Layout::Plain;
+  }
+
+  // Whether a line "-- migrate:up" comes before the file's first line of SQL
+  // (lines holding only comments or blanks come before it). Reads only as
+  // far as that first line; a file that cannot be read has no marker (reading
+  // it later reports why).
+  static bool starts_with_dbmate_marker(const fs::path &path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct FdCloser {
+      int fd;
+      ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    // true: the marker; false: SQL first; nullopt: read on.
+    auto judge = [](std::string_view line) -> std::optional<bool> {
+      if (line.rfind("-- migrate:up", 0) == 0) return true;
+      if (line.find_first_not_of(" \t\r") != std::string_view::npos && line.rfind("--", 0) != 0)
+        return false;
+      return std::nullopt;
+    };
+    std::string pending;  // a line not yet ended
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      pending.append(buf, static_cast<std::size_t>(n));
+      std::size_t start = 0;
+      for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1)
+        if (auto verdict = judge(std::string_view(pending).substr(start, nl - start)))
+          return *verdict;
+      pending.erase(0, start);
+    }
+    return judge(pending).value_or(false);
   }
 
   void read_prisma(MigrationSet &set, const std::vector<Entry> &entries,
