@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "analyze/check_stream.hpp"
 #include "cli/exit_codes.hpp"
 #include "dbsafe/check.hpp"
 #include "dbsafe/version.hpp"
@@ -146,36 +147,62 @@ void add_check_command(CLI::App &app, std::ostream &out, int &exit_code) {
     if (!args->database_url.empty()) options.stats = collect_stats(args->database_url);
     if (args->paths.empty()) args->paths.push_back("prisma/migrations");
 
-    CheckReport report;
-    if (args->paths.size() == 1 && args->paths[0] == "-") {
-      report = check_sql(read_all(std::cin), "<stdin>", options);
-    } else {
-      if (!args->base.empty()) {
-        auto added = added_since(args->base, args->paths);
-        std::vector<std::string> names;
-        for (const auto &p : args->paths) {
-          auto set = MigrationSet::open(p, options.source);
-          for (const auto &m : set.migrations()) {
-            auto file = fs::weakly_canonical(fs::path(set.root()) / m.path).string();
-            if (added.count(file)) names.push_back(m.name);
-          }
-        }
-        options.only_migrations = names;
-      }
-      report = check(args->paths, options);
-    }
-
     std::string format = args->format;
     if (format.empty()) {
       const char *gha = std::getenv("GITHUB_ACTIONS");
       format = gha && std::string(gha) == "true" ? "github" : "text";
     }
+    bool from_stdin = args->paths.size() == 1 && args->paths[0] == "-";
+    if (!from_stdin && !args->base.empty()) {
+      auto added = added_since(args->base, args->paths);
+      std::vector<std::string> names;
+      for (const auto &p : args->paths) {
+        auto set = MigrationSet::open(p, options.source);
+        for (const auto &m : set.migrations()) {
+          auto file = fs::weakly_canonical(fs::path(set.root()) / m.path).string();
+          if (added.count(file)) names.push_back(m.name);
+        }
+      }
+      options.only_migrations = names;
+    }
+    auto finish = [&exit_code](const CheckSummary &summary) {
+      bool syntax_error = summary.by_rule.count("syntax-error") > 0;
+      exit_code = syntax_error ? kExitUsage : summary.failed ? kExitFound : kExitOk;
+    };
+
+    if (format == "json") {
+      // Written out file by file while the run goes on: a report of tens of
+      // thousands of findings is never held whole, neither as findings nor
+      // as one string (the same bytes as CheckReport::to_json).
+      constexpr std::size_t kChunk = 1 << 16;
+      util::JsonWriter w;
+      w.begin_object().field("schema_version", 1).key("findings").begin_array();
+      auto batch = [&](std::vector<Finding> &findings) {
+        for (const auto &f : findings) {
+          analyze::write_finding_json(w, f);
+          if (w.str().size() >= kChunk) {
+            out.write(w.str().data(), static_cast<std::streamsize>(w.str().size()));
+            w.clear_text();
+          }
+        }
+      };
+      auto summary =
+          from_stdin ? analyze::check_sql_streaming(read_all(std::cin), "<stdin>", options, batch)
+                     : analyze::check_streaming(args->paths, options, batch);
+      w.end_array().key("summary");
+      analyze::write_summary_json(w, summary);
+      w.end_object();
+      out << w.str() << "\n";
+      finish(summary);
+      return;
+    }
+
+    CheckReport report = from_stdin ? check_sql(read_all(std::cin), "<stdin>", options)
+                                    : check(args->paths, options);
     report::RenderOptions render;
     render.color = format == "text" && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
     render.tool_version = std::string(dbsafe::version());
-    if (format == "json")
-      out << report.to_json() << "\n";
-    else if (format == "markdown")
+    if (format == "markdown")
       out << report::render_markdown(report, render);
     else if (format == "sarif")
       out << report::render_sarif(report, render);
@@ -185,9 +212,7 @@ void add_check_command(CLI::App &app, std::ostream &out, int &exit_code) {
       out << report::render_junit(report, render);
     else
       out << report::render_text(report, render);
-
-    bool syntax_error = report.summary.by_rule.count("syntax-error") > 0;
-    exit_code = syntax_error ? kExitUsage : report.summary.failed ? kExitFound : kExitOk;
+    finish(report.summary);
   });
 }
 

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <deque>
 #include <map>
 #include <optional>
 #include <regex>
@@ -221,8 +220,9 @@ bool is_builtin_type(std::string_view t) {
 struct Analyzer::State {
   CheckOptions options;
   LevelPolicy policy;
-  // A deque: findings never move while the run grows (a Finding is large).
-  std::deque<Finding> findings;
+  // The findings of the file being analysed; the caller takes them after
+  // each file, and the storage goes back and forth, so it is reused.
+  std::vector<Finding> findings;
   std::size_t statement_count = 0;
   int file_index = -1;
   int next_txn = 0;
@@ -2215,12 +2215,9 @@ void Analyzer::analyze_file(const FileInput &input) {
   state_->analyze_file(input);
 }
 
-std::vector<Finding> Analyzer::take_findings() {
-  std::vector<Finding> out;
-  out.reserve(state_->findings.size());
-  for (auto &f : state_->findings) out.push_back(std::move(f));
-  state_->findings.clear();
-  return out;
+void Analyzer::take_findings(std::vector<Finding> &out) {
+  out.clear();
+  out.swap(state_->findings);
 }
 
 std::size_t Analyzer::statements() const {

@@ -41,7 +41,9 @@ class Analyzer {
   Analyzer &operator=(const Analyzer &) = delete;
 
   void analyze_file(const FileInput &input);
-  std::vector<Finding> take_findings();
+  // Replaces `out` with the findings reported since the last call, in the
+  // order they were found, and keeps `out`'s storage for the next ones.
+  void take_findings(std::vector<Finding> &out);
   std::size_t statements() const;
 
  private:

@@ -14,10 +14,12 @@
 #include <unordered_map>
 
 #include "analyze/analyzer.hpp"
+#include "analyze/check_stream.hpp"
 #include "analyze/rules.hpp"
 #include "analyze/sql_parser.hpp"
 #include "analyze/tree.hpp"
 #include "dbsafe/check.hpp"
+#include "source/read_for_check.hpp"
 #include "util/json_writer.hpp"
 
 namespace fs = std::filesystem;
@@ -232,8 +234,28 @@ class ParsePipeline {
   std::thread producer_;  // last: starts after every member above exists
 };
 
-CheckReport run(std::vector<ParsedFile> files, const CheckOptions &given, const Config &config,
-                const CallContext &ctx) {
+// Puts `batch` in report order: by line, then column, ties in the order found.
+void sort_by_position(std::vector<Finding> &batch, std::vector<std::size_t> &order,
+                      std::vector<Finding> &scratch) {
+  auto before = [&](std::size_t a, std::size_t b) {
+    const auto &x = batch[a], &y = batch[b];
+    return x.line != y.line ? x.line < y.line : x.column < y.column;
+  };
+  bool sorted = true;
+  for (std::size_t i = 1; i < batch.size() && sorted; ++i) sorted = !before(i, i - 1);
+  if (sorted) return;
+  // An index is sorted so no Finding moves more than once.
+  order.resize(batch.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), before);
+  scratch.clear();
+  scratch.reserve(batch.size());
+  for (auto i : order) scratch.push_back(std::move(batch[i]));
+  batch.swap(scratch);
+}
+
+CheckSummary run(std::vector<ParsedFile> files, const CheckOptions &given, const Config &config,
+                 const CallContext &ctx, const analyze::FindingBatch &deliver) {
   CheckOptions options = given;
   // dbsafe.toml first, then what the caller set explicitly wins.
   if (config.pg_version && given.pg_version == CheckOptions{}.pg_version)
@@ -268,7 +290,37 @@ CheckReport run(std::vector<ParsedFile> files, const CheckOptions &given, const 
     return level;
   };
 
+  CheckSummary s;
+  s.files = static_cast<std::size_t>(
+      std::count_if(files.begin(), files.end(), [](const ParsedFile &f) { return f.report; }));
+  s.pg_version = options.pg_version;
+  s.runner = options.runner;
+  s.fail_on = options.fail_on;
+  auto count = [&](const std::vector<Finding> &batch) {
+    for (const auto &f : batch) {
+      if (f.level == Level::Error) ++s.errors;
+      if (f.level == Level::Warning) ++s.warnings;
+      if (f.level == Level::Info) ++s.infos;
+      ++s.by_rule[f.rule];
+      if (f.level >= options.fail_on) s.failed = true;
+    }
+  };
+
+  // The report lists the files in the order given and each file's findings
+  // by position. A finding names the file it was found in, so each file's
+  // findings can go out as soon as it is analysed, sorted on their own. The
+  // exception is a path given twice (`check dir dir`): the report orders by
+  // a file's first place, so then everything waits for the end.
+  bool per_file = true;
+  {
+    std::unordered_map<std::string_view, std::size_t> seen;
+    for (std::size_t i = 0; i < files.size() && per_file; ++i)
+      per_file = seen.emplace(files[i].file, i).second;
+  }
+
   analyze::Analyzer analyzer(options, policy);
+  std::vector<Finding> batch, all, scratch;
+  std::vector<std::size_t> order;
   {
     ParsePipeline pipeline(files, ctx);
     for (std::size_t i = 0; i < files.size(); ++i) {
@@ -278,57 +330,48 @@ CheckReport run(std::vector<ParsedFile> files, const CheckOptions &given, const 
       analyze::FileInput in{f.file, f.migration, f.sql, f.parsed.get(), f.report, f.sorts_before};
       analyzer.analyze_file(in);
       pipeline.done_with(i);
+      analyzer.take_findings(batch);
+      if (batch.empty()) continue;
+      if (per_file) {
+        sort_by_position(batch, order, scratch);
+        count(batch);
+        deliver(batch);
+      } else {
+        for (auto &x : batch) all.push_back(std::move(x));
+      }
     }
   }
-  CheckReport report;
-  report.findings = analyzer.take_findings();
-  // File order is the order the files were given; inside a file, by
-  // position. The keys are computed once per finding and an index sorted, so
-  // neither paths are compared nor findings moved while sorting.
-  {
-    std::unordered_map<std::string_view, std::size_t> order;
-    for (std::size_t i = 0; i < files.size(); ++i) order.emplace(files[i].file, i);
+  s.statements = analyzer.statements();
+  if (!per_file && !all.empty()) {
+    // By each file's first place, then position; the keys are computed once
+    // and an index sorted, so neither paths are compared nor findings moved
+    // while sorting.
+    std::unordered_map<std::string_view, std::size_t> first;
+    for (std::size_t i = 0; i < files.size(); ++i) first.emplace(files[i].file, i);
     struct Key {
       std::size_t file;
       std::uint32_t line, column;
       std::size_t index;
     };
     std::vector<Key> keys;
-    keys.reserve(report.findings.size());
-    for (std::size_t i = 0; i < report.findings.size(); ++i) {
-      const auto &f = report.findings[i];
-      auto it = order.find(f.file);
-      keys.push_back({it == order.end() ? files.size() : it->second, f.line, f.column, i});
+    keys.reserve(all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      auto it = first.find(all[i].file);
+      keys.push_back(
+          {it == first.end() ? files.size() : it->second, all[i].line, all[i].column, i});
     }
     std::stable_sort(keys.begin(), keys.end(), [](const Key &a, const Key &b) {
       if (a.file != b.file) return a.file < b.file;
       if (a.line != b.line) return a.line < b.line;
       return a.column < b.column;
     });
-    bool sorted = true;
-    for (std::size_t i = 0; i < keys.size() && sorted; ++i) sorted = keys[i].index == i;
-    if (!sorted) {
-      std::vector<Finding> ordered;
-      ordered.reserve(keys.size());
-      for (const auto &k : keys) ordered.push_back(std::move(report.findings[k.index]));
-      report.findings = std::move(ordered);
-    }
+    std::vector<Finding> ordered;
+    ordered.reserve(keys.size());
+    for (const auto &k : keys) ordered.push_back(std::move(all[k.index]));
+    count(ordered);
+    deliver(ordered);
   }
-  auto &s = report.summary;
-  s.files = static_cast<std::size_t>(
-      std::count_if(files.begin(), files.end(), [](const ParsedFile &f) { return f.report; }));
-  s.statements = analyzer.statements();
-  s.pg_version = options.pg_version;
-  s.runner = options.runner;
-  s.fail_on = options.fail_on;
-  for (const auto &f : report.findings) {
-    if (f.level == Level::Error) ++s.errors;
-    if (f.level == Level::Warning) ++s.warnings;
-    if (f.level == Level::Info) ++s.infos;
-    ++s.by_rule[f.rule];
-    if (f.level >= options.fail_on) s.failed = true;
-  }
-  return report;
+  return s;
 }
 
 Config config_for(const CheckOptions &options, const std::string &first_path) {
@@ -357,24 +400,28 @@ std::vector<RuleDescription> rules() {
   return out;
 }
 
-CheckReport check(const std::vector<std::string> &paths, const CheckOptions &options,
-                  const CallOptions &call) {
+}  // namespace v1
+
+namespace analyze {
+
+CheckSummary check_streaming(const std::vector<std::string> &paths, const CheckOptions &options,
+                             const FindingBatch &batch, const CallOptions &call) {
   CallContext ctx(call);
   if (paths.empty())
     throw Error(ErrorCode::Invalid, "no migrations to check; pass a directory or a .sql file");
   auto config = config_for(options, paths.front());
   std::vector<ParsedFile> files;
-  std::optional<std::string> newest_context;
   for (const auto &p : paths) {
-    auto set = MigrationSet::open(p, options.source, call);
-    for (const auto &m : set.migrations()) {
+    auto set = source::read_for_check(p, options.source, call);
+    files.reserve(files.size() + set.migrations.size());
+    for (auto &m : set.migrations) {
       ParsedFile f;
-      f.file = set.root() + "/" + m.path;
-      f.migration = m.name;
-      f.sql = m.sql;
+      f.file = set.root + "/" + m.path;
+      f.migration = std::move(m.name);
+      f.sql = std::move(m.sql);
       if (options.only_migrations) {
         const auto &only = *options.only_migrations;
-        f.report = std::find(only.begin(), only.end(), m.name) != only.end();
+        f.report = std::find(only.begin(), only.end(), f.migration) != only.end();
       }
       files.push_back(std::move(f));
     }
@@ -389,10 +436,11 @@ CheckReport check(const std::vector<std::string> &paths, const CheckOptions &opt
       for (std::size_t i = 0; i < *last_merged; ++i)
         if (files[i].report) files[i].sorts_before = files[*last_merged].migration;
   }
-  return run(std::move(files), options, config, ctx);
+  return run(std::move(files), options, config, ctx, batch);
 }
 
-CheckReport check_sql(std::string_view sql, const std::string &name, const CheckOptions &options) {
+CheckSummary check_sql_streaming(std::string_view sql, const std::string &name,
+                                 const CheckOptions &options, const FindingBatch &batch) {
   std::vector<ParsedFile> files(1);
   files[0].file = name;
   files[0].migration = name;
@@ -400,71 +448,65 @@ CheckReport check_sql(std::string_view sql, const std::string &name, const Check
   Config config;
   if (!options.config_path.empty() && options.config_path != "-")
     config = load_config(options.config_path);
-  return run(std::move(files), options, config, CallContext{});
+  return run(std::move(files), options, config, CallContext{}, batch);
 }
 
-// ------------------------------------------------------------------- JSON
-
-std::string CheckReport::to_json() const {
-  util::JsonWriter w;
-  w.begin_object().field("schema_version", 1).key("findings").begin_array();
-  for (const auto &f : findings) {
-    w.begin_object().field("rule", f.rule).key("severity").begin_array();
-    for (const auto &s : f.severity) w.value(s);
-    w.end_array()
-        .field("level", level_name(f.level))
-        .field("file", f.file)
-        .field("migration", f.migration)
-        .field("line", f.line)
-        .field("column", f.column)
-        .field("end_line", f.end_line)
-        .field("end_column", f.end_column)
-        .field("statement", f.statement)
-        .key("objects")
-        .begin_array();
-    for (const auto &o : f.objects) w.value(o);
-    w.end_array();
-    w.key("lock");
-    f.lock.empty() ? w.null() : w.value(f.lock);
-    w.field("rewrite", f.rewrite)
-        .field("scan", f.scan)
-        .field("message", f.message)
-        .field("why", f.why)
-        .field("fix", f.fix)
-        .field("fingerprint", f.fingerprint);
-    if (f.impact) {
-      const auto &i = *f.impact;
-      w.key("impact").begin_object().field("table", i.table);
-      auto number = [&](const char *k, double v) {
-        w.key(k);
-        v < 0 ? w.null() : w.raw(std::to_string(static_cast<std::int64_t>(v)));
-      };
-      number("row_estimate", i.row_estimate);
-      number("total_bytes", static_cast<double>(i.total_bytes));
-      number("index_count", i.index_count);
-      number("idx_scan", static_cast<double>(i.idx_scan));
-      w.key("empty");
-      i.empty ? w.value(*i.empty) : w.null();
-      w.key("estimated_lock_seconds");
-      if (i.estimated_lock_seconds < 0) {
-        w.null();
-      } else {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.3f", i.estimated_lock_seconds);
-        w.raw(buf);
-      }
-      w.key("assumed_bytes_per_second");
-      i.assumed_bytes_per_second > 0
-          ? w.raw(std::to_string(static_cast<std::int64_t>(i.assumed_bytes_per_second)))
-          : w.null();
-      w.end_object();
+void write_finding_json(util::JsonWriter &w, const Finding &f) {
+  w.begin_object().field("rule", f.rule).key("severity").begin_array();
+  for (const auto &s : f.severity) w.value(s);
+  w.end_array()
+      .field("level", level_name(f.level))
+      .field("file", f.file)
+      .field("migration", f.migration)
+      .field("line", f.line)
+      .field("column", f.column)
+      .field("end_line", f.end_line)
+      .field("end_column", f.end_column)
+      .field("statement", f.statement)
+      .key("objects")
+      .begin_array();
+  for (const auto &o : f.objects) w.value(o);
+  w.end_array();
+  w.key("lock");
+  f.lock.empty() ? w.null() : w.value(f.lock);
+  w.field("rewrite", f.rewrite)
+      .field("scan", f.scan)
+      .field("message", f.message)
+      .field("why", f.why)
+      .field("fix", f.fix)
+      .field("fingerprint", f.fingerprint);
+  if (f.impact) {
+    const auto &i = *f.impact;
+    w.key("impact").begin_object().field("table", i.table);
+    auto number = [&](const char *k, double v) {
+      w.key(k);
+      v < 0 ? w.null() : w.raw(std::to_string(static_cast<std::int64_t>(v)));
+    };
+    number("row_estimate", i.row_estimate);
+    number("total_bytes", static_cast<double>(i.total_bytes));
+    number("index_count", i.index_count);
+    number("idx_scan", static_cast<double>(i.idx_scan));
+    w.key("empty");
+    i.empty ? w.value(*i.empty) : w.null();
+    w.key("estimated_lock_seconds");
+    if (i.estimated_lock_seconds < 0) {
+      w.null();
+    } else {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.3f", i.estimated_lock_seconds);
+      w.raw(buf);
     }
+    w.key("assumed_bytes_per_second");
+    i.assumed_bytes_per_second > 0
+        ? w.raw(std::to_string(static_cast<std::int64_t>(i.assumed_bytes_per_second)))
+        : w.null();
     w.end_object();
   }
-  w.end_array();
-  const auto &s = summary;
-  w.key("summary")
-      .begin_object()
+  w.end_object();
+}
+
+void write_summary_json(util::JsonWriter &w, const CheckSummary &s) {
+  w.begin_object()
       .field("files", static_cast<std::uint64_t>(s.files))
       .field("statements", static_cast<std::uint64_t>(s.statements))
       .field("errors", static_cast<std::uint64_t>(s.errors))
@@ -477,7 +519,50 @@ std::string CheckReport::to_json() const {
       .key("by_rule")
       .begin_object();
   for (const auto &[rule, n] : s.by_rule) w.field(rule, static_cast<std::uint64_t>(n));
-  w.end_object().end_object().end_object();
+  w.end_object().end_object();
+}
+
+}  // namespace analyze
+
+inline namespace v1 {
+
+namespace {
+
+analyze::FindingBatch collect_into(CheckReport &report) {
+  return [&report](std::vector<Finding> &batch) {
+    if (report.findings.empty()) {
+      report.findings.swap(batch);
+      return;
+    }
+    report.findings.reserve(report.findings.size() + batch.size());
+    for (auto &f : batch) report.findings.push_back(std::move(f));
+  };
+}
+
+}  // namespace
+
+CheckReport check(const std::vector<std::string> &paths, const CheckOptions &options,
+                  const CallOptions &call) {
+  CheckReport report;
+  report.summary = analyze::check_streaming(paths, options, collect_into(report), call);
+  return report;
+}
+
+CheckReport check_sql(std::string_view sql, const std::string &name, const CheckOptions &options) {
+  CheckReport report;
+  report.summary = analyze::check_sql_streaming(sql, name, options, collect_into(report));
+  return report;
+}
+
+// ------------------------------------------------------------------- JSON
+
+std::string CheckReport::to_json() const {
+  util::JsonWriter w;
+  w.begin_object().field("schema_version", 1).key("findings").begin_array();
+  for (const auto &f : findings) analyze::write_finding_json(w, f);
+  w.end_array().key("summary");
+  analyze::write_summary_json(w, summary);
+  w.end_object();
   return w.take();
 }
 

@@ -3,7 +3,10 @@
 #include <pg_query.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <exception>
+#include <thread>
 
 #include "dbsafe/error.hpp"
 
@@ -91,80 +94,152 @@ std::size_t trim_end(std::string_view text, std::size_t begin, std::size_t end) 
   return end;
 }
 
+// One libpg_query parse. Owns libpg_query's result, whose JSON text is read
+// in place (the simdjson parser copies it into its reused padded buffer), so
+// the multi-megabyte text of a large file is not copied twice first.
 struct RawResult {
-  std::string json;
-  std::string error;
-  int cursorpos = 0;
-};
+  PgQueryParseResult r{};
+  explicit RawResult(const char *sql) : r(pg_query_parse(sql)) {}
+  ~RawResult() { pg_query_free_parse_result(r); }
+  RawResult(const RawResult &) = delete;
+  RawResult &operator=(const RawResult &) = delete;
 
-RawResult raw_parse(const char *sql) {
-  PgQueryParseResult r = pg_query_parse(sql);
-  RawResult out;
-  if (r.error) {
-    out.error = r.error->message ? r.error->message : "syntax error";
-    out.cursorpos = r.error->cursorpos;
-  } else if (r.parse_tree) {
-    out.json = r.parse_tree;
+  bool ok() const { return r.error == nullptr; }
+  std::string error() const {
+    return r.error->message ? r.error->message : std::string("syntax error");
   }
-  pg_query_free_parse_result(r);
-  return out;
-}
+  int cursorpos() const { return r.error->cursorpos; }
+  std::string_view json() const {
+    return r.parse_tree ? std::string_view(r.parse_tree) : std::string_view();
+  }
+};
 
 }  // namespace
 
-std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
-  auto parsed = std::make_unique<ParsedSql>();
-  // One index of line starts per text: positions in O(log n), not O(n) each.
-  const LineIndex lines(sql);
-  // One parser per thread: its internal buffers are reused across files.
-  thread_local simdjson::dom::parser json_parser;
+// One parser per thread: its internal buffers are reused across files.
+static thread_local simdjson::dom::parser json_parser;
 
-  // Adds the statements of one parse of `piece`, which starts at `base` in `sql`.
-  auto add_statements = [&](const std::string &json, std::size_t base, std::size_t piece_len) {
-    auto doc = std::make_unique<simdjson::dom::document>();
-    simdjson::padded_string padded(json);
-    auto err = json_parser.parse_into_document(*doc, padded).error();
-    if (err)
-      throw Error(ErrorCode::Internal, std::string("could not read libpg_query's parse tree: ") +
-                                           simdjson::error_message(err));
-    simdjson::dom::element root = doc->root();
-    simdjson::dom::array stmts;
-    if (root["stmts"].get_array().get(stmts) == simdjson::SUCCESS) {
-      for (simdjson::dom::element raw : stmts) {
-        int64_t location = 0, length = 0;
-        // Absent fields are zero: libpg_query omits default values.
-        if (raw["stmt_location"].get_int64().get(location) != simdjson::SUCCESS) location = 0;
-        if (raw["stmt_len"].get_int64().get(length) != simdjson::SUCCESS) length = 0;
-        std::size_t begin = base + static_cast<std::size_t>(location);
-        std::size_t end =
-            length == 0 ? base + piece_len : base + static_cast<std::size_t>(location + length);
-        Statement st;
-        st.begin = skip_blanks_and_comments(sql, begin);
-        st.end = trim_end(sql, st.begin, std::min(end, sql.size()));
-        auto lc = lines.at(st.begin);
-        st.line = lc.line;
-        st.column = lc.column;
-        auto ec = lines.at(st.end == st.begin ? st.begin : st.end - 1);
-        st.end_line = ec.line;
-        st.end_column = ec.column;
-        simdjson::dom::object node;
-        if (raw["stmt"].get_object().get(node) != simdjson::SUCCESS) continue;
-        for (auto field : node) {
-          st.type = field.key;
-          st.body = field.value;
-          break;
+void ParsedSql::add_statements(std::string_view sql, const LineIndex &lines, std::string_view json,
+                               std::size_t base, std::size_t piece_len) {
+  auto doc = std::make_unique<simdjson::dom::document>();
+  auto err = json_parser.parse_into_document(*doc, json.data(), json.size(), true).error();
+  if (err)
+    throw Error(ErrorCode::Internal, std::string("could not read libpg_query's parse tree: ") +
+                                         simdjson::error_message(err));
+  simdjson::dom::element root = doc->root();
+  simdjson::dom::array stmts;
+  if (root["stmts"].get_array().get(stmts) == simdjson::SUCCESS) {
+    for (simdjson::dom::element raw : stmts) {
+      int64_t location = 0, length = 0;
+      // Absent fields are zero: libpg_query omits default values.
+      if (raw["stmt_location"].get_int64().get(location) != simdjson::SUCCESS) location = 0;
+      if (raw["stmt_len"].get_int64().get(length) != simdjson::SUCCESS) length = 0;
+      std::size_t begin = base + static_cast<std::size_t>(location);
+      std::size_t end =
+          length == 0 ? base + piece_len : base + static_cast<std::size_t>(location + length);
+      Statement st;
+      st.begin = skip_blanks_and_comments(sql, begin);
+      st.end = trim_end(sql, st.begin, std::min(end, sql.size()));
+      auto lc = lines.at(st.begin);
+      st.line = lc.line;
+      st.column = lc.column;
+      auto ec = lines.at(st.end == st.begin ? st.begin : st.end - 1);
+      st.end_line = ec.line;
+      st.end_column = ec.column;
+      simdjson::dom::object node;
+      if (raw["stmt"].get_object().get(node) != simdjson::SUCCESS) continue;
+      for (auto field : node) {
+        st.type = field.key;
+        st.body = field.value;
+        break;
+      }
+      statements.push_back(st);
+    }
+  }
+  documents_.push_back(std::move(doc));
+}
+
+std::unique_ptr<ParsedSql> ParsedSql::parse_in_chunks(std::string_view sql,
+                                                      const LineIndex &lines) {
+  std::string text(sql);
+  PgQuerySplitResult split = pg_query_split_with_scanner(text.c_str());
+  struct SplitFree {
+    PgQuerySplitResult &r;
+    ~SplitFree() { pg_query_free_split_result(r); }
+  } split_free{split};
+  if (split.error || split.n_stmts < 2) return nullptr;
+  // Runs begin where a statement of the scanner's split begins (the first
+  // at 0, the last running to the end of the text), so each run is a text
+  // of whole statements; a statement's position comes out the same as in
+  // one parse of the whole text, and positions inside nodes are not used.
+  constexpr int kRuns = 8;
+  std::vector<std::size_t> starts{0};
+  for (int r = 1; r < kRuns; ++r) {
+    auto loc = static_cast<std::size_t>(
+        split.stmts[static_cast<std::size_t>(r) * static_cast<std::size_t>(split.n_stmts) / kRuns]
+            ->stmt_location);
+    if (loc > starts.back() && loc < sql.size()) starts.push_back(loc);
+  }
+  starts.push_back(sql.size());
+  const std::size_t runs = starts.size() - 1;
+  std::vector<std::unique_ptr<ParsedSql>> parts(runs);
+  std::vector<std::exception_ptr> failures(runs);
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> unclean{false};
+  auto work = [&] {
+    for (std::size_t i; !unclean && (i = next.fetch_add(1)) < runs;) {
+      try {
+        std::string piece(sql.substr(starts[i], starts[i + 1] - starts[i]));
+        RawResult one(piece.c_str());
+        if (!one.ok()) {
+          unclean = true;
+          return;
         }
-        parsed->statements.push_back(st);
+        parts[i] = std::make_unique<ParsedSql>();
+        parts[i]->add_statements(sql, lines, one.json(), starts[i], piece.size());
+      } catch (...) {
+        failures[i] = std::current_exception();
+        unclean = true;
       }
     }
-    parsed->documents_.push_back(std::move(doc));
+  };
+  {
+    std::thread helper(work);
+    work();
+    helper.join();
+  }
+  for (auto &f : failures)
+    if (f) std::rethrow_exception(f);
+  if (unclean) return nullptr;
+  auto parsed = std::make_unique<ParsedSql>();
+  for (auto &p : parts) {
+    parsed->statements.insert(parsed->statements.end(), p->statements.begin(), p->statements.end());
+    for (auto &d : p->documents_) parsed->documents_.push_back(std::move(d));
+  }
+  return parsed;
+}
+
+std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
+  // One index of line starts per text: positions in O(log n), not O(n) each.
+  const LineIndex lines(sql);
+  // A text this large would otherwise be parsed on one core while the
+  // analyzer, which needs all of it, waits.
+  constexpr std::size_t kChunkedBytes = 512 * 1024;
+  if (sql.size() >= kChunkedBytes)
+    if (auto parsed = parse_in_chunks(sql, lines)) return parsed;
+
+  auto parsed = std::make_unique<ParsedSql>();
+  auto add_statements = [&](std::string_view json, std::size_t base, std::size_t piece_len) {
+    parsed->add_statements(sql, lines, json, base, piece_len);
   };
 
   std::string text(sql);
-  auto whole = raw_parse(text.c_str());
-  if (whole.error.empty()) {
-    add_statements(whole.json, 0, sql.size());
-    return parsed;
+  {
+    RawResult whole(text.c_str());
+    if (whole.ok()) {
+      add_statements(whole.json(), 0, sql.size());
+      return parsed;
+    }
   }
 
   // Split with the scanner (it tolerates syntax errors) and parse each piece.
@@ -207,19 +282,19 @@ std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
   if (covered < sql.size()) add_gap(covered, sql.size());
   for (auto [loc, len] : pieces) {
     std::string piece(sql.substr(loc, len));
-    auto one = raw_parse(piece.c_str());
-    if (one.error.empty()) {
-      add_statements(one.json, loc, len);
+    RawResult one(piece.c_str());
+    if (one.ok()) {
+      add_statements(one.json(), loc, len);
       continue;
     }
     SyntaxError e;
-    e.offset = loc + char_position_to_offset(piece, one.cursorpos);
+    e.offset = loc + char_position_to_offset(piece, one.cursorpos());
     auto lc = lines.at(e.offset);
     e.line = lc.line;
     e.column = lc.column;
     e.stmt_begin = skip_blanks_and_comments(sql, loc);
     e.stmt_end = trim_end(sql, e.stmt_begin, loc + len);
-    e.message = one.error;
+    e.message = one.error();
     parsed->errors.push_back(e);
   }
   pg_query_free_split_result(split);

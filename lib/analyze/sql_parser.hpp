@@ -29,6 +29,8 @@ struct SyntaxError {
   std::string message;
 };
 
+class LineIndex;
+
 // The parse of one SQL text. Owns the JSON documents its nodes point into.
 class ParsedSql {
  public:
@@ -41,6 +43,14 @@ class ParsedSql {
   static std::unique_ptr<ParsedSql> parse(std::string_view sql);
 
  private:
+  // Adds the statements of libpg_query's `json` for the piece of `sql` of
+  // `piece_len` bytes at `base`.
+  void add_statements(std::string_view sql, const LineIndex &lines, std::string_view json,
+                      std::size_t base, std::size_t piece_len);
+  // A large text parsed as consecutive runs of statements on two threads;
+  // nullptr when any run does not parse cleanly (then the whole text is
+  // parsed at once, as for any file).
+  static std::unique_ptr<ParsedSql> parse_in_chunks(std::string_view sql, const LineIndex &lines);
   std::vector<std::unique_ptr<simdjson::dom::document>> documents_;
 };
 

@@ -16,9 +16,20 @@ struct Digest {
   unsigned int size = 0;
 };
 
+// Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up in its
+// provider registry (under a lock) on every digest, which cost more than
+// hashing a short text (every finding's fingerprint is one).
+const EVP_MD *sha256_md() {
+  static const EVP_MD *md = [] {
+    const EVP_MD *fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
 Digest sha256(std::string_view data) {
   Digest d;
-  if (EVP_Digest(data.data(), data.size(), d.bytes, &d.size, EVP_sha256(), nullptr) != 1)
+  if (EVP_Digest(data.data(), data.size(), d.bytes, &d.size, sha256_md(), nullptr) != 1)
     throw Error(ErrorCode::Internal, "OpenSSL could not compute a SHA-256 digest");
   return d;
 }

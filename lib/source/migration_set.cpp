@@ -4,17 +4,21 @@
 
 #include <toml++/toml.h>
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <regex>
 #include <sstream>
 #include <system_error>
+#include <thread>
 
 #include "dbsafe/error.hpp"
 #include "dbsafe/source.hpp"
+#include "source/read_for_check.hpp"
 #include "source/text_checks.hpp"
 #include "util/failpoint.hpp"
 #include "util/json_writer.hpp"
@@ -125,8 +129,14 @@ struct Entry {
 // functions so each layout's reader shares the root, options and context.
 class MigrationSetReader {
  public:
-  MigrationSetReader(const SourceOptions &options, const CallContext &ctx)
-      : options_(options), ctx_(ctx) {}
+  // `for_check`: no checksums, and the files of a Prisma or plain set read
+  // on two threads once the set is listed.
+  MigrationSetReader(const SourceOptions &options, const CallContext &ctx, bool for_check = false)
+      : options_(options), ctx_(ctx), checksums_(!for_check), parallel_reads_(for_check) {}
+
+  static std::vector<Migration> take_migrations(MigrationSet &set) {
+    return std::move(set.migrations_);
+  }
 
   MigrationSet read(const fs::path &given) {
     util::failpoint("source.open");
@@ -347,12 +357,13 @@ class MigrationSetReader {
     m.description = std::move(description);
     m.path = std::move(rel_path);
     m.bytes = text.size();
-    m.checksum = sha256_hex(text);
+    if (checksums_) m.checksum = sha256_hex(text);
     m.sql = std::move(text);
     return m;
   }
 
   void report_progress(const MigrationSet &set, std::size_t total) {
+    if (!ctx_.has_progress()) return;  // a listing of 20,000 files builds no events
     util::JsonWriter w;
     w.begin_object()
         .field("event", "migration_read")
@@ -435,17 +446,58 @@ class MigrationSetReader {
           .with_file(display);
     if (all_flyway) return Layout::Flyway;
     if (any_updown) return Layout::GolangMigrate;
-    for (const auto &e : entries) {
-      if (!is_sql_file(e)) continue;
-      std::ifstream in(e.path, std::ios::binary);
-      std::string line;
-      while (std::getline(in, line)) {
-        if (line.rfind("-- migrate:up", 0) == 0) return Layout::Dbmate;
-        if (line.find_first_not_of(" \t\r") != std::string::npos && line.rfind("--", 0) != 0)
-          break;  // dbmate's marker comes before any SQL
-      }
+    std::vector<const Entry *> sql_files;
+    for (const auto &e : entries)
+      if (is_sql_file(e)) sql_files.push_back(&e);
+    // Each file is opened, so a directory of thousands of plain files shares
+    // the work between two threads.
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> dbmate{false};
+    auto work = [&] {
+      for (std::size_t i; !dbmate && (i = next.fetch_add(1)) < sql_files.size();)
+        if (starts_with_dbmate_marker(sql_files[i]->path)) dbmate = true;
+    };
+    {
+      std::thread helper;
+      if (parallel_reads_ && sql_files.size() > 64) helper = std::thread(work);
+      work();
+      if (helper.joinable()) helper.join();
     }
-    return Layout::Plain;
+    return dbmate ? Layout::Dbmate : Layout::Plain;
+  }
+
+  // Whether a line "-- migrate:up" comes before the file's first line of SQL
+  // (lines holding only comments or blanks come before it). Reads only as
+  // far as that first line; a file that cannot be read has no marker (reading
+  // it later reports why).
+  static bool starts_with_dbmate_marker(const fs::path &path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct FdCloser {
+      int fd;
+      ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    // true: the marker; false: SQL first; nullopt: read on.
+    auto judge = [](std::string_view line) -> std::optional<bool> {
+      if (line.rfind("-- migrate:up", 0) == 0) return true;
+      if (line.find_first_not_of(" \t\r") != std::string_view::npos && line.rfind("--", 0) != 0)
+        return false;
+      return std::nullopt;
+    };
+    std::string pending;  // a line not yet ended
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      pending.append(buf, static_cast<std::size_t>(n));
+      std::size_t start = 0;
+      for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1)
+        if (auto verdict = judge(std::string_view(pending).substr(start, nl - start)))
+          return *verdict;
+      pending.erase(0, start);
+    }
+    return judge(pending).value_or(false);
   }
 
   void read_prisma(MigrationSet &set, const std::vector<Entry> &entries,
@@ -461,26 +513,74 @@ class MigrationSetReader {
     if (!set.provider_)
       ctx_.log(LogLevel::Warning, kSourceComponent,
                display + ": no migration_lock.toml; assuming provider postgresql");
+    const bool deferred = defer_reads();
+    if (deferred) set.migrations_.reserve(dirs.size());
     for (const Entry *e : dirs) {
       std::string dir_display = display + "/" + e->name;
-      if (e->is_symlink) require_inside(e->path, dir_display, "directory");
       fs::path sql = e->path / "migration.sql";
       std::string rel = e->name + "/migration.sql";
-      // Named by the directory, as the fix is there.
-      auto text = read_file(
-          sql, display + "/" + rel, false,
-          Error(ErrorCode::Invalid, dir_display + ": migration directory has no "
-                                                  "migration.sql; add the migration's SQL "
-                                                  "or remove the directory")
-              .with_file(dir_display));
+      auto read = [this, e, dir_display, sql, file_display = display + "/" + rel] {
+        if (e->is_symlink) require_inside(e->path, dir_display, "directory");
+        // Named by the directory, as the fix is there.
+        return read_file(
+            sql, file_display, false,
+            Error(ErrorCode::Invalid, dir_display + ": migration directory has no "
+                                                    "migration.sql; add the migration's SQL "
+                                                    "or remove the directory")
+                .with_file(dir_display));
+      };
       auto underscore = e->name.find('_');
       std::string version = e->name.substr(0, underscore);
       std::string description =
           underscore == std::string::npos ? std::string() : e->name.substr(underscore + 1);
+      if (deferred) {
+        set.migrations_.push_back(make_migration(e->name, version, description, rel, {}));
+        pending_.push_back({set.migrations_.size() - 1, std::move(read)});
+        continue;
+      }
+      auto text = read();
       set.migrations_.push_back(
           make_migration(e->name, version, description, rel, std::move(text)));
       report_progress(set, dirs.size());
     }
+    run_pending(set);
+  }
+
+  // Reads that wait until a set's listing is done, then run on two threads.
+  struct PendingRead {
+    std::size_t migration;              // index in migrations_
+    std::function<std::string()> read;  // the checks and the read, as done in order
+  };
+  // Only `check` defers (a deploy reads in order and reports each file's
+  // progress); it reads thousands of small files, where the system calls
+  // per file dominate and the second core is otherwise idle.
+  bool defer_reads() const { return parallel_reads_ && !ctx_.has_progress(); }
+
+  void run_pending(MigrationSet &set) {
+    if (pending_.empty()) return;
+    std::vector<std::exception_ptr> failures(pending_.size());
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < pending_.size();) {
+        try {
+          auto &m = set.migrations_[pending_[i].migration];
+          m.sql = pending_[i].read();
+          m.bytes = m.sql.size();
+        } catch (...) {
+          failures[i] = std::current_exception();
+        }
+      }
+    };
+    {
+      std::thread helper;
+      if (pending_.size() > 1) helper = std::thread(work);
+      work();
+      if (helper.joinable()) helper.join();
+    }
+    pending_.clear();
+    // The error reading in order would have stopped at.
+    for (auto &f : failures)
+      if (f) std::rethrow_exception(f);
   }
 
   void read_prisma_lock(MigrationSet &set, const fs::path &path, const std::string &display) {
@@ -691,17 +791,30 @@ class MigrationSetReader {
   void read_plain(MigrationSet &set, const std::vector<Entry> &entries,
                   const std::string &display) {
     std::size_t total = std::count_if(entries.begin(), entries.end(), is_sql_file);
+    const bool deferred = defer_reads();
+    if (deferred) set.migrations_.reserve(total);
     for (const auto &e : entries) {
       if (!is_sql_file(e)) continue;
-      auto text = read_file(e.path, display + "/" + e.name, false);
       auto stem = e.name.substr(0, e.name.size() - 4);
-      set.migrations_.push_back(make_migration(stem, stem, "", e.name, std::move(text)));
+      auto read = [this, &e, file_display = display + "/" + e.name] {
+        return read_file(e.path, file_display, false);
+      };
+      if (deferred) {
+        set.migrations_.push_back(make_migration(stem, stem, "", e.name, {}));
+        pending_.push_back({set.migrations_.size() - 1, std::move(read)});
+        continue;
+      }
+      set.migrations_.push_back(make_migration(stem, stem, "", e.name, read()));
       report_progress(set, total);
     }
+    run_pending(set);
   }
 
   const SourceOptions &options_;
   const CallContext &ctx_;
+  bool checksums_ = true;
+  bool parallel_reads_ = false;
+  std::vector<PendingRead> pending_;
   fs::path canonical_root_;
 };
 
@@ -751,4 +864,19 @@ std::string MigrationSet::to_json() const {
 }
 
 }  // namespace v1
+
+namespace source {
+
+CheckedSet read_for_check(const fs::path &path, const SourceOptions &options,
+                          const CallOptions &call) {
+  CallContext ctx(call);
+  SourceOptions effective = options;
+  if (effective.max_file_bytes == 0) effective.max_file_bytes = kDefaultMaxFileBytes;
+  MigrationSetReader reader(effective, ctx, true);
+  auto set = reader.read(path);
+  return {set.root(), MigrationSetReader::take_migrations(set)};
+}
+
+}  // namespace source
+
 }  // namespace dbsafe

@@ -39,6 +39,10 @@ class JsonWriter {
 
   const std::string &str() const noexcept { return out_; }
   std::string take() { return std::move(out_); }
+  // Forgets the text written so far but not where the writer is in the
+  // document, so a long document can be written out in pieces: write
+  // str(), then clear_text(), and carry on.
+  void clear_text() noexcept { out_.clear(); }
 
  private:
   void before_value();

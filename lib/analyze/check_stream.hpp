@@ -1,0 +1,34 @@
+// `check` one file at a time: the findings of each file reach the caller as
+// soon as that file is analysed, in the order the report lists them, so a
+// long report can be written out while the run goes on instead of being held
+// whole (the CLI's --format json does this; check() collects the same
+// batches into a CheckReport).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dbsafe/call.hpp"
+#include "dbsafe/check.hpp"
+#include "util/json_writer.hpp"
+
+namespace dbsafe::analyze {
+
+// Receives the next findings of the report, in order; it may move from them.
+using FindingBatch = std::function<void(std::vector<Finding> &batch)>;
+
+// check() and check_sql(), delivering the findings to `batch` (several calls,
+// each with at least one finding) and returning the summary.
+CheckSummary check_streaming(const std::vector<std::string> &paths, const CheckOptions &options,
+                             const FindingBatch &batch, const CallOptions &call = {});
+CheckSummary check_sql_streaming(std::string_view sql, const std::string &name,
+                                 const CheckOptions &options, const FindingBatch &batch);
+
+// The pieces of CheckReport::to_json: one element of "findings", and the
+// value of "summary".
+void write_finding_json(util::JsonWriter &w, const Finding &f);
+void write_summary_json(util::JsonWriter &w, const CheckSummary &s);
+
+}  // namespace dbsafe::analyze

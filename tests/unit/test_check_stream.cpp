@@ -1,0 +1,179 @@
+// The fast paths of `check` give what the plain ones gave: a large text
+// parsed in runs on two threads, findings handed over file by file, and
+// files read on two threads.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "analyze/check_stream.hpp"
+#include "analyze/sql_parser.hpp"
+#include "dbsafe/check.hpp"
+#include "dbsafe/source.hpp"
+#include "support/temp_dir.hpp"
+#include "util/json_writer.hpp"
+
+namespace {
+
+using dbsafe::testing::TempDir;
+
+// Statements the scanner splits differently from the parser (BEGIN ATOMIC
+// bodies hold semicolons), a semicolon in a literal, comments between
+// statements: whatever runs the text is cut into, each statement must come
+// out where a parse of the unit alone puts it.
+constexpr const char *kUnit =
+    "-- CreateTable\n"
+    "CREATE TABLE \"T\" (\"id\" TEXT NOT NULL, \"note\" VARCHAR(20) DEFAULT 'a;b');\n"
+    "/* a block comment ; with a semicolon */\n"
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n"
+    "ALTER TABLE \"T\" ADD COLUMN \"n\" INTEGER;\n"
+    "CREATE INDEX \"T_n_idx\" ON \"T\"(\"n\");\n";
+
+// A node's text without its "location" fields, which count from the start of
+// the text libpg_query was given (nothing reads them).
+std::string without_locations(dbsafe::analyze::Node body) {
+  static const std::regex location(R"("location":[0-9]+,?)");
+  return std::regex_replace(simdjson::to_string(body), location, "");
+}
+
+TEST(LargeText, ParsedInRunsPlacesEveryStatementAsAParseOfItsPieces) {
+  const std::string unit = kUnit;
+  const auto one = dbsafe::analyze::ParsedSql::parse(unit);
+  ASSERT_TRUE(one->errors.empty());
+  ASSERT_EQ(one->statements.size(), 4u);
+  std::uint32_t unit_lines = 0;
+  for (char c : unit) unit_lines += c == '\n';
+
+  std::string big;
+  const std::size_t repeats = 700 * 1024 / unit.size() + 1;  // over the 512 KiB threshold
+  for (std::size_t i = 0; i < repeats; ++i) big += unit;
+  const auto all = dbsafe::analyze::ParsedSql::parse(big);
+  ASSERT_TRUE(all->errors.empty());
+  ASSERT_EQ(all->statements.size(), repeats * one->statements.size());
+  for (std::size_t i = 0; i < all->statements.size(); ++i) {
+    const auto &got = all->statements[i];
+    const auto &want = one->statements[i % one->statements.size()];
+    const std::size_t r = i / one->statements.size();
+    const auto shift = static_cast<std::uint32_t>(r) * unit_lines;
+    ASSERT_EQ(got.begin, r * unit.size() + want.begin) << "statement " << i;
+    ASSERT_EQ(got.end, r * unit.size() + want.end) << "statement " << i;
+    ASSERT_EQ(got.line, want.line + shift) << "statement " << i;
+    ASSERT_EQ(got.column, want.column) << "statement " << i;
+    ASSERT_EQ(got.end_line, want.end_line + shift) << "statement " << i;
+    ASSERT_EQ(got.end_column, want.end_column) << "statement " << i;
+    ASSERT_EQ(got.type, want.type) << "statement " << i;
+    ASSERT_EQ(without_locations(got.body), without_locations(want.body)) << "statement " << i;
+  }
+}
+
+TEST(LargeText, ASyntaxErrorIsReportedAsInAOnePieceParse) {
+  // No BEGIN ATOMIC here: a text with a syntax error is split by the
+  // scanner, which cuts such bodies apart (as it always did).
+  constexpr const char *unit =
+      "CREATE TABLE \"T\" (\"id\" TEXT NOT NULL, \"note\" VARCHAR(20) DEFAULT 'a;b');\n"
+      "ALTER TABLE \"T\" ADD COLUMN \"n\" INTEGER; -- trailing\n";
+  std::string big;
+  while (big.size() < 600 * 1024) big += unit;
+  const auto good = dbsafe::analyze::ParsedSql::parse(big);
+  big += "ALTER TABLE \"T\" ADD COLUM \"x\" INTEGER;\n";
+  while (big.size() < 1200 * 1024) big += unit;
+  const auto parsed = dbsafe::analyze::ParsedSql::parse(big);
+  ASSERT_EQ(parsed->errors.size(), 1u);
+  EXPECT_EQ(parsed->errors[0].line, good->statements.back().end_line + 1);
+}
+
+std::string json_of(const std::vector<dbsafe::Finding> &findings) {
+  dbsafe::util::JsonWriter w;
+  w.begin_array();
+  for (const auto &f : findings) dbsafe::analyze::write_finding_json(w, f);
+  w.end_array();
+  return w.take();
+}
+
+void write_set(const TempDir &dir) {
+  dir.write("migrations/migration_lock.toml", "provider = \"postgresql\"\n");
+  dir.write(
+      "migrations/20240101000000_a/migration.sql",
+      "CREATE TABLE \"A\" (\"id\" INTEGER NOT NULL);\nALTER TABLE \"A\" DROP COLUMN \"id\";\n");
+  dir.write("migrations/20240102000000_b/migration.sql",
+            "ALTER TABLE \"A\" ADD COLUMN \"b\" TEXT NOT NULL;\n"
+            "CREATE INDEX \"A_b_idx\" ON \"A\"(\"b\");\n");
+  dir.write("migrations/20240103000000_c/migration.sql",
+            "ALTER TABLE \"A\" ALTER COLUMN \"b\" SET NOT NULL;\nDROP TABLE \"A\";\n");
+}
+
+TEST(Streaming, BatchesAreTheReportInOrder) {
+  TempDir dir;
+  write_set(dir);
+  dbsafe::CheckOptions options;
+  options.config_path = "-";
+  const std::vector<std::string> paths{dir.str() + "/migrations"};
+  const auto report = dbsafe::check(paths, options);
+  ASSERT_GE(report.findings.size(), 4u);
+
+  std::vector<dbsafe::Finding> streamed;
+  std::size_t batches = 0;
+  const auto summary =
+      dbsafe::analyze::check_streaming(paths, options, [&](std::vector<dbsafe::Finding> &batch) {
+        ++batches;
+        ASSERT_FALSE(batch.empty());
+        for (auto &f : batch) streamed.push_back(std::move(f));
+      });
+  EXPECT_EQ(batches, 3u);  // one per file with findings
+  EXPECT_EQ(json_of(streamed), json_of(report.findings));
+  dbsafe::util::JsonWriter a, b;
+  dbsafe::analyze::write_summary_json(a, summary);
+  dbsafe::analyze::write_summary_json(b, report.summary);
+  EXPECT_EQ(a.str(), b.str());
+}
+
+TEST(Streaming, APathGivenTwiceKeepsEachFilesFindingsTogether) {
+  TempDir dir;
+  write_set(dir);
+  dbsafe::CheckOptions options;
+  options.config_path = "-";
+  const auto set = dir.str() + "/migrations";
+  const auto report = dbsafe::check({set, set}, options);
+  // By each file's first place: a, a, b, b, c, c, never a, b, c, a, ...
+  std::vector<std::string> order;
+  for (const auto &f : report.findings)
+    if (order.empty() || order.back() != f.file) order.push_back(f.file);
+  ASSERT_EQ(order.size(), 3u);
+  EXPECT_LT(order[0], order[1]);
+  EXPECT_LT(order[1], order[2]);
+}
+
+TEST(Reading, TheFirstBrokenFileInOrderIsReported) {
+  TempDir dir;
+  dir.write("migrations/migration_lock.toml", "provider = \"postgresql\"\n");
+  for (int i = 0; i < 200; ++i) {
+    char name[64];
+    std::snprintf(name, sizeof name, "migrations/2024%010d_m/migration.sql", i);
+    // Two broken files far apart: the reads run on two threads, the error
+    // must still be the one reading in order meets first.
+    dir.write(name, i == 120  ? std::string("SELECT 1;\xff\n")
+                    : i == 40 ? std::string()
+                              : std::string("SELECT 1;\n"));
+  }
+  std::string from_open, from_check;
+  try {
+    dbsafe::MigrationSet::open(dir.path() / "migrations");
+  } catch (const dbsafe::Error &e) {
+    from_open = e.message();
+  }
+  try {
+    dbsafe::CheckOptions options;
+    options.config_path = "-";
+    dbsafe::check({dir.str() + "/migrations"}, options);
+  } catch (const dbsafe::Error &e) {
+    from_check = e.message();
+  }
+  EXPECT_NE(from_open.find("2024"
+                           "0000000040_m/migration.sql"),
+            std::string::npos)
+      << from_open;
+  EXPECT_EQ(from_check, from_open);
+}
+
+}  // namespace
