@@ -15,6 +15,7 @@
 #include "deploy/deploy_internal.hpp"
 #include "pg/connection.hpp"
 #include "util/failpoint.hpp"
+#include "util/json_writer.hpp"
 
 namespace dbsafe {
 inline namespace v1 {
@@ -126,6 +127,48 @@ std::string current_message() {
   } catch (...) {
     return "internal error: unknown exception";
   }
+}
+
+void run_step(CallContext &ctx, DeployReport &r, const std::string &operation,
+              const std::string &name, bool arm_failpoint,
+              const std::function<void(DeployStep &)> &fn) {
+  ctx.checkpoint();
+  DeployStep s{name, "ok", 0, ""};
+  auto start = Clock::now();
+  try {
+    if (arm_failpoint) util::failpoint(operation + "." + name);
+    fn(s);
+  } catch (...) {
+    s.status = "failed";
+    s.duration_ms = ms_since(start);
+    s.detail = current_message();
+    r.steps.push_back(s);
+    throw;
+  }
+  s.duration_ms = ms_since(start);
+  r.steps.push_back(s);
+  if (ctx.has_progress()) {
+    util::JsonWriter w;
+    w.begin_object().field("event", operation + "-step").field("step", s.name);
+    w.field("status", s.status).field("detail", s.detail).end_object();
+    ctx.progress(w.str());
+  }
+  ctx.log(LogLevel::Info, operation,
+          s.name + ": " + s.status + (s.detail.empty() ? "" : ": ") + s.detail);
+}
+
+MigrateOptions migrate_options(const DeployTarget &t, const std::string &apply_url,
+                               std::chrono::milliseconds lock_timeout,
+                               std::chrono::milliseconds connect_retry_budget) {
+  MigrateOptions o;
+  o.database_url = apply_url;
+  o.mode = t.runner;
+  o.lock_timeout = lock_timeout;
+  o.connect_retry_budget = connect_retry_budget;
+  // The lock was free when the step connected; a deploy that started since
+  // is waited for briefly, never for minutes.
+  o.advisory_lock_timeout = std::chrono::milliseconds(10000);
+  return o;
 }
 
 void connect_target(const DeployTarget &t_, std::chrono::milliseconds retry_budget,

@@ -153,43 +153,14 @@ class Pipeline {
 
 template <typename Fn>
 void Pipeline::step(const std::string &name, Fn &&fn) {
-  ctx_.checkpoint();
-  DeployStep s{name, "ok", 0, ""};
-  auto start = Clock::now();
-  try {
-    // The connect step arms its failpoint once the URL is known, so the
-    // audit row can still be written.
-    if (name != "connect") util::failpoint("deploy." + name);
-    fn(s);
-  } catch (...) {
-    s.status = "failed";
-    s.duration_ms = ms_since(start);
-    s.detail = current_message();
-    r_.steps.push_back(s);
-    throw;
-  }
-  s.duration_ms = ms_since(start);
-  r_.steps.push_back(s);
-  if (ctx_.has_progress()) {
-    util::JsonWriter w;
-    w.begin_object().field("event", "deploy-step").field("step", s.name).field("status", s.status);
-    w.field("detail", s.detail).end_object();
-    ctx_.progress(w.str());
-  }
-  ctx_.log(LogLevel::Info, "deploy",
-           s.name + ": " + s.status + (s.detail.empty() ? "" : ": ") + s.detail);
+  // The connect step arms its failpoint once the URL is known, so the audit
+  // row can still be written.
+  deploy_detail::run_step(ctx_, r_, "deploy", name, name != "connect", fn);
 }
 
 MigrateOptions Pipeline::migrate_options() const {
-  MigrateOptions o;
-  o.database_url = conn_.apply_url;
-  o.mode = t_.runner;
-  o.lock_timeout = options_.lock_timeout;
-  o.connect_retry_budget = options_.connect_retry_budget;
-  // The lock was free a moment ago; a deploy that started since is waited
-  // for briefly, never for minutes.
-  o.advisory_lock_timeout = std::chrono::milliseconds(10000);
-  return o;
+  return deploy_detail::migrate_options(t_, conn_.apply_url, options_.lock_timeout,
+                                        options_.connect_retry_budget);
 }
 
 void Pipeline::connect_and_validate(DeployStep &s) {

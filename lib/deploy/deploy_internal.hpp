@@ -2,11 +2,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "dbsafe/call.hpp"
 #include "dbsafe/deploy.hpp"
+#include "dbsafe/migrate.hpp"
 
 namespace dbsafe {
 inline namespace v1 {
@@ -36,6 +38,19 @@ std::vector<std::string> split_names(const std::string &comma_separated);
 bool truthy(const std::string &value);
 // The message of the exception being handled (call inside a catch).
 std::string current_message();
+
+// Runs one step of `operation` ("deploy" or "restore"): arms the failpoint
+// "<operation>.<name>" unless `arm_failpoint` is false, records the step in
+// `r.steps` with its duration (also when it throws, with the message), and
+// reports it as a "<operation>-step" progress event and a log line.
+void run_step(CallContext &ctx, DeployReport &r, const std::string &operation,
+              const std::string &name, bool arm_failpoint,
+              const std::function<void(DeployStep &)> &fn);
+
+// The runner's options for applying to `apply_url` as target `t` does.
+MigrateOptions migrate_options(const DeployTarget &t, const std::string &apply_url,
+                               std::chrono::milliseconds lock_timeout,
+                               std::chrono::milliseconds connect_retry_budget);
 
 struct ConnectedTarget {
   std::string apply_url;  // the direct URL when set, else the URL

@@ -76,39 +76,12 @@ class RestorePipeline {
 
 template <typename Fn>
 void RestorePipeline::step(const std::string &name, Fn &&fn) {
-  ctx_.checkpoint();
-  DeployStep s{name, "ok", 0, ""};
-  auto start = Clock::now();
-  try {
-    util::failpoint("restore." + name);
-    fn(s);
-  } catch (...) {
-    s.status = "failed";
-    s.duration_ms = ms_since(start);
-    s.detail = current_message();
-    r_.steps.push_back(s);
-    throw;
-  }
-  s.duration_ms = ms_since(start);
-  r_.steps.push_back(s);
-  if (ctx_.has_progress()) {
-    util::JsonWriter w;
-    w.begin_object().field("event", "restore-step").field("step", s.name).field("status", s.status);
-    w.field("detail", s.detail).end_object();
-    ctx_.progress(w.str());
-  }
-  ctx_.log(LogLevel::Info, "restore",
-           s.name + ": " + s.status + (s.detail.empty() ? "" : ": ") + s.detail);
+  deploy_detail::run_step(ctx_, r_, "restore", name, true, fn);
 }
 
 MigrateOptions RestorePipeline::migrate_options() const {
-  MigrateOptions o;
-  o.database_url = conn_.apply_url;
-  o.mode = t_.runner;
-  o.lock_timeout = options_.lock_timeout;
-  o.connect_retry_budget = options_.connect_retry_budget;
-  o.advisory_lock_timeout = std::chrono::milliseconds(10000);
-  return o;
+  return deploy_detail::migrate_options(t_, conn_.apply_url, options_.lock_timeout,
+                                        options_.connect_retry_budget);
 }
 
 void RestorePipeline::resolve(DeployStep &s) {
