@@ -146,6 +146,16 @@ int run(const DeployArgs &a, std::ostream &out) {
                          [&](const CallOptions &call) { return deploy(o, call); });
 }
 
+// The options deploy and restore share: the report and the connection.
+void add_report_options(CLI::App *cmd, DeployArgs &a) {
+  cmd->add_option("--format", a.format, "output: text, json or markdown")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  cmd->add_option("--output", a.output, "write the report to FILE instead of stdout");
+  cmd->add_option("--connect-retry-ms", a.connect_retry_ms,
+                  "keep retrying a refused connection this long (a waking Neon compute)");
+  cmd->add_flag("-q,--quiet", a.quiet, "no log lines");
+}
+
 }  // namespace
 
 void add_deploy_command(CLI::App &app, std::ostream &out, int &exit_code) {
@@ -169,12 +179,7 @@ void add_deploy_command(CLI::App &app, std::ostream &out, int &exit_code) {
   cmd->add_option("--seed", a->seed,
                   "a command that seeds the database after the migrations (run with /bin/sh -c, "
                   "DATABASE_URL set); only on targets with allow_seed = true");
-  cmd->add_option("--format", a->format, "output: text, json or markdown")
-      ->check(CLI::IsMember({"text", "json", "markdown"}));
-  cmd->add_option("--output", a->output, "write the report to FILE instead of stdout");
-  cmd->add_option("--connect-retry-ms", a->connect_retry_ms,
-                  "keep retrying a refused connection this long (a waking Neon compute)");
-  cmd->add_flag("-q,--quiet", a->quiet, "no log lines");
+  add_report_options(cmd, *a);
   cmd->callback([a, &out, &exit_code] { exit_code = run(*a, out); });
 }
 
@@ -200,12 +205,7 @@ void add_restore_command(CLI::App &app, std::ostream &out, int &exit_code) {
                 "do not snapshot the data being replaced first (neon keeps it as a branch "
                 "anyway)");
   cmd->add_flag("--dry-run", a->dry_run, "connect and find the snapshot only; change nothing");
-  cmd->add_option("--format", a->format, "output: text, json or markdown")
-      ->check(CLI::IsMember({"text", "json", "markdown"}));
-  cmd->add_option("--output", a->output, "write the report to FILE instead of stdout");
-  cmd->add_option("--connect-retry-ms", a->connect_retry_ms,
-                  "keep retrying a refused connection this long (a waking Neon compute)");
-  cmd->add_flag("-q,--quiet", a->quiet, "no log lines");
+  add_report_options(cmd, *a);
   cmd->callback([a, &out, &exit_code] { exit_code = run_restore(*a, out); });
 }
 

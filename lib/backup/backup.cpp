@@ -31,6 +31,7 @@
 #include "drift/shadow.hpp"
 #include "pg/connection.hpp"
 #include "util/subprocess.hpp"
+#include "util/time.hpp"
 
 namespace dbsafe {
 inline namespace v1 {
@@ -57,18 +58,7 @@ std::string utc(std::time_t t, const char *format) {
 }
 
 std::optional<std::time_t> parse_utc(const std::string &text) {
-  std::tm tm{};
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (text.size() < 19 || std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &year, &month, &day,
-                                      &hour, &minute, &second) != 6)
-    return std::nullopt;
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return ::timegm(&tm);
+  return util::parse_utc_time(text);
 }
 
 std::string env_or_empty(const char *name) {

@@ -3,6 +3,7 @@
 // pruning. They use only the Provider interface, so they behave the same on
 // Neon and on a local server.
 #include "provider/policy.hpp"
+#include "util/time.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -20,21 +21,8 @@ namespace {
 using provider::bridge_prefix;
 using provider::write_snapshot;
 
-// Seconds since the epoch of an RFC 3339 UTC timestamp ("2026-01-01T09:30:00Z",
-// fractions and offsets after the seconds ignored); nullopt if it is not one.
 std::optional<std::time_t> parse_time(const std::string &text) {
-  std::tm tm{};
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (text.size() < 19 || std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &year, &month, &day,
-                                      &hour, &minute, &second) != 6)
-    return std::nullopt;
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return ::timegm(&tm);
+  return util::parse_utc_time(text);
 }
 
 std::string describe(const SnapshotInfo &s) {
