@@ -314,3 +314,131 @@ def test_seed_000_rotating_snapshot_destructive_gate_and_one_step_restore(neon, 
     assert {a["id"] for a in audit} == {l["id"] for l in lines}
     assert audit[2]["snapshot_id"] == backup["id"]
     assert audit[2]["migrations_applied"] == ["20260109000000_drop_legacy"]
+
+
+# ---------------------------------------------------------------------------
+# Seed 002 (French): from db push to versioned migrations, Neon branches, PITR.
+
+SEED_002_DB_PUSH = """\
+CREATE TABLE users (id text PRIMARY KEY, email text NOT NULL UNIQUE);
+CREATE TABLE moments (
+  id serial PRIMARY KEY,
+  user_id text NOT NULL REFERENCES users (id),
+  title text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX moments_user_id_idx ON moments (user_id);
+INSERT INTO users VALUES ('u1', 'camille@example.fr');
+INSERT INTO moments (user_id, title) VALUES ('u1', 'premier moment'), ('u1', 'deuxième moment');
+"""
+
+SEED_002_CHECK = """\
+-- the 200-character title limit, enforced by the database and not only by the form
+ALTER TABLE moments ADD CONSTRAINT moments_title_length CHECK (char_length(title) <= 200);
+"""
+
+
+def parse_time(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def about_days_from_now(text: str, days: int) -> bool:
+    expected = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days)
+    return abs(parse_time(text) - expected) < datetime.timedelta(minutes=10)
+
+
+def test_seed_002_baseline_dated_branch_forward_only_deploy_and_point_in_time_restore(
+        neon, neon_project, psql):
+    """Seed 002: a production database built with ``prisma db push`` gets a
+    ``0001_baseline`` migration from its current schema, recorded as applied
+    without running (étape 1); ``pnpm db:snapshot`` makes a Neon branch
+    ``pre-migration-YYYYMMDD-HHMM`` of production kept 7 days; ``pnpm
+    db:migrate:status`` shows what is pending; ``pnpm db:migrate:prod`` applies
+    it forward-only, non-interactive and idempotent, with the deploy's own
+    dated 7-day snapshot; the title's 200-character limit becomes a CHECK
+    constraint; and a point-in-time restore to the second brings back rows an
+    application bug deleted after that second."""
+    p = neon_project
+    prod = p.env["DATABASE_URL"]
+    # Paid plans keep several snapshots: the deploy's and the restore's safety one.
+    neon.admin("POST", "/config", {"snapshot_quota": 10})
+    try:
+        psql(prod, SEED_002_DB_PUSH)
+        p.config('[targets.production]\nprovider = "neon"\nsnapshot = "timestamped"\n'
+                 'snapshot_expiry_days = 7\n')
+
+        # Étape 1: the baseline, written from the live schema and marked applied.
+        p.dbsafe("migrate", "baseline", "--from-url", prod, "--name", "0001_baseline", expect=0)
+        baseline = (p.migrations / "0001_baseline" / "migration.sql").read_text()
+        assert 'CREATE TABLE "public"."moments"' in baseline, baseline
+        assert "REFERENCES" in baseline and "moments_user_id_idx" in baseline
+        assert rows(psql, prod, "SELECT migration_name, finished_at IS NOT NULL, "
+                                "applied_steps_count FROM _prisma_migrations;") == [
+            "0001_baseline|t|0"]
+        p.dbsafe("migrate", "status", expect=0)
+        p.dbsafe("drift", expect=0)  # the baseline is exactly what production holds
+
+        # pnpm db:snapshot: a dated branch of production, deleted after 7 days.
+        name = "pre-migration-" + datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y%m%d-%H%M")
+        p.dbsafe("branch", "create", name, "--expires-in", "7d", expect=0)
+        branch = next(b for b in p.dbsafe("branch", "list", "--format", "json",
+                                          expect=0).json["branches"] if b["name"] == name)
+        assert about_days_from_now(branch["expires_at"], 7), branch
+        branch_url = p.dbsafe("branch", "url", name, expect=0).out.strip()
+        assert rows(psql, branch_url, "SELECT count(*) FROM moments;") == ["2"]
+
+        # A new migration; status says it is pending (exit 1), nothing runs.
+        p.migration("0002_moment_title_length", SEED_002_CHECK)
+        status = p.dbsafe("migrate", "status", "--format", "json", expect=1).json
+        assert [m["name"] for m in status["migrations"] if m["state"] == "pending"] == [
+            "0002_moment_title_length"]
+
+        # pnpm db:migrate:prod: forward-only, with a dated snapshot first.
+        deployed = p.dbsafe("deploy", "--target", "production", "--format", "json",
+                            expect=0).report
+        assert deployed["applied"] == ["0002_moment_title_length"]
+        snap = deployed["snapshot"]
+        assert re.fullmatch(r"pre-migration-\d{8}-\d{4}", snap["name"]), snap
+        assert about_days_from_now(snap["expires_at"], 7), snap
+        assert snap["id"] in {s["id"] for s in p.dbsafe("snapshot", "list", "--format", "json",
+                                                        expect=0).json["snapshots"]}
+        # Idempotent: nothing pending, nothing applied, no second snapshot.
+        again = p.dbsafe("deploy", "--target", "production", "--format", "json",
+                         expect=0).report
+        assert again["outcome"] == "up-to-date"
+        assert again["applied"] == [] and again["snapshot"] is None
+        p.dbsafe("migrate", "status", expect=0)
+        # The limit holds for a direct call too (not only the form's maxLength).
+        with pytest.raises(RuntimeError, match="moments_title_length"):
+            psql(prod, "INSERT INTO moments (user_id, title) VALUES ('u1', repeat('x', 201));")
+        # The branch taken before the migration still has the old schema.
+        assert rows(psql, branch_url, "SELECT count(*) FROM pg_constraint "
+                                      "WHERE conname = 'moments_title_length';") == ["0"]
+
+        # A bug deletes every moment a little after a known second.
+        psql(prod, "INSERT INTO moments (user_id, title) VALUES ('u1', 'après le déploiement');")
+        time.sleep(1.2 - time.time() % 1)
+        good = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        time.sleep(1.2)
+        psql(prod, "DELETE FROM moments;")
+        assert rows(psql, prod, "SELECT count(*) FROM moments;") == ["0"]
+
+        at = good.strftime("%Y-%m-%dT%H:%M:%SZ")
+        restored = p.dbsafe("restore", "--target", "production", "--from", at, "--confirm",
+                            "production", "--format", "json", expect=0).report
+        assert restored["outcome"] == "restored"
+        assert at in restored["restore"]["from"] or good.isoformat() in restored["restore"][
+            "from"], restored["restore"]
+        safety = restored["restore"]["safety_snapshot"]
+        assert re.fullmatch(r"pre-restore-\d{8}-\d{4}", safety["name"]), safety
+        assert rows(psql, prod, "SELECT title FROM moments ORDER BY id;") == [
+            "premier moment", "deuxième moment", "après le déploiement"]
+        # The restored state is after the migration: the constraint is there, nothing pending.
+        p.dbsafe("migrate", "status", expect=0)
+        lines = p.audit_lines()
+        assert [(l["operation"], l["outcome"]) for l in lines] == [
+            ("deploy", "deployed"), ("deploy", "up-to-date"), ("restore", "restored")]
+        assert [a["id"] for a in audit_rows(psql, prod)] == [l["id"] for l in lines]
+    finally:
+        neon.admin("POST", "/config", {"snapshot_quota": 1})
