@@ -442,3 +442,152 @@ def test_seed_002_baseline_dated_branch_forward_only_deploy_and_point_in_time_re
         assert [a["id"] for a in audit_rows(psql, prod)] == [l["id"] for l in lines]
     finally:
         neon.admin("POST", "/config", {"snapshot_quota": 1})
+
+
+# ---------------------------------------------------------------------------
+# The local provider: snapshots are database copies on the same server.
+
+
+def remove_local_copies(project: Project, url: str) -> None:
+    """Delete every snapshot and non-default branch the local provider made of ``url``."""
+    where = ["--provider", "local", "--database-url", url]
+    for snap in project.dbsafe("snapshot", "list", *where, "--format", "json",
+                               expect=0).json["snapshots"]:
+        project.dbsafe("snapshot", "delete", snap["id"], *where, "--confirm", snap["id"], expect=0)
+    for branch in project.dbsafe("branch", "list", *where, "--format", "json",
+                                 expect=0).json["branches"]:
+        if not branch["default"]:
+            project.dbsafe("branch", "delete", branch["id"], *where, "--confirm", branch["id"],
+                           expect=0)
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# Seed 001 (Korean): a game backend, development -> staging -> production.
+
+SEED_001_INIT = """\
+CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL, gold bigint NOT NULL DEFAULT 0);
+CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL);
+CREATE TABLE user_equipment (
+  user_id bigint NOT NULL REFERENCES users (id),
+  item_id bigint NOT NULL REFERENCES items (id),
+  PRIMARY KEY (user_id, item_id)
+);
+"""
+
+SEED_001_FORGE = """\
+CREATE TABLE forge_history (
+  id bigserial PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id),
+  item_id bigint NOT NULL REFERENCES items (id),
+  level int NOT NULL
+);
+"""
+
+# The SQLite -> PostgreSQL copy script (section 2.3 step 2 / 3.2 step 4).
+SEED_001_DATA = """\
+INSERT INTO users (name, gold) VALUES ('hero', 1200), ('smith', 300);
+INSERT INTO items (name) VALUES ('sword'), ('shield');
+INSERT INTO user_equipment VALUES (1, 1), (2, 2);
+"""
+
+
+def test_seed_001_staging_then_production_pg_dump_backup_and_snapshot_rollback(
+        database_url, pg_server_url, temporary_database, psql, tmp_path):
+    """Seed 001 (SQLite to PostgreSQL): ``migrate deploy`` on staging, the data
+    copy and a smoke test there; the production checklist (a dry run, a backup
+    to hand, a snapshot before the deploy) then production; a weekly
+    ``pg_dump`` backup with its integrity check; a release that breaks
+    production data is rolled back by restoring the pre-deploy snapshot; and
+    integration tests get a database reset to that backup between runs."""
+    with temporary_database(pg_server_url) as staging, \
+            temporary_database(pg_server_url) as test_db:
+        prod = database_url
+        p = Project(tmp_path, DATABASE_URL=prod, STAGING_DATABASE_URL=staging)
+        p.config('[targets.staging]\nurl_env = "STAGING_DATABASE_URL"\nprovider = "local"\n\n'
+                 '[targets.production]\nprovider = "local"\napprove_on = "warning"\n')
+        p.migration("20240101000000_init_schema", SEED_001_INIT)
+        try:
+            # Staging: status shows the pending migration, deploy, copy the data, smoke test.
+            p.dbsafe("migrate", "status", "--database-url", staging, expect=1)
+            p.dbsafe("deploy", "--target", "staging", expect=0)
+            psql(staging, SEED_001_DATA)
+            assert rows(psql, staging, "SELECT u.name || ':' || i.name FROM user_equipment e "
+                                       "JOIN users u ON u.id = e.user_id JOIN items i "
+                                       "ON i.id = e.item_id ORDER BY 1;") == [
+                "hero:sword", "smith:shield"]
+
+            # Production checklist: the dry run changes nothing.
+            dry = p.dbsafe("deploy", "--target", "production", "--dry-run", "--format", "json",
+                           expect=0).report
+            assert dry["outcome"] == "dry-run" and dry["pending"] == ["20240101000000_init_schema"]
+            assert rows(psql, prod, "SELECT to_regclass('_prisma_migrations') IS NULL;") == ["t"]
+            first = p.dbsafe("deploy", "--target", "production", "--format", "json",
+                             expect=0).report
+            assert first["applied"] == ["20240101000000_init_schema"]
+            psql(prod, SEED_001_DATA)
+
+            # The weekly pg_dump, read back to its end, its hash in the manifest.
+            backups = tmp_path / "backups"
+            created = p.dbsafe("backup", "create", "--dir", str(backups), "--database-url", prod,
+                               "--format", "json", expect=0).json
+            dump = Path(created["backup"]["path"])
+            manifest = json.loads(Path(str(dump) + ".manifest.json").read_text())
+            assert manifest["sha256"] == sha256_of(dump) and manifest["tables"] >= 3
+            p.dbsafe("backup", "verify", str(dump), expect=0)
+
+            # The next release: staging first, then production with its snapshot.
+            p.migration("20240201000000_forge_history", SEED_001_FORGE)
+            p.dbsafe("deploy", "--target", "staging", expect=0)
+            release = p.dbsafe("deploy", "--target", "production", "--approve", "--format",
+                               "json", expect=0).report
+            assert release["applied"] == ["20240201000000_forge_history"]
+            assert release["snapshot"]["name"] == "pre-deploy-backup"
+            # ... and its forge code wipes everyone's gold.
+            psql(prod, "UPDATE users SET gold = 0; INSERT INTO forge_history "
+                       "(user_id, item_id, level) VALUES (1, 1, 99);")
+
+            # Rollback plan step 2: back to the snapshot taken before the release.
+            p.dbsafe("restore", "--target", "production", "--from", "pre-deploy-backup",
+                     expect=3)
+            assert rows(psql, prod, "SELECT sum(gold) FROM users;") == ["0"]
+            back = p.dbsafe("restore", "--target", "production", "--from", "pre-deploy-backup",
+                            "--confirm", "production", "--format", "json", expect=0).report
+            assert back["outcome"] == "restored"
+            assert rows(psql, prod, "SELECT name || '=' || gold FROM users ORDER BY id;") == [
+                "hero=1200", "smith=300"]
+            assert rows(psql, prod, "SELECT to_regclass('forge_history') IS NULL;") == ["t"]
+            # The release is pending again; the replaced data is kept, not dropped.
+            status = p.dbsafe("migrate", "status", "--format", "json", expect=1).json
+            assert [m["name"] for m in status["migrations"] if m["state"] == "pending"] == [
+                "20240201000000_forge_history"]
+            assert back["restore"]["safety_snapshot"]["name"].startswith("pre-restore-")
+            audit = audit_rows(psql, prod)
+            assert [(a["target"], a["operation"], a["outcome"]) for a in audit] == [
+                ("production", "deploy", "deployed"), ("production", "deploy", "deployed"),
+                ("production", "restore", "restored")]
+
+            # Integration tests: the backup restored into the test database, then
+            # reset to it again between runs (--clean takes a safety backup first).
+            test_name = urlsplit(test_db).path.lstrip("/")
+            p.dbsafe("backup", "restore", str(dump), "--database-url", test_db, "--confirm",
+                     "wrong", expect=3)
+            p.dbsafe("backup", "restore", str(dump), "--database-url", test_db, "--confirm",
+                     test_name, "--no-owner", expect=0)
+            assert rows(psql, test_db, "SELECT count(*) FROM user_equipment;") == ["2"]
+            psql(test_db, "DELETE FROM user_equipment; UPDATE users SET gold = 1;")
+            p.dbsafe("backup", "restore", str(dump), "--database-url", test_db, "--confirm",
+                     test_name, "--no-owner", expect=2)  # not empty: refused without --clean
+            p.dbsafe("backup", "restore", str(dump), "--database-url", test_db, "--confirm",
+                     test_name, "--no-owner", "--clean", "--safety-dir",
+                     str(tmp_path / "safety"), expect=0)
+            assert rows(psql, test_db, "SELECT count(*) FROM user_equipment;") == ["2"]
+            assert rows(psql, test_db, "SELECT sum(gold) FROM users;") == ["1500"]
+            safety = list((tmp_path / "safety").glob("*.dump"))
+            assert len(safety) == 1 and Path(str(safety[0]) + ".manifest.json").is_file()
+        finally:
+            remove_local_copies(p, staging)
+            remove_local_copies(p, prod)
