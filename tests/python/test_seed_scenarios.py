@@ -591,3 +591,144 @@ def test_seed_001_staging_then_production_pg_dump_backup_and_snapshot_rollback(
         finally:
             remove_local_copies(p, staging)
             remove_local_copies(p, prod)
+
+
+# ---------------------------------------------------------------------------
+# Seed 003 (Korean): the Neon migration runbook, pooled and direct URLs.
+
+SEED_003_INIT = """\
+CREATE TABLE providers (id bigserial PRIMARY KEY, slug text NOT NULL UNIQUE, name text NOT NULL);
+CREATE TABLE models (
+  id bigserial PRIMARY KEY,
+  provider_id bigint NOT NULL REFERENCES providers (id),
+  slug text NOT NULL UNIQUE
+);
+CREATE TABLE model_status (
+  id bigserial PRIMARY KEY,
+  model_id bigint NOT NULL REFERENCES models (id),
+  status text NOT NULL,
+  checked_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX model_status_model_id_checked_at_idx ON model_status (model_id, checked_at);
+"""
+
+# prisma/seed.sql, run in one transaction (Step 2.3.1): all of it or nothing.
+SEED_003_SEED = """\
+INSERT INTO providers (slug, name) VALUES ('openai', 'OpenAI'), ('anthropic', 'Anthropic');
+INSERT INTO models (provider_id, slug)
+  SELECT id, slug || '-default' FROM providers;
+INSERT INTO model_status (model_id, status) SELECT id, 'operational' FROM models;
+"""
+
+
+def test_seed_003_pooled_and_direct_urls_connection_test_status_deploy_verify_and_staging_seed(
+        database_url, pg_server_url, temporary_database, database_url_for, pgbouncer_url,
+        psql, psql_executable, tmp_path):
+    """Seed 003 (moving an app to Neon, runbook phases 1-2): the pooled URL
+    (PgBouncer, transaction mode, ``pgbouncer=true``) for the app and the direct
+    URL for migrations; a connection test and ``migrate status`` as the dry run
+    (Step 2.1.4) work through the pooler; a deploy through the pooler alone is
+    refused, and an unreachable database fails cleanly without its password;
+    the deploy through ``DIRECT_URL``; tables, indexes and foreign keys checked
+    afterwards (Steps 2.2.3, 2.2.4, 2.4.1); the seed runs in one transaction, on
+    staging only; and the ``pg_dump`` backup goes through the direct URL."""
+
+    def pooled(url: str) -> str:
+        name = urlsplit(url).path.lstrip("/")
+        return database_url_for(pgbouncer_url, name) + "?pgbouncer=true&connect_timeout=15"
+
+    with temporary_database(pg_server_url) as staging:
+        prod = database_url
+        p = Project(tmp_path, DATABASE_URL=pooled(prod),
+                    STAGING_DATABASE_URL=pooled(staging), STAGING_DIRECT_URL=staging)
+        # The app's pooler keeps server sessions open on production, so a
+        # snapshot cannot be a TEMPLATE copy (dbsafe says so and names this).
+        p.config('[targets.production]\nprovider = "local"\nlocal_method = "dump"\n\n'
+                 '[targets.staging]\nurl_env = "STAGING_DATABASE_URL"\n'
+                 'direct_url_env = "STAGING_DIRECT_URL"\nprovider = "local"\nallow_seed = true\n')
+        p.migration("20250831000000_initial_schema", SEED_003_INIT)
+        (tmp_path / "prisma" / "seed.sql").write_text(SEED_003_SEED)
+        try:
+            # Step 1.3.4, the connection test, and Step 2.1.4, the dry run: both
+            # read-only, so the pooled URL is fine.
+            assert rows(psql, p.env["DATABASE_URL"].split("?")[0], "SELECT 1;") == ["1"]
+            status = p.dbsafe("migrate", "status", "--format", "json", expect=1).json
+            assert [(m["name"], m["state"]) for m in status["migrations"]] == [
+                ("20250831000000_initial_schema", "pending")]
+
+            # Migrations through the transaction pooler alone are refused.
+            refused = p.dbsafe("deploy", "--target", "production", expect=3)
+            assert "DIRECT_URL" in refused.text, refused.text
+            assert rows(psql, prod, "SELECT to_regclass('_prisma_migrations') IS NULL;") == ["t"]
+
+            # The fallback: an unreachable database is exit 4, its password never printed.
+            closed = "postgresql://ai_go_admin:s3cret-pw@127.0.0.1:9/ai_server_db"
+            down = p.dbsafe("deploy", "--target", "production", "--connect-retry-ms", "0",
+                            expect=4, DIRECT_URL=closed)
+            assert "s3cret-pw" not in down.text and "port 9" in down.text, down.text
+            # The database kept no row of it; the audit file did.
+            unreachable = p.audit_lines()[-1]
+            assert (unreachable["outcome"], unreachable["exit_code"],
+                    unreachable["row_written"]) == ("failed", 4, False), unreachable
+            assert "s3cret-pw" not in json.dumps(unreachable)
+
+            # Step 2.2.2 through DIRECT_URL.
+            p.env["DIRECT_URL"] = prod
+            p.dbsafe("deploy", "--target", "production", "--dry-run", expect=0)
+            deployed = p.dbsafe("deploy", "--target", "production", "--format", "json",
+                                expect=0).report
+            connect = next(s for s in deployed["steps"] if s["name"] == "connect")
+            assert "(direct, DIRECT_URL)" in connect["detail"], connect
+            verify = next(s for s in deployed["steps"] if s["name"] == "verify")
+            assert verify["status"] == "ok" and deployed["verify"]["problems"] == []
+            assert "3 tables" in verify["detail"] and "2 foreign keys" in verify["detail"], verify
+
+            # Steps 2.2.3, 2.2.4 and 2.4.1, the runbook's own queries.
+            assert rows(psql, prod, "SELECT table_name FROM information_schema.tables WHERE "
+                                    "table_schema = 'public' ORDER BY table_name;") == [
+                "_prisma_migrations", "model_status", "models", "providers"]
+            assert "model_status_model_id_checked_at_idx" in rows(
+                psql, prod, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public';")
+            assert rows(psql, prod, """
+                SELECT tc.table_name || '.' || kcu.column_name || '->' || ccu.table_name
+                FROM information_schema.table_constraints tc
+                JOIN information_schema.key_column_usage kcu
+                  ON tc.constraint_name = kcu.constraint_name
+                JOIN information_schema.constraint_column_usage ccu
+                  ON ccu.constraint_name = tc.constraint_name
+                WHERE tc.constraint_type = 'FOREIGN KEY' ORDER BY 1;""") == [
+                "model_status.model_id->models", "models.provider_id->providers"]
+            p.dbsafe("verify", expect=0)
+            # Step 2.2.5: status through the pooler again, now up to date.
+            p.dbsafe("migrate", "status", expect=0)
+
+            # Step 2.3: the seed. Never on production: refused before anything runs.
+            seed = (f"{psql_executable} -X -q -v ON_ERROR_STOP=1 --single-transaction "
+                    '-d "$DATABASE_URL" -f prisma/seed.sql')
+            p.dbsafe("deploy", "--target", "production", "--seed", seed, expect=3)
+            assert rows(psql, prod, "SELECT count(*) FROM providers;") == ["0"]
+            # On staging, where it is allowed: a seed that fails half-way leaves nothing ...
+            (tmp_path / "prisma" / "seed.sql").write_text(
+                SEED_003_SEED + "INSERT INTO models (provider_id, slug) VALUES (999, 'x');\n")
+            broken = p.dbsafe("deploy", "--target", "staging", "--seed", seed, "--format",
+                              "json", expect=5).report
+            assert [s["status"] for s in broken["steps"] if s["name"] == "seed"] == ["failed"]
+            assert broken["applied"] == ["20250831000000_initial_schema"]
+            assert rows(psql, staging, "SELECT count(*) FROM providers;") == ["0"]
+            # ... and the fixed one seeds it (Step 2.3.3's counts).
+            (tmp_path / "prisma" / "seed.sql").write_text(SEED_003_SEED)
+            p.dbsafe("deploy", "--target", "staging", "--seed", seed, expect=0)
+            assert rows(psql, staging, "SELECT (SELECT count(*) FROM providers) || '/' || "
+                                       "(SELECT count(*) FROM models) || '/' || "
+                                       "(SELECT count(*) FROM model_status);") == ["2/2/2"]
+
+            # Step 2.4.4: pg_dump through DIRECT_URL; never through the pooler.
+            p.dbsafe("backup", "create", "--dir", str(tmp_path / "backups"), "--database-url",
+                     p.env["DATABASE_URL"], expect=3)
+            made = p.dbsafe("backup", "create", "--dir", str(tmp_path / "backups"), "--format",
+                            "json", expect=0).json["backup"]
+            assert made["manifest"]["database"] == urlsplit(prod).path.lstrip("/")
+            assert made["manifest"]["tables"] == 5  # with _prisma_migrations and dbsafe.audit
+        finally:
+            remove_local_copies(p, staging)
+            remove_local_copies(p, prod)
