@@ -222,7 +222,8 @@ def test_seed_000_rotating_snapshot_destructive_gate_and_one_step_restore(neon, 
     scan = p.dbsafe("check", "--format", "json", expect=1).json
     dangerous = {(f["rule"], obj) for f in scan["findings"] if f["level"] == "error"
                  for obj in f["objects"]}
-    assert dangerous == {("drop-table", "public.LegacyCard"), ("drop-column", "public.Reading.notes"),
+    assert dangerous == {("drop-table", "public.LegacyCard"),
+                         ("drop-column", "public.Reading.notes"),
                          ("truncate-table", "public.Reading")}, dangerous
     # The impact report of the deploy itself: only the pending migration, and
     # the tables it touches, without touching them.
@@ -871,8 +872,8 @@ def test_seed_004_diff_drift_backup_deploy_with_approvals_restore_and_notificati
 
             # DB Diff: the SQL the pending migration runs, and nothing changes.
             p.migration("20251028000000_drop_legacy_flag", SEED_004_DROP)
-            preview = p.dbsafe("diff", "--from", f"url:{prod}", "--to", "migrations:prisma/migrations",
-                               "--format", "sql", expect=1).out
+            preview = p.dbsafe("diff", "--from", f"url:{prod}", "--to",
+                               "migrations:prisma/migrations", "--format", "sql", expect=1).out
             assert re.search(r'DROP COLUMN "legacy_flag"', preview), preview
             assert rows(psql, prod, "SELECT count(legacy_flag) FROM users;") == ["2"]
 
