@@ -19,6 +19,14 @@ PostgreSQL harness
 * ``temporary_database`` (session): the context manager behind
   ``database_url``, for tests that need several databases.
 * ``database_url_for`` (session): ``database_url_for(server_url, name)``.
+* ``neon_test_server`` (session): ``with neon_test_server(*args) as env:`` runs
+  ``scripts/neon-test-server`` (tests/neon-server/README.md) with ``args`` and
+  yields the dict of its ready lines (``NEON_API_HOST``, ``NEON_API_KEY``,
+  ``NEON_CA_FILE``, ``NEON_ADMIN_URL``, ...); SIGTERM at exit, which drops every
+  database and role it made. Without ``--database-url`` it runs its own archiving
+  cluster, so point-in-time restores work.
+* ``pgbouncer_url`` (module): a PgBouncer in transaction pooling mode in front
+  of ``pg_server_url`` (``scripts/pgbouncer-throwaway``), stopped afterwards.
 
 There is no psycopg here: everything goes through the ``psql`` client, found on
 PATH or in the PostgreSQL bin directory. Test modules use these fixtures rather
@@ -35,8 +43,10 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -83,6 +93,8 @@ def repo_root() -> Path:
 # PostgreSQL harness (see the module docstring).
 
 PG_THROWAWAY = REPO_ROOT / "scripts" / "pg-throwaway"
+PGBOUNCER_THROWAWAY = REPO_ROOT / "scripts" / "pgbouncer-throwaway"
+NEON_TEST_SERVER = REPO_ROOT / "scripts" / "neon-test-server"
 
 _db_counter = itertools.count(1)
 
@@ -221,3 +233,64 @@ def database_url(pg_server_url):
     """URL of a fresh, empty database, dropped after the test."""
     with _temporary_database(pg_server_url) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def pgbouncer_url(pg_server_url):
+    """A PgBouncer (pool_mode = transaction) in front of the test server."""
+    parts = urlsplit(pg_server_url)
+    if "://" not in pg_server_url or not parts.hostname or parts.hostname.startswith("/"):
+        pytest.skip(f"the test server URL has no TCP host for PgBouncer to reach: {parts.netloc}")
+    directory = tempfile.mkdtemp(prefix="dbsafe-pgbouncer-", dir="/tmp")
+    os.chmod(directory, 0o755)
+    try:
+        proc = subprocess.run([str(PGBOUNCER_THROWAWAY), "start", directory, pg_server_url],
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0 and proc.stdout.strip(), (
+            f"scripts/pgbouncer-throwaway start failed (exit {proc.returncode}):\n{proc.stderr}")
+        yield proc.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run([str(PGBOUNCER_THROWAWAY), "stop", directory, "--remove"],
+                       capture_output=True, text=True, timeout=60)
+
+
+# ---------------------------------------------------------------------------
+# The Neon API v2 test server (see the module docstring).
+
+
+@contextlib.contextmanager
+def _neon_test_server(*args):
+    """Run scripts/neon-test-server with ``args``; yield its ready lines as a dict."""
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen([str(NEON_TEST_SERVER), *args],
+                                stdout=subprocess.PIPE, stderr=stderr, text=True)
+        try:
+            env = {}
+            # Its own cluster needs initdb, a restart with archiving and a base
+            # backup: seconds normally, more on a busy two-core machine.
+            deadline = time.monotonic() + 120
+            while env.get("NEON_TEST_SERVER_READY") != "1" and time.monotonic() < deadline:
+                line = proc.stdout.readline()
+                if not line:
+                    break
+                name, _, value = line.strip().partition("=")
+                env[name] = value
+            if env.get("NEON_TEST_SERVER_READY") != "1":
+                stderr.seek(0)
+                pytest.fail("the Neon test server did not start:\n" +
+                            stderr.read().decode(errors="replace")[-3000:])
+            yield env
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def neon_test_server():
+    """``with neon_test_server(*args) as env:`` (see the module docstring)."""
+    return _neon_test_server

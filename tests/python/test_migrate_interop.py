@@ -6,7 +6,8 @@ SIGKILL, on a real PostgreSQL (the ``database_url`` / ``pg_server_url`` fixtures
   ``tests/interop/prisma/prisma`` (``$DBSAFE_PRISMA`` overrides it) with ``--fast-exit``.
   The Prisma tests are skipped when that install is absent; nothing else is.
 * PgBouncer (Debian's package, installed by ``scripts/pgbouncer-throwaway`` when missing)
-  runs in transaction pooling mode in front of the test server.
+  runs in transaction pooling mode in front of the test server (the ``pgbouncer_url``
+  fixture of conftest.py).
 * The command line is ``$DBSAFE_CLI`` or ``<repo>/build/dbsafe``.
 * The crash trials are ``tests/interop/crash_trials.py`` (``scripts/soak-kill`` runs more).
 """
@@ -18,7 +19,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -33,7 +33,6 @@ import crash_trials  # noqa: E402
 CLI = Path(os.environ.get("DBSAFE_CLI") or REPO / "build" / "dbsafe")
 PRISMA_DIR = REPO / "tests" / "interop" / "prisma"
 PRISMA = Path(os.environ.get("DBSAFE_PRISMA") or PRISMA_DIR / "prisma")
-PGBOUNCER_THROWAWAY = REPO / "scripts" / "pgbouncer-throwaway"
 PRISMA_APP = REPO / "examples" / "prisma-app" / "prisma" / "migrations"
 ADVISORY_LOCK_KEY = 72707369
 
@@ -363,25 +362,6 @@ def test_prisma_and_dbsafe_deploys_never_interleave(start, database_url, psql, t
 
 # ---------------------------------------------------------------------------
 # (d) PgBouncer in transaction mode.
-
-
-@pytest.fixture(scope="module")
-def pgbouncer_url(pg_server_url):
-    """A PgBouncer (pool_mode = transaction) in front of the test server."""
-    parts = urlsplit(pg_server_url)
-    if "://" not in pg_server_url or not parts.hostname or parts.hostname.startswith("/"):
-        pytest.skip(f"the test server URL has no TCP host for PgBouncer to reach: {parts.netloc}")
-    directory = tempfile.mkdtemp(prefix="dbsafe-pgbouncer-", dir="/tmp")
-    os.chmod(directory, 0o755)
-    try:
-        proc = subprocess.run([str(PGBOUNCER_THROWAWAY), "start", directory, pg_server_url],
-                              capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0 and proc.stdout.strip(), (
-            f"scripts/pgbouncer-throwaway start failed (exit {proc.returncode}):\n{proc.stderr}")
-        yield proc.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run([str(PGBOUNCER_THROWAWAY), "stop", directory, "--remove"],
-                       capture_output=True, text=True, timeout=60)
 
 
 def test_deploy_through_a_transaction_pooler_is_refused_status_works_and_direct_url_deploys(

@@ -12,11 +12,9 @@ import logging
 import os
 import re
 import secrets
-import signal
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -27,7 +25,6 @@ import pytest
 import dbsafe
 
 REPO = Path(__file__).resolve().parents[2]
-NEON_TEST_SERVER = REPO / "scripts" / "neon-test-server"
 CANARY_KEY = "napi_canary_py_" + secrets.token_hex(12)
 
 
@@ -295,47 +292,23 @@ class _Collect(logging.Handler):
 
 
 @pytest.fixture(scope="module")
-def neon(pg_server_url):
+def neon(pg_server_url, neon_test_server):
     """The Neon API v2 test server on the suite's PostgreSQL, with the canary key; always
     stopped (it drops its databases and roles when it gets SIGTERM)."""
-    with tempfile.TemporaryFile() as stderr:
-        proc = subprocess.Popen(
-            [str(NEON_TEST_SERVER), "--database-url", pg_server_url, "--api-key", CANARY_KEY,
-             "--operation-delay-ms", "50", "--snapshot-quota", "10"],
-            stdout=subprocess.PIPE, stderr=stderr, text=True)
+    with neon_test_server("--database-url", pg_server_url, "--api-key", CANARY_KEY,
+                          "--operation-delay-ms", "50", "--snapshot-quota", "10") as env:
+        server = NeonServer(env)
+        # Every library log record of the Neon tests, at every level, for the key check.
+        logger = logging.getLogger("dbsafe")
+        handler = _Collect(server.records)
+        level = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
         try:
-            env = {}
-            deadline = time.monotonic() + 120
-            while env.get("NEON_TEST_SERVER_READY") != "1" and time.monotonic() < deadline:
-                line = proc.stdout.readline()
-                if not line:
-                    break
-                name, _, value = line.strip().partition("=")
-                env[name] = value
-            if env.get("NEON_TEST_SERVER_READY") != "1":
-                stderr.seek(0)
-                pytest.fail("the Neon test server did not start:\n" +
-                            stderr.read().decode(errors="replace")[-3000:])
-            server = NeonServer(env)
-            # Every library log record of the Neon tests, at every level, for the key check.
-            logger = logging.getLogger("dbsafe")
-            handler = _Collect(server.records)
-            level = logger.level
-            logger.addHandler(handler)
-            logger.setLevel(logging.DEBUG)
-            try:
-                yield server
-            finally:
-                logger.removeHandler(handler)
-                logger.setLevel(level)
+            yield server
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+            logger.removeHandler(handler)
+            logger.setLevel(level)
 
 
 def test_neon_branches_and_connection_urls(neon, psql):
