@@ -66,6 +66,13 @@ dbsafe::RestoreTargetOptions parse_restore_options(const char *json) {
     } else if (k == "dry_run" || k == "reapply" || k == "safety_snapshot") {
       if (value.get_bool().get(b)) bad_option(k + " must be true or false");
       (k == "dry_run" ? o.dry_run : k == "reapply" ? o.reapply : o.safety_snapshot) = b;
+    } else if (k == "approved_by") {
+      simdjson::dom::array list;
+      if (value.get_array().get(list)) bad_option("approved_by must be an array of strings");
+      for (auto e : list) {
+        if (e.get_string().get(s)) bad_option("approved_by must be an array of strings");
+        o.approved_by.emplace_back(s);
+      }
     } else {
       bad_option("unknown option \"" + k + "\"");
     }

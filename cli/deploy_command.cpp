@@ -104,6 +104,7 @@ int run_restore(const DeployArgs &a, std::ostream &out) {
   o.from = a.from;
   o.confirm = a.confirm;
   o.reapply = a.reapply;
+  o.approved_by = a.approved_by;
   o.dry_run = a.dry_run;
   o.safety_snapshot = !a.no_safety_snapshot;
   o.connect_retry_budget = std::chrono::milliseconds(a.connect_retry_ms);
@@ -199,6 +200,9 @@ void add_restore_command(CLI::App &app, std::ostream &out, int &exit_code) {
                   "the target's name (or RESTORE), to skip the typed confirmation");
   cmd->add_option("--config", a->config,
                   "dbsafe.toml to read (default: in this directory or the nearest parent)");
+  cmd->add_option("--approved-by", a->approved_by,
+                  "an approver's name (repeatable), on a target with approvals = N > 1")
+      ->allow_extra_args(false);
   cmd->add_flag("--reapply", a->reapply,
                 "apply the migrations newer than the restored state again, then verify");
   cmd->add_flag("--no-safety-snapshot", a->no_safety_snapshot,

@@ -1135,6 +1135,8 @@ export interface RestoreOptions {
   dryRun?: boolean | null;
   /** Snapshot the data being replaced first (default true). */
   safetySnapshot?: boolean | null;
+  /** On a target with approvals = N > 1: N distinct names, else the restore stops (exit_code 1). */
+  approvedBy?: string[] | null;
   timeoutMs?: number | null;
   signal?: AbortSignal | null;
   /** Called on the JS thread after each step: `{ event: 'restore-step', ... }`. */

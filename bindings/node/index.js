@@ -1280,6 +1280,7 @@ const RESTORE_OPTIONS = Object.freeze({
   reapply: 'reapply',
   dryRun: 'dry_run',
   safetySnapshot: 'safety_snapshot',
+  approvedBy: 'approved_by',
 });
 
 const describeRestoreError = optionsErrorDescriber(

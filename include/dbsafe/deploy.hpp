@@ -214,6 +214,10 @@ struct DBSAFE_CXX_API RestoreTargetOptions {
   // Must be the target's name or "RESTORE" (not needed for a dry run): the
   // restore replaces the target's data.
   std::string confirm;
+  // On a target with approvals = N > 1: N distinct names (also from
+  // DBSAFE_APPROVED_BY=a,b); otherwise the restore stops (exit 1) before
+  // anything is touched.
+  std::vector<std::string> approved_by;
   // Re-apply the migrations that are newer than the restored state (with
   // the runner), then verify. Without it the database is left at the
   // restored state and the report lists what is pending.

@@ -8,12 +8,14 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include "dbsafe/deploy.hpp"
 #include "dbsafe/migrate.hpp"
 #include "deploy/deploy_internal.hpp"
 #include "drift/drift.hpp"
 #include "pg/connection.hpp"
+#include "provider/policy.hpp"
 #include "util/failpoint.hpp"
 #include "util/json_writer.hpp"
 
@@ -52,6 +54,7 @@ class RestorePipeline {
     r_.steps.push_back({name, "skipped", 0, why});
   }
   void resolve(DeployStep &s);
+  bool approved(DeployStep &s);  // false: stopped for approvals
   void take_safety_snapshot(DeployStep &s);
   void restore(DeployStep &s);
   void plan(DeployStep &s);
@@ -72,6 +75,8 @@ class RestorePipeline {
   std::string from_timestamp_;
   std::string branch_;  // the branch a point-in-time restore rewinds
   bool restore_started_ = false;
+  // Neon: the name the replaced branch keeps when no safety snapshot fit.
+  std::string preserve_as_;
 };
 
 template <typename Fn>
@@ -119,6 +124,35 @@ void RestorePipeline::resolve(DeployStep &s) {
   s.detail = r_.restored_from;
 }
 
+// The typed confirmation is one person's approval; a target that asks for
+// more (`approvals`, seed 004's two approvers) needs that many distinct
+// names, from approved_by or DBSAFE_APPROVED_BY.
+bool RestorePipeline::approved(DeployStep &s) {
+  r_.approvals_required = t_.approvals;
+  std::set<std::string> names;
+  for (const auto &n : options_.approved_by)
+    if (!deploy_detail::trim(n).empty()) names.insert(deploy_detail::trim(n));
+  for (const auto &n : deploy_detail::split_names(deploy_detail::env("DBSAFE_APPROVED_BY")))
+    names.insert(n);
+  r_.approved_by.assign(names.begin(), names.end());
+  if (names.size() >= static_cast<std::size_t>(t_.approvals)) {
+    r_.gate = "approved";
+    s.detail = "approved by";
+    for (const auto &n : r_.approved_by) s.detail += " " + n;
+    return true;
+  }
+  r_.gate = "needs-approval";
+  s.status = "blocked";
+  r_.approve_hint = "dbsafe restore --target " + t_.name + " --from " + shell_quote(options_.from) +
+                    " --confirm " + shell_quote(t_.name);
+  for (int i = 1; i <= t_.approvals; ++i)
+    r_.approve_hint += " --approved-by NAME" + std::to_string(i);
+  s.detail = "target " + t_.name + " needs " + std::to_string(t_.approvals) +
+             " distinct approvers to restore (have " + std::to_string(names.size()) +
+             "); to go ahead run: " + r_.approve_hint;
+  return false;
+}
+
 void RestorePipeline::take_safety_snapshot(DeployStep &s) {
   CreateSnapshotOptions o;
   auto now = std::chrono::system_clock::now();
@@ -129,7 +163,21 @@ void RestorePipeline::take_safety_snapshot(DeployStep &s) {
   if (o.branch.empty() && from_snapshot_ && t_.provider == "neon")
     o.branch = from_snapshot_->source_branch_id;
   o.expires_at = rfc3339(now + std::chrono::hours(24) * t_.snapshot_expiry_days);
-  r_.safety_snapshot = provider_->create_snapshot(o, call_);
+  try {
+    r_.safety_snapshot = provider_->create_snapshot(o, call_);
+  } catch (const Error &e) {
+    // A full snapshot quota (Neon's Free plan holds one: the backup being
+    // restored). Neon's restore keeps the branch it replaces: named, it is
+    // the safety copy, and no other snapshot has to go first.
+    if (t_.provider != "neon" || !provider::is_snapshot_quota_error(e)) throw;
+    preserve_as_ = o.name;
+    s.detail = "the snapshot quota is full (" + e.message() +
+               "); the data being replaced will be "
+               "kept as the branch " +
+               preserve_as_ + " that the restore leaves in place";
+    r_.warnings.push_back(s.detail);
+    return;
+  }
   s.detail = "the data being replaced is kept as " + r_.safety_snapshot->name + " (" +
              r_.safety_snapshot->id + "); expires " + o.expires_at.value_or("");
 }
@@ -138,10 +186,13 @@ void RestorePipeline::restore(DeployStep &s) {
   restore_started_ = true;
   util::failpoint("restore.provider");  // a provider that fails part-way
   RestoreResult result;
-  if (from_snapshot_)
-    result = provider_->restore_snapshot(from_snapshot_->id, RestoreOptions{}, call_);
-  else
-    result = provider_->restore_branch(branch_, from_timestamp_, "", call_);
+  if (from_snapshot_) {
+    RestoreOptions ro;
+    ro.preserve_under_name = preserve_as_;
+    result = provider_->restore_snapshot(from_snapshot_->id, ro, call_);
+  } else {
+    result = provider_->restore_branch(branch_, from_timestamp_, preserve_as_, call_);
+  }
   r_.restored = true;
   s.detail = "restored " + r_.restored_from + " into " + result.branch.name +
              (result.replaced_by.empty()
@@ -256,7 +307,15 @@ DeployReport RestorePipeline::run() {
       deploy_detail::connect_target(t_, options_.connect_retry_budget, ctx_, r_, s, conn_);
     });
     step("resolve", [&](DeployStep &s) { resolve(s); });
-    if (options_.dry_run) {
+    bool go = true;
+    if (t_.approvals > 1) step("gate", [&](DeployStep &s) { go = approved(s); });
+    if (!go && !options_.dry_run) {
+      for (const char *n : {"safety-snapshot", "restore", "plan", "apply", "verify"})
+        skip(n, "stopped for approvals");
+      r_.outcome = "stopped";
+      r_.exit_code = 1;
+      r_.message = "the restore was stopped: " + r_.steps.back().detail;
+    } else if (options_.dry_run) {
       for (const char *n :
            {"safety-snapshot", "restore", "plan", "apply", "verify", "audit", "notify"})
         skip(n, "dry run");

@@ -1502,6 +1502,7 @@ def restore(
     reapply: bool = False,
     dry_run: bool = False,
     safety_snapshot: bool = True,
+    approved_by: Optional[Iterable[str]] = None,
     timeout: Optional[float] = None,
     progress: Optional[ProgressCallback] = None,
     cancel: Optional[CancelToken] = None,
@@ -1522,6 +1523,8 @@ def restore(
     :param reapply: apply the migrations newer than the restored state again.
     :param dry_run: connect and find the snapshot only.
     :param safety_snapshot: snapshot the data being replaced first (default True).
+    :param approved_by: on a target with ``approvals = N > 1``: N distinct names; with
+        fewer the restore is returned stopped (``exit_code`` 1) before anything is touched.
     :raises NotFoundError: no such snapshot (the message lists them) or target.
     :raises StateError: the restore was left half-done: ``report.restore_command``
         puts the replaced data back; or verify found problems after re-applying.
@@ -1552,6 +1555,7 @@ def restore(
             "reapply": reapply or None,
             "dry_run": dry_run or None,
             "safety_snapshot": None if safety_snapshot else False,
+            "approved_by": _names(approved_by),
         }
     )
     timeout_ms = _timeout_ms(timeout)
