@@ -243,6 +243,28 @@ describe('deploy', () => {
   });
 });
 
+// Runs examples/node/SCRIPT in `cwd`, with `require('dbsafe')` resolved to this package.
+function runExampleScript(script, cwd, args, env = {}) {
+  const modules = path.join(tmp, 'example-modules');
+  if (!fs.existsSync(path.join(modules, 'dbsafe'))) {
+    fs.mkdirSync(modules, { recursive: true });
+    fs.symlinkSync(packageDir, path.join(modules, 'dbsafe'), 'dir');
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'examples', 'node', script), ...args], {
+      cwd,
+      env: { ...childEnv(), NODE_PATH: modules, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 describe('restore', () => {
   it('needs the target name, keeps the replaced data and writes the audit trail back', () =>
     withTargetDatabase(async (url) => {
@@ -292,31 +314,22 @@ describe('restore', () => {
       const again = await dbsafe.restore({ target: 'x', config, from: 'pre-deploy-backup', confirm: 'RESTORE', reapply: true });
       assert.deepEqual(again.applied, ['20240201000000_drop']);
       assert.equal(again.steps.find((s) => s.name === 'verify').status, 'ok');
+
+      // examples/node/restore.js: the same from an ops script.
+      const refused = await runExampleScript('restore.js', root, ['x', 'pre-deploy-backup']);
+      assert.equal(refused.status, 3);
+      const example = await runExampleScript('restore.js', root, ['x', 'pre-deploy-backup', '--confirm', 'x']);
+      assert.equal(example.status, 0, example.stderr);
+      assert.match(example.stdout, /^safety-snapshot: ok$/m);
+      assert.match(example.stdout, /target x was restored from snapshot pre-deploy-backup/);
+      assert.equal((await psql(url, 'SELECT a FROM t')).trim(), 'x');
     }));
 });
 
 describe('examples/node/deploy-db.js', () => {
   // Runs the example in the project, with `require('dbsafe')` resolved to this package.
   function runExample(cwd, args, env = {}) {
-    const modules = path.join(tmp, 'example-modules');
-    if (!fs.existsSync(path.join(modules, 'dbsafe'))) {
-      fs.mkdirSync(modules, { recursive: true });
-      fs.symlinkSync(packageDir, path.join(modules, 'dbsafe'), 'dir');
-    }
-    const script = path.join(repoRoot, 'examples', 'node', 'deploy-db.js');
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [script, ...args], {
-        cwd,
-        env: { ...childEnv(), NODE_PATH: modules, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
+    return runExampleScript('deploy-db.js', cwd, args, env);
   }
 
   it('deploys, then fails the build when the gate stops a deploy', () =>

@@ -231,3 +231,15 @@ def test_restore_needs_the_name_keeps_the_replaced_data_and_writes_the_audit_bac
     # deploy, deploy, the failed attempt (no such snapshot), the restore
     assert [line["operation"] for line in audit_lines(tmp_path)] == [
         "deploy", "deploy", "restore", "restore"]
+
+    # examples/python/restore.py: the same from an ops script.
+    example = REPO / "examples" / "python" / "restore.py"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    refused = subprocess.run([sys.executable, str(example), "x", "pre-deploy-backup"],
+                             capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert refused.returncode == 2, refused.stderr  # argparse: --confirm is required
+    run = subprocess.run([sys.executable, str(example), "x", "pre-deploy-backup", "--confirm", "x",
+                          "--reapply"], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert run.returncode == 0, run.stderr
+    assert "target x was restored from snapshot pre-deploy-backup" in run.stdout
+    assert psql(target_url, HAS_COLUMN_A).strip() == "0"  # the drop was re-applied
