@@ -17,7 +17,8 @@ DBSAFE_CLI_PACKAGES=(g++ cmake make pkg-config ccache git ca-certificates
   libboost-dev libssl-dev)
 DBSAFE_BUILD_PACKAGES=("${DBSAFE_CLI_PACKAGES[@]}" libgtest-dev pybind11-dev python3-dev
   python3-setuptools python3-wheel python3-venv python3-pip postgresql-15)
-DBSAFE_TEST_PACKAGES=(clang-14 libclang-rt-14-dev python3-pytest python3-jsonschema binutils util-linux)
+DBSAFE_TEST_PACKAGES=(clang-14 libclang-rt-14-dev python3-pytest python3-jsonschema binutils util-linux
+  abigail-tools mypy)
 
 # Installs the packages that are not installed yet; apt-get runs only when
 # something is missing, so a prepared machine pays nothing.
