@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import dbsafe
 from dbsafe import _dbsafe
@@ -34,29 +37,61 @@ def test_package_data_is_present():
     assert (package / "_dbsafe.pyi").is_file()
 
 
-# C ABI functions the native module deliberately does not call, and why.
-NOT_BOUND = {
-    "dbsafe_call_options_init": "options are initialised with DBSAFE_CALL_OPTIONS_INIT",
-    "dbsafe_source_options_init": "options are initialised with DBSAFE_SOURCE_OPTIONS_INIT",
-    "dbsafe_error_message": "read through dbsafe_error_json",
-    "dbsafe_error_sqlstate": "read through dbsafe_error_json",
-    "dbsafe_error_file": "read through dbsafe_error_json",
-    "dbsafe_error_line": "read through dbsafe_error_json",
-    "dbsafe_error_column": "read through dbsafe_error_json",
-    "dbsafe_error_http_status": "read through dbsafe_error_json",
-    "dbsafe_error_detail_json": "read through dbsafe_error_json",
-}
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_check_bindings(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["/usr/bin/python3", str(root / "scripts" / "check-bindings")], capture_output=True, text=True
+    )
 
 
 def test_binds_every_function_of_the_c_abi_or_says_why_not():
-    from pathlib import Path
+    # The table of deliberate skips is in scripts/check-bindings, shared with
+    # the Node test.
+    result = run_check_bindings(REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^dbsafe_migrations_open\s+python\s+bound$", result.stdout, re.M)
+    assert re.search(r"^dbsafe_error_line\s+python\s+skipped: ", result.stdout, re.M)
 
-    repo = Path(__file__).resolve().parents[2]
-    declared = set()
-    for header in (repo / "include" / "dbsafe" / "c").glob("*.h"):
-        declared |= set(re.findall(r"DBSAFE_API\s+[^;(]*?\b(dbsafe_\w+)\s*\(", header.read_text()))
-    assert len(declared) > 10, declared
-    source = (repo / "bindings" / "python" / "src" / "_dbsafe.cpp").read_text()
-    called = {name for name in declared if re.search(rf"\b{name}\b", source)}
-    assert declared - called == set(NOT_BOUND), "bind these or say why not in NOT_BOUND"
-    assert not set(NOT_BOUND) - declared, "NOT_BOUND names functions the C ABI does not declare"
+
+def copy_for_check_bindings(tmp_path: Path) -> Path:
+    for part in ("scripts/check-bindings", "capi/exports.map", "include/dbsafe/c",
+                 "bindings/node/src", "bindings/python/src"):
+        src, dst = REPO / part, tmp_path / part
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst)
+        else:
+            shutil.copy2(src, dst)
+    return tmp_path
+
+
+def test_check_bindings_fails_on_an_unbound_function(tmp_path):
+    root = copy_for_check_bindings(tmp_path)
+    exports = root / "capi" / "exports.map"
+    exports.write_text(exports.read_text().replace("    dbsafe_version;", "    dbsafe_version;\n    dbsafe_frobnicate;"))
+    header = root / "include" / "dbsafe" / "c" / "common.h"
+    header.write_text(header.read_text() + "\nDBSAFE_API int dbsafe_frobnicate(void);\n")
+    result = run_check_bindings(root)
+    assert result.returncode == 1
+    assert "bindings/node/src: does not call dbsafe_frobnicate" in result.stderr
+    assert "bindings/python/src: does not call dbsafe_frobnicate" in result.stderr
+    assert re.search(r"^dbsafe_frobnicate\s+node\s+MISSING$", result.stdout, re.M)
+
+
+def test_check_bindings_fails_on_a_stale_skip_and_a_comment_is_not_a_binding(tmp_path):
+    root = copy_for_check_bindings(tmp_path)
+    addon = root / "bindings" / "node" / "src" / "addon.cpp"
+    # A skipped function that is now called: the table must be corrected.
+    addon.write_text(addon.read_text() + "\nstatic int probe() { return (int)dbsafe_error_line(nullptr); }\n")
+    ext = root / "bindings" / "python" / "src" / "_dbsafe.cpp"
+    # The only use of dbsafe_cancel_free, commented out: not bound any more.
+    text = ext.read_text()
+    assert "dbsafe_cancel_free" in text
+    ext.write_text(re.sub(r"\bdbsafe_cancel_free\b", "dbsafe_cancel_freed", text)
+                   + "\n// dbsafe_cancel_free(x);\n")
+    result = run_check_bindings(root)
+    assert result.returncode == 1
+    assert "calls dbsafe_error_line, which NOT_BOUND['node'] says it skips" in result.stderr
+    assert "bindings/python/src: does not call dbsafe_cancel_free:" in result.stderr
