@@ -15,9 +15,11 @@ const EXIT = new Map([
   [dbsafe.CancelledError, 130],
 ]);
 
+/** @param {string[]} argv */
 async function main([command, target, database]) {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort()); // stops pg_dump / rolls a restore back
+  /** @type {import('dbsafe').BackupCallOptions} */
   const call = { signal: controller.signal, onLog: ({ message }) => console.error(`  ${message}`) };
   if (command === 'daily' && target) {
     const { backup } = await dbsafe.backup.create({ dir: target, ...call });

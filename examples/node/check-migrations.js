@@ -2,6 +2,7 @@
 // node examples/node/check-migrations.js prisma/migrations
 const dbsafe = require('dbsafe');
 
+/** @param {string} dir */
 async function main(dir) {
   const report = await dbsafe.check(dir, { runner: 'prisma' });
   for (const f of report.findings) {

@@ -8,6 +8,7 @@
 // the build; approve it with DBSAFE_APPROVE=1 or DBSAFE_APPROVED_BY=alice,bob.
 const dbsafe = require('dbsafe');
 
+/** @param {string} target */
 async function main(target) {
   // Ctrl-C cancels the running statement on the server instead of leaving it behind.
   const controller = new AbortController();

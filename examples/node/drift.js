@@ -5,6 +5,7 @@
 // 3 bad input, 4 the database cannot be reached.
 const dbsafe = require('dbsafe');
 
+/** @param {string} dir */
 async function main(dir) {
   const url = process.env.DIRECT_URL || process.env.DATABASE_URL;
   if (!url) {

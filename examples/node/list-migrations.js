@@ -1,6 +1,7 @@
 // Lists a migration set from Node: node examples/node/list-migrations.js DIR
 const dbsafe = require('dbsafe');
 
+/** @param {string} dir */
 async function main(dir) {
   const set = await dbsafe.migrations(dir);
   console.log(`${set.count} ${set.layout} migrations in ${set.root}`);

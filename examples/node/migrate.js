@@ -8,6 +8,7 @@ const dbsafe = require('dbsafe');
 
 const SAMPLE_APP = path.join(__dirname, '..', 'prisma-app', 'prisma', 'migrations');
 
+/** @param {string} dir */
 async function main(dir) {
   if (!process.env.DATABASE_URL) throw new Error('set DATABASE_URL to the database to migrate');
   // Ctrl-C cancels the running statement on the server instead of leaving it behind.

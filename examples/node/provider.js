@@ -10,6 +10,7 @@ const dbsafe = require('dbsafe');
 
 const BACKUP = 'pre-deploy-backup';
 
+/** @param {string[]} argv */
 async function main([command, branch]) {
   const known = command === 'restore' ? Boolean(branch) : ['backup', 'list'].includes(command);
   if (!known || (command !== 'restore' && branch)) {
@@ -20,6 +21,7 @@ async function main([command, branch]) {
   // Ctrl-C stops a wait (for a copy, for a Neon operation) instead of leaving it behind.
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
+  /** @type {import('dbsafe').ProviderCallOptions} */
   const options = {
     signal: controller.signal,
     onLog: ({ level, message }) => {

@@ -4,6 +4,7 @@
 // the exit code is the CLI's (2: half-done, with the command that undoes it).
 const dbsafe = require('dbsafe');
 
+/** @param {string[]} argv */
 async function main(argv) {
   const [target, from] = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--confirm');
   const confirm = argv[argv.indexOf('--confirm') + 1];

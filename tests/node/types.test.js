@@ -1,0 +1,133 @@
+'use strict';
+// bindings/node/index.d.ts and index.d.mts against the code users write:
+// `tsc --noEmit --strict` (TypeScript from tests/tools, pinned) over
+// examples/node and the Vercel example, which are JavaScript checked with
+// checkJs, so a wrong or missing declaration fails here.
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { after, before, describe, it } = require('node:test');
+
+const { childEnv, packageDir, repoRoot } = require('./helpers');
+
+const toolsDir = path.join(repoRoot, 'tests', 'tools', 'node_modules');
+const tsc = path.join(toolsDir, 'typescript', 'bin', 'tsc');
+
+// The examples as a user's project has them: beside a node_modules/dbsafe
+// (this package) and Node's own type declarations.
+function makeProject(dir, files) {
+  fs.mkdirSync(path.join(dir, 'node_modules', '@types'), { recursive: true });
+  fs.symlinkSync(packageDir, path.join(dir, 'node_modules', 'dbsafe'), 'dir');
+  fs.symlinkSync(path.join(toolsDir, '@types', 'node'), path.join(dir, 'node_modules', '@types', 'node'), 'dir');
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'typecheck', private: true }));
+  const copied = [];
+  for (const file of files) {
+    const to = path.join(dir, path.relative(repoRoot, file));
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(file, to);
+    copied.push(path.relative(dir, to));
+  }
+  fs.writeFileSync(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        allowJs: true,
+        checkJs: true,
+        noEmit: true,
+        strict: true,
+        // Node's own resolution: `require` picks index.d.ts, `import`
+        // index.d.mts, through the package's "exports".
+        module: 'node16',
+        moduleResolution: 'node16',
+        target: 'es2022',
+        types: ['node'],
+        skipLibCheck: false,
+      },
+      files: copied,
+    }),
+  );
+}
+
+function runTsc(dir) {
+  return spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '-p', '.'], { cwd: dir, encoding: 'utf8' });
+}
+
+function examples() {
+  const node = fs
+    .readdirSync(path.join(repoRoot, 'examples', 'node'))
+    .filter((f) => /\.(js|mjs|cjs)$/.test(f))
+    .map((f) => path.join(repoRoot, 'examples', 'node', f));
+  const vercel = fs
+    .readdirSync(path.join(repoRoot, 'examples', 'vercel-app', 'scripts'))
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => path.join(repoRoot, 'examples', 'vercel-app', 'scripts', f));
+  return [...node, ...vercel];
+}
+
+describe('TypeScript declarations', () => {
+  let dir;
+  before(() => {
+    assert.ok(fs.existsSync(tsc), `${tsc} is missing: run npm ci in tests/tools`);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbsafe-tsc-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('is TypeScript 5, pinned', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'tests', 'tools', 'package.json'), 'utf8'));
+    assert.match(pkg.devDependencies.typescript, /^5\.\d+\.\d+$/);
+    const out = spawnSync(process.execPath, [tsc, '--version'], { encoding: 'utf8' });
+    assert.equal(out.stdout.trim(), `Version ${pkg.devDependencies.typescript}`);
+  });
+
+  it('type-checks examples/node and examples/vercel-app with --strict, and fails on a misuse', () => {
+    const files = examples();
+    assert.ok(files.some((f) => f.endsWith('.mjs')), 'an ESM example checks index.d.mts');
+    assert.ok(files.length >= 10, files.join('\n'));
+    makeProject(dir, files);
+    // One tsc run (it is slow): the examples must pass, and this file must
+    // fail exactly where the declarations forbid it, so the check is real.
+    fs.writeFileSync(
+      path.join(dir, 'misuse.mjs'),
+      [
+        "import { check } from 'dbsafe';",
+        "const report = await check('m', { runner: 'flyway' });",
+        'report.summary.failed.toFixed();',
+        '',
+      ].join('\n'),
+    );
+    const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'tsconfig.json'), 'utf8'));
+    cfg.files.push('misuse.mjs');
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(cfg));
+    const out = runTsc(dir);
+    const errors = out.stdout.split('\n').filter((line) => /error TS\d+/.test(line));
+    assert.deepEqual(
+      errors.map((line) => line.replace(/:.*/, '')),
+      ['misuse.mjs(2,35)', 'misuse.mjs(3,23)'],
+      out.stdout + out.stderr,
+    );
+    assert.match(errors[0], /error TS2322: Type '"flyway"' is not assignable/);
+    assert.match(errors[1], /error TS2339: Property 'toFixed' does not exist on type 'boolean'/);
+  });
+
+  it('runs the ESM example', () => {
+    const project = path.join(dir, 'run');
+    makeProject(project, [path.join(repoRoot, 'examples', 'node', 'check-migrations.mjs')]);
+    const migrations = path.join(project, 'migrations');
+    fs.mkdirSync(migrations);
+    fs.writeFileSync(path.join(migrations, '001_a.sql'), 'CREATE TABLE t (id bigint, a text);\n');
+    fs.writeFileSync(path.join(migrations, '002_b.sql'), 'ALTER TABLE t DROP COLUMN a;\n');
+    const script = path.join(project, 'examples', 'node', 'check-migrations.mjs');
+    const out = spawnSync(process.execPath, [script, migrations], { encoding: 'utf8', env: childEnv() });
+    assert.equal(out.status, 1, out.stderr);
+    assert.match(out.stdout, /002_b\.sql:1: error \[drop-column\] drops column a of public\.t/);
+    const missing = spawnSync(process.execPath, [script, path.join(project, 'nope')], {
+      encoding: 'utf8',
+      env: childEnv(),
+    });
+    assert.equal(missing.status, 3, missing.stderr);
+    assert.match(missing.stderr, /^DBSAFE_ENOTFOUND: /);
+  });
+});
