@@ -13,7 +13,7 @@ import dbsafe
 BACKUP = "pre-deploy-backup"
 
 
-def main(args: list) -> int:
+def main(args: list[str]) -> int:
     kind = "neon" if os.environ.get("NEON_API_KEY") else "local"
     try:
         with dbsafe.Provider(kind) as provider:  # the settings come from the environment

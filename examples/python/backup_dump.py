@@ -11,7 +11,7 @@ import sys
 import dbsafe
 
 
-def main(args: list) -> int:
+def main(args: list[str]) -> int:
     try:
         if len(args) == 2 and args[0] == "daily":
             created = dbsafe.backup_create(args[1])

@@ -6,11 +6,12 @@ Python deploy step: check, gate, snapshot, apply, verify, audit.
 It exits with the report's exit code, so a deploy the gate stopped (1) fails the
 pipeline; approve it with DBSAFE_APPROVE=1 or DBSAFE_APPROVED_BY=alice,bob."""
 import sys
+from typing import Any
 
 import dbsafe
 
 
-def show_step(event: dict) -> None:
+def show_step(event: dict[str, Any]) -> None:
     if event["event"] == "deploy-step":
         detail = f" ({event['detail']})" if event["detail"] else ""
         print(f"{event['step']}: {event['status']}{detail}", flush=True)

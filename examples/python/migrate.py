@@ -7,13 +7,14 @@ MIGRATIONS_DIR defaults to the sample app's (examples/prisma-app/prisma/migratio
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import dbsafe
 
 SAMPLE_APP = Path(__file__).resolve().parent.parent / "prisma-app" / "prisma" / "migrations"
 
 
-def show_progress(event: dict) -> None:
+def show_progress(event: dict[str, Any]) -> None:
     if event["event"] == "migration-start":
         print(f"[{event['index']}/{event['total']}] {event['migration']} ...", flush=True)
 

@@ -10,7 +10,7 @@ import sys
 import dbsafe
 
 
-def main(argv: list) -> int:
+def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("target")
     parser.add_argument("source", metavar="SNAPSHOT|TIME")

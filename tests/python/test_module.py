@@ -20,6 +20,17 @@ def test_versions():
     assert dbsafe.abi_version() == _dbsafe.ABI_VERSION
 
 
+def test_exports_every_exception_class():
+    # dbsafe.__all__ lists them literally (so type checkers see them); it
+    # must follow errors.__all__.
+    from dbsafe import errors
+
+    expected = [name for name in errors.__all__ if name != "error_class"]
+    assert [name for name in dbsafe.__all__ if name in expected] == expected
+    for name in dbsafe.__all__:
+        assert hasattr(dbsafe, name), name
+
+
 def test_checksum_matches():
     script = b"CREATE TABLE t (id int);\n"
     digest = hashlib.sha256(script).hexdigest()

@@ -78,7 +78,6 @@ from ._types import (
     VerifyProblem,
     VerifyReport,
 )
-from . import errors as _errors
 from .errors import (
     AuthError,
     CallbackError,
@@ -171,8 +170,26 @@ __all__ = [
     "SCHEMA_FORMATS",
     "ProgressCallback",
 ]
-# The exception classes are listed once, in errors.py.
-__all__ += [name for name in _errors.__all__ if name != "error_class"]
+# The exception classes of errors.py (all but its error_class helper), as a
+# literal list so that type checkers see them exported; tests/python
+# test_module.py checks that it matches errors.__all__.
+__all__ += [
+    "Error",
+    "InternalError",
+    "InvalidInputError",
+    "NotFoundError",
+    "ParseError",
+    "DatabaseError",
+    "HttpError",
+    "AuthError",
+    "TimeoutError",
+    "CancelledError",
+    "CallbackError",
+    "VersionError",
+    "FileError",
+    "ConnectError",
+    "StateError",
+]
 
 __version__: str = _dbsafe.version()
 
