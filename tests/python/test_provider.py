@@ -28,6 +28,19 @@ REPO = Path(__file__).resolve().parents[2]
 CANARY_KEY = "napi_canary_py_" + secrets.token_hex(12)
 
 
+def validate_rotate_report(document):
+    """The rotate report against docs/schema/rotate-report.v1.json, whose $refs
+    name the files beside it."""
+    import jsonschema
+
+    schemas = Path(__file__).resolve().parents[2] / "docs" / "schema"
+    schema = json.loads((schemas / "rotate-report.v1.json").read_text())
+    store = {f"https://dbsafe.dev/schema/{p.name}": json.loads(p.read_text())
+             for p in schemas.glob("*.json")}
+    resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+    jsonschema.Draft202012Validator(schema, resolver=resolver).validate(document)
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{os.getpid()}-{secrets.token_hex(3)}"
 
@@ -201,6 +214,8 @@ def test_local_snapshot_restore_branch_and_prune(database_url, psql):
             second = provider.rotate_snapshot()
             assert second.replaced is not None and second.replaced.id == first.snapshot.id
             assert second.bridge_branch is None and second.steps
+            for report in (first, second):
+                validate_rotate_report(report.to_dict())
 
             # Retention: the one just taken is never deleted; a dry run deletes nothing.
             dry = provider.apply_snapshot_retention("", keep_last=0, just_taken=second.snapshot,
@@ -395,7 +410,7 @@ def test_neon_rotation_under_a_one_snapshot_quota_and_retention(neon):
             assert second.bridge_branch not in {b.name for b in provider.list_branches()}
             assert [s.id for s in provider.list_snapshots() if s.name == name] == [
                 second.snapshot.id]
-            assert second.to_dict()["schema_version"] == 1
+            validate_rotate_report(second.to_dict())  # with a bridge branch
         finally:
             neon.admin("POST", "/config", {"snapshot_quota": 10})
 
