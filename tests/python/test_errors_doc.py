@@ -94,7 +94,7 @@ def test_the_error_accessors_match_the_error_json_schema():
 # Lines that read the environment: a getenv call, or one of the helpers that
 # wrap it (env, env_or, env_or_empty, pick), or a loop over variable names.
 ENV_LINE = re.compile(r"getenv|\benv(_or(_empty)?)?\(|\bpick\(|for \(const char \*\w+ : \{|database_url\(")
-NAME = re.compile(r'"([A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*|PATH|USER)"')
+NAME = re.compile(r'"([A-Z][A-Z0-9_]{2,}|[a-z]+_proxy)"')
 
 
 def variables_read() -> set[str]:
@@ -103,7 +103,7 @@ def variables_read() -> set[str]:
         for path in (REPO / top).rglob("*.[ch]pp"):
             for line in path.read_text().splitlines():
                 if ENV_LINE.search(line):
-                    names |= {n for n in NAME.findall(line) if n.isupper() or n.endswith("_proxy")}
+                    names |= set(NAME.findall(line))
     for path in [*(REPO / "bindings" / "node").glob("*.js"), *(REPO / "bindings" / "node" / "scripts").glob("*.js"),
                  *(REPO / "bindings" / "node" / "bin").glob("*.js")]:
         names |= set(re.findall(r"process\.env\.([A-Z][A-Z0-9_]+)", path.read_text()))
