@@ -120,3 +120,41 @@ def test_every_environment_variable_read_is_documented():
     documented = set(re.findall(r"`([A-Za-z][A-Za-z0-9_]*)`", doc))
     missing = sorted(names - documented)
     assert not missing, f"read by dbsafe but not in docs/environment.md: {missing}"
+
+
+def test_reports_md_lists_every_schema_and_where_it_is_validated():
+    rows = table_rows((REPO / "docs" / "reports.md").read_text(), "| schema | document |")
+    listed = {first_code(r[0]): first_code(r[3]) for r in rows}
+    on_disk = {p.name for p in (REPO / "docs" / "schema").glob("*.json")}
+    assert set(listed) == on_disk
+    for schema, test in listed.items():
+        assert schema in (REPO / test).read_text(), f"{test} does not validate against {schema}"
+
+
+def exported_functions() -> list[str]:
+    text = (REPO / "capi" / "exports.map").read_text()
+    return re.findall(r"^\s+(dbsafe_[a-z0-9_]+);", text, re.M)
+
+
+def test_c_api_md_names_every_exported_function():
+    exported = exported_functions()
+    named: set[str] = set()
+    for line in (REPO / "docs" / "C_API.md").read_text().splitlines():
+        tokens = re.findall(r"`(dbsafe_\w+\*?|_\w+)`", line)
+        prefix = ""
+        for token in tokens:
+            if token.endswith("*"):
+                named |= {f for f in exported if f.startswith(token[:-1])}
+            elif token.startswith("dbsafe_"):
+                named.add(token)
+                prefix = token
+            elif prefix:
+                # "`dbsafe_cancel_new`, `_request`": the shortest prefix of the
+                # first name that makes an exported function.
+                parts = prefix.split("_")
+                for i in range(len(parts) - 1, 1, -1):
+                    if "_".join(parts[:i]) + token in exported:
+                        named.add("_".join(parts[:i]) + token)
+                        break
+    missing = [f for f in exported if f not in named]
+    assert not missing, f"docs/C_API.md does not mention {missing}"
