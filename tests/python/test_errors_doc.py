@@ -158,3 +158,11 @@ def test_c_api_md_names_every_exported_function():
                         break
     missing = [f for f in exported if f not in named]
     assert not missing, f"docs/C_API.md does not mention {missing}"
+
+
+def test_python_md_names_every_export_and_provider_method():
+    doc = (REPO / "docs" / "python.md").read_text()
+    named = set(re.findall(r"\b\w+\b", " ".join(re.findall(r"`([^`]+)`", doc))))
+    missing = [n for n in dbsafe.__all__ if n not in named]
+    missing += [m for m in dir(dbsafe.Provider) if not m.startswith("_") and m not in named]
+    assert not missing, f"docs/python.md does not mention {missing}"
