@@ -1,7 +1,9 @@
-"""docs/errors.md and docs/environment.md say what the code does: the error
-table against dbsafe.h, the Node and Python bindings and the CLI's exit
-codes; the variable list against every environment variable the sources
-read."""
+"""The reference pages say what the code does: docs/errors.md against
+dbsafe.h, the Node and Python bindings and the CLI's exit codes;
+docs/environment.md against every environment variable the sources read;
+docs/reports.md against docs/schema and the tests that validate each schema;
+docs/C_API.md, docs/cpp.md and docs/python.md against the functions they
+document (tests/node/docs.test.js does docs/node.md)."""
 
 from __future__ import annotations
 
@@ -166,3 +168,22 @@ def test_python_md_names_every_export_and_provider_method():
     missing = [n for n in dbsafe.__all__ if n not in named]
     missing += [m for m in dir(dbsafe.Provider) if not m.startswith("_") and m not in named]
     assert not missing, f"docs/python.md does not mention {missing}"
+
+
+def test_cpp_md_names_every_function_of_the_cpp_api():
+    names: set[str] = set()
+    for header in (REPO / "include" / "dbsafe").glob("*.hpp"):
+        text = header.read_text()
+        # Free functions: "DBSAFE_CXX_API <type> name(" possibly over lines.
+        for decl in re.findall(r"^DBSAFE_CXX_API\s+(?!struct|class)([^;{]*?)\(", text, re.M):
+            names.add(re.findall(r"(\w+)\s*$", decl)[0])
+        # The Provider handle's methods.
+        if header.name == "provider.hpp":
+            body = text[text.index("class DBSAFE_CXX_API Provider"):]
+            body = body[: body.index("\n};")]
+            names |= set(re.findall(r"\b([a-z_]+)\(", body)) - {"override"}
+    assert {"check", "deploy", "schema_diff", "create_backup", "list_branches"} <= names
+    doc = (REPO / "docs" / "cpp.md").read_text()
+    named = set(re.findall(r"\w+", " ".join(re.findall(r"`([^`]+)`", doc))))
+    missing = sorted(names - named)
+    assert not missing, f"docs/cpp.md does not mention {missing}"
