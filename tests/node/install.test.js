@@ -1,5 +1,5 @@
 'use strict';
-// `npm install <repo>/bindings/node` into an empty project builds the addon
+// `npm install <repo>/bindings/node` (as README.md shows it) into an empty project builds the addon
 // from source with the local Node headers (scripts/install.js, no download
 // beyond the npm registry), and the installed package works: require(),
 // the repository's Node example, and `npx dbsafe`. Slow on a cold cache, so

@@ -1,7 +1,8 @@
 """The GitHub Action (action.yml, scripts/github-action) and examples/github.
 
-scripts/github-action runs here as the runner would run it: the GITHUB_*
-variables point at temporary files, the inputs are INPUT_* variables, and the
+scripts/github-action runs here as the runner would run it, and as
+docs/github-actions.md runs it by hand: the GITHUB_* variables point at
+temporary files, the inputs are INPUT_* variables, and the
 workspace is a git repository with Prisma migrations where a pull request
 adds a risky one. What the runner would make of it is read back: the step
 summary, the workflow commands on stdout (annotations, masks), the outputs

@@ -1,4 +1,5 @@
-"""pip installs the binding into a fresh virtual environment (slow: builds the extension).
+"""pip installs the binding into a fresh virtual environment as README.md shows it (slow:
+builds the extension).
 
 Runs only with DBSAFE_TEST_INSTALL=1. The build goes through ccache and a
 build directory kept under bindings/python/build, so a repeat run is cheap.
