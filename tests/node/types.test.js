@@ -2,7 +2,10 @@
 // bindings/node/index.d.ts and index.d.mts against the code users write:
 // `tsc --noEmit --strict` (TypeScript from tests/tools, pinned) over
 // examples/node and the Vercel example, which are JavaScript checked with
-// checkJs, so a wrong or missing declaration fails here.
+// checkJs, so a wrong or missing declaration fails here. The JSON reports
+// the library really produced are checked against their declared types the
+// same way (object literals: a field the declarations lack, or one they
+// require that is missing, fails).
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -11,7 +14,9 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { after, before, describe, it } = require('node:test');
 
-const { childEnv, packageDir, repoRoot } = require('./helpers');
+const dbsafe = require('../../bindings/node');
+const { childEnv, fixturesRoot, packageDir, repoRoot } = require('./helpers');
+const { withDatabase } = require('./support/postgres');
 
 const toolsDir = path.join(repoRoot, 'tests', 'tools', 'node_modules');
 const tsc = path.join(toolsDir, 'typescript', 'bin', 'tsc');
@@ -67,6 +72,36 @@ function examples() {
   return [...node, ...vercel];
 }
 
+// Real reports as typed constants of a TypeScript file: tsc's excess-property
+// and missing-property checks compare them with index.d.ts.
+async function realReports() {
+  const prismaApp = path.join(repoRoot, 'examples', 'prisma-app', 'prisma', 'migrations');
+  const typed = [
+    ['MigrationSet', dbsafe.migrationsSync(path.join(fixturesRoot, 'flyway')).json],
+    ['MigrationSet', dbsafe.migrationsSync(prismaApp).json],
+    ['CheckReport', dbsafe.checkSync(prismaApp).json],
+    ['CheckReport', dbsafe.checkSql('ALTER TABLE t DROP COLUMN a;\nCREATE INDEX i ON t (x);\n').json],
+  ];
+  await withDatabase(async (url) => {
+    typed.push(['CollectedStats', (await dbsafe.stats(url)).json]);
+    typed.push(['MigrateReportDocument', (await dbsafe.migrate.status(prismaApp, { databaseUrl: url })).json]);
+    typed.push(['MigrateReportDocument', (await dbsafe.migrate.deploy(prismaApp, { databaseUrl: url })).json]);
+    typed.push(['CollectedStats', (await dbsafe.stats(url)).json]);
+    typed.push(['VerifyReport', (await dbsafe.verify(url, prismaApp)).json]);
+    typed.push(['DiffReport', (await dbsafe.drift(url, prismaApp)).json]);
+    const diff = await dbsafe.schema.diff('empty', `migrations:${prismaApp}`, { serverUrl: url });
+    typed.push(['DiffReport', diff.json]);
+  });
+  const names = [...new Set(typed.map(([type]) => type))].sort();
+  return [
+    `import type { ${names.join(', ')} } from 'dbsafe';`,
+    ...typed.map(([type, json], i) => `export const r${i}: Omit<${type}, 'json'> = ${json};`),
+    // A field the declarations do not know must fail, so the check is real.
+    "export const unknownField: Omit<MigrationSet, 'json'> = { ...r0, sha1: 'x' };",
+    '',
+  ].join('\n');
+}
+
 describe('TypeScript declarations', () => {
   let dir;
   before(() => {
@@ -82,7 +117,7 @@ describe('TypeScript declarations', () => {
     assert.equal(out.stdout.trim(), `Version ${pkg.devDependencies.typescript}`);
   });
 
-  it('type-checks examples/node and examples/vercel-app with --strict, and fails on a misuse', () => {
+  it('type-checks examples/node, examples/vercel-app and real reports with --strict, and fails on a misuse', async () => {
     const files = examples();
     assert.ok(files.some((f) => f.endsWith('.mjs')), 'an ESM example checks index.d.mts');
     assert.ok(files.length >= 10, files.join('\n'));
@@ -98,18 +133,21 @@ describe('TypeScript declarations', () => {
         '',
       ].join('\n'),
     );
+    fs.writeFileSync(path.join(dir, 'reports.ts'), await realReports());
     const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'tsconfig.json'), 'utf8'));
-    cfg.files.push('misuse.mjs');
+    cfg.files.push('misuse.mjs', 'reports.ts');
     fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(cfg));
     const out = runTsc(dir);
     const errors = out.stdout.split('\n').filter((line) => /error TS\d+/.test(line));
     assert.deepEqual(
-      errors.map((line) => line.replace(/:.*/, '')),
-      ['misuse.mjs(2,35)', 'misuse.mjs(3,23)'],
+      errors.map((line) => line.replace(/\(\d+,\d+\).*/, '')),
+      ['misuse.mjs', 'misuse.mjs', 'reports.ts'],
       out.stdout + out.stderr,
     );
-    assert.match(errors[0], /error TS2322: Type '"flyway"' is not assignable/);
-    assert.match(errors[1], /error TS2339: Property 'toFixed' does not exist on type 'boolean'/);
+    assert.match(errors[0], /^misuse\.mjs\(2,35\): error TS2322: Type '"flyway"' is not assignable/);
+    assert.match(errors[1], /^misuse\.mjs\(3,23\): error TS2339: Property 'toFixed' does not exist on type 'boolean'/);
+    assert.match(errors[2], /error TS2353: Object literal may only specify known properties, and 'sha1'/);
+    assert.equal(out.stdout.split('\n').filter((l) => l.startsWith('reports.ts')).length, 1, out.stdout);
   });
 
   it('runs the ESM example', () => {
