@@ -755,10 +755,272 @@ export interface VerifyReport {
   readonly json: string;
 }
 
+// The schema model, field for field as docs/schema/schema-model.v1.json
+// defines it (optional fields are written only when they hold something);
+// tests/node/types.test.js type-checks a real dump against it.
+
+export interface ModelSequenceOptions {
+  data_type: "smallint" | "integer" | "bigint";
+  start: number;
+  increment: number;
+  min: number;
+  max: number;
+  cache: number;
+  cycle: boolean;
+}
+
+export interface ModelColumn {
+  name: string;
+  /** format_type with the modifier, e.g. character varying(255), public."Role"[]. */
+  type: string;
+  /** Qualified and quoted, e.g. pg_catalog."C"; written only when not the type's default. */
+  collation?: string;
+  not_null?: true;
+  /** pg_get_expr; written only when present. */
+  default?: string;
+  /** GENERATED ALWAYS / BY DEFAULT AS IDENTITY. */
+  identity?: "always" | "by default";
+  identity_options?: ModelSequenceOptions;
+  /** A STORED generated column's expression. */
+  generated?: string;
+  /** A partition's (or inheriting table's) column that comes from its parent. */
+  inherited?: true;
+  /** Written only when not empty. */
+  comment?: string;
+}
+
+export interface ModelSchema {
+  name: string;
+  /** Written only when not empty. */
+  comment?: string;
+}
+
+export interface ModelExtension {
+  name: string;
+  schema: string;
+  /** Compared but never changed by a diff: a difference is a warning. */
+  version: string;
+}
+
+export interface ModelEnum {
+  schema: string;
+  name: string;
+  /** format_type, as columns spell the type, e.g. public."Role". */
+  type_name: string;
+  /** In sort order; absent for an enum without labels. */
+  labels?: string[];
+  /** Written only when not empty. */
+  comment?: string;
+}
+
+export interface ModelCheck {
+  name: string;
+  /** pg_get_constraintdef, e.g. CHECK ((VALUE > 0)). */
+  definition: string;
+}
+
+export interface ModelDomain {
+  schema: string;
+  name: string;
+  /** format_type, as columns spell the type, e.g. public."Role". */
+  type_name: string;
+  /** format_type of the base type with its modifier, e.g. character varying(64). */
+  base_type: string;
+  /** Qualified and quoted, e.g. pg_catalog."C"; written only when not the type's default. */
+  collation?: string;
+  /** pg_get_expr; written only when present. */
+  default?: string;
+  not_null?: true;
+  /** By name. */
+  checks?: ModelCheck[];
+  /** Written only when not empty. */
+  comment?: string;
+}
+
+export interface ModelCompositeType {
+  schema: string;
+  name: string;
+  /** format_type, as columns spell the type, e.g. public."Role". */
+  type_name: string;
+  /** In attribute order; only name, type and collation are read from a server. */
+  attributes: ModelColumn[];
+  /** Written only when not empty. */
+  comment?: string;
+}
+
+/** OWNED BY: the owning column. */
+export interface ModelOwnedBy {
+  /** schema.name, unquoted (neither part is quoted, so a dot inside a name is ambiguous). */
+  table: string;
+  column: string;
+}
+
+export interface ModelSequence {
+  schema: string;
+  name: string;
+  data_type: "smallint" | "integer" | "bigint";
+  start: number;
+  increment: number;
+  min: number;
+  max: number;
+  cache: number;
+  cycle: boolean;
+  /** OWNED BY: the owning column. */
+  owned_by?: ModelOwnedBy;
+  /** Written only when not empty. */
+  comment?: string;
+}
+
+export interface ModelConstraint {
+  name: string;
+  /** pg_constraint.contype: primary key, unique, foreign key, check, exclusion. */
+  type: "p" | "u" | "f" | "c" | "x";
+  /** pg_get_constraintdef, ending in NOT VALID when not validated. */
+  definition: string;
+  /** Present when the constraint is NOT VALID. */
+  validated?: false;
+  /** A foreign key's referenced table (schema.name). */
+  references?: string;
+  /** Written only when not empty. */
+  comment?: string;
+}
+
+export interface ModelTable {
+  schema: string;
+  name: string;
+  /** The name as PostgreSQL prints it (regclass text), e.g. public."User". */
+  qname: string;
+  /** Present on a partitioned table: pg_get_partkeydef, e.g. RANGE (created_at). */
+  partition_key?: string;
+  /** A partition's parent (schema.name). */
+  partition_of?: string;
+  /** e.g. FOR VALUES FROM ('2024-01-01') TO ('2025-01-01'), or DEFAULT. */
+  partition_bound?: string;
+  unlogged?: true;
+  /** reloptions, e.g. fillfactor=70. */
+  options?: string[];
+  /** In attnum order; dropped columns are not listed. */
+  columns: ModelColumn[];
+  /** The table's own primary key, unique, foreign key, check and exclusion constraints (a partition's inherited ones are its parent's). By name. */
+  constraints: ModelConstraint[];
+  rls_enabled?: true;
+  rls_forced?: true;
+  /** Written only when not empty. */
+  comment?: string;
+}
+
+export interface ModelIndex {
+  schema: string;
+  name: string;
+  /** The table or materialized view (schema.name). */
+  table: string;
+  /** pg_get_indexdef. */
+  definition: string;
+  /** Present when pg_index.indisvalid is false (a failed CREATE INDEX CONCURRENTLY). */
+  valid?: false;
+  /** The index is on a partitioned table. */
+  on_partitioned?: true;
+  /** Written only when not empty. */
+  comment?: string;
+}
+
+export interface ModelView {
+  schema: string;
+  name: string;
+  qname: string;
+  materialized?: true;
+  /** pg_get_viewdef: the SELECT. */
+  definition: string;
+  /** reloptions, e.g. check_option=cascaded, security_barrier=true. */
+  options?: string[];
+  /** Present for a materialized view created WITH NO DATA. */
+  populated?: false;
+  /** The relations the view reads (pg_depend), schema.name. */
+  depends_on?: string[];
+  /** Written only when not empty. */
+  comment?: string;
+}
+
+export interface ModelFunction {
+  schema: string;
+  name: string;
+  /** pg_get_function_identity_arguments; "" for none. */
+  identity_arguments: string;
+  kind: "function" | "procedure";
+  /** pg_get_function_result; "" for a procedure. */
+  result: string;
+  /** pg_get_functiondef. */
+  definition: string;
+  /** The signature names a table or view row type: created after the tables. */
+  uses_relation_types?: true;
+  /** Written only when not empty. */
+  comment?: string;
+}
+
+export interface ModelTrigger {
+  /** schema.name, unquoted (neither part is quoted, so a dot inside a name is ambiguous). */
+  table: string;
+  name: string;
+  /** pg_get_triggerdef. */
+  definition: string;
+  /** pg_trigger.tgenabled when not O (enabled): D disabled, R replica, A always. */
+  enabled?: "D" | "R" | "A";
+  /** Written only when not empty. */
+  comment?: string;
+}
+
+export interface ModelPolicy {
+  /** schema.name, unquoted (neither part is quoted, so a dot inside a name is ambiguous). */
+  table: string;
+  name: string;
+  /** false: AS RESTRICTIVE. */
+  permissive: boolean;
+  command: "ALL" | "SELECT" | "INSERT" | "UPDATE" | "DELETE";
+  /** Quoted role names (quote_ident), or PUBLIC. */
+  roles?: string[];
+  /** pg_get_expr; written only when present. */
+  using?: string;
+  /** pg_get_expr; written only when present. */
+  check?: string;
+  /** Written only when not empty. */
+  comment?: string;
+}
+
+/** The schema model (docs/schema/schema-model.v1.json): what schemaDump() and schemaRender() return as JSON text with format "json"; JSON.parse it. */
+export interface SchemaModel {
+  schema_version: 1;
+  /** The server's server_version_num, e.g. 150018; 0 for a model not read from a server (the `empty` source). */
+  server_version_num: number;
+  /** Schemas other than PostgreSQL's own (pg_catalog, information_schema, pg_*) and those an extension owns. By name. */
+  schemas: ModelSchema[];
+  /** Installed extensions except plpgsql. The objects an extension owns are never modelled. By name. */
+  extensions: ModelExtension[];
+  enums: ModelEnum[];
+  domains: ModelDomain[];
+  /** Stand-alone composite types (CREATE TYPE ... AS (...)); a table's row type is not listed. */
+  composite_types: ModelCompositeType[];
+  /** Stand-alone and serial sequences; identity sequences belong to their column (identity_options). A sequence owned by a table left out of the model is left out too. */
+  sequences: ModelSequence[];
+  /** Ordinary and partitioned tables, partitions included. By schema.name. */
+  tables: ModelTable[];
+  /** Indexes on tables and materialized views, except those behind a primary key, unique or exclusion constraint (the constraint stands for them) and a partition's indexes attached to a partitioned index. By schema.name. */
+  indexes: ModelIndex[];
+  /** Views and materialized views. By schema.name. */
+  views: ModelView[];
+  /** Functions and procedures (not aggregates or window functions: those are in unsupported). By schema.name(identity_arguments). */
+  functions: ModelFunction[];
+  /** User triggers on tables and views (not internal ones, not a partition's clones). By table, then name. */
+  triggers: ModelTrigger[];
+  /** Row-level security policies. By table, then name. */
+  policies: ModelPolicy[];
+  /** Objects present but not modelled, one line each, sorted. A diff never changes them; one present on one side only is a warning. */
+  unsupported?: string[];
+}
+
 /**
  * Introspects the live database (read-only; a pooler is fine) off the event
  * loop and resolves with its schema as DDL, or as the model's JSON text
- * (which schema.diff() takes back as a saved model).
+ * (a SchemaModel once parsed, which schema.diff() takes back as a saved model).
  */
 export declare function schemaDump(
   databaseUrl: string | URL,

@@ -16,7 +16,7 @@ const { after, before, describe, it } = require('node:test');
 
 const dbsafe = require('../../bindings/node');
 const { childEnv, fixturesRoot, packageDir, repoRoot } = require('./helpers');
-const { withDatabase } = require('./support/postgres');
+const { psql, withDatabase } = require('./support/postgres');
 
 const toolsDir = path.join(repoRoot, 'tests', 'tools', 'node_modules');
 const tsc = path.join(toolsDir, 'typescript', 'bin', 'tsc');
@@ -91,10 +91,46 @@ async function realReports() {
     typed.push(['DiffReport', (await dbsafe.drift(url, prismaApp)).json]);
     const diff = await dbsafe.schema.diff('empty', `migrations:${prismaApp}`, { serverUrl: url });
     typed.push(['DiffReport', diff.json]);
+    // One object of each kind the model has, so the dump exercises its types.
+    await psql(
+      url,
+      `CREATE SCHEMA extra;
+       COMMENT ON SCHEMA extra IS 'more kinds';
+       CREATE TYPE extra.mood AS ENUM ('ok', 'sad');
+       CREATE DOMAIN extra.positive AS integer CHECK (VALUE > 0);
+       CREATE TYPE extra.pair AS (a integer, b text);
+       CREATE SEQUENCE extra.counter START 5 INCREMENT 2;
+       CREATE TABLE extra.events (
+         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+         at date NOT NULL DEFAULT now(),
+         mood extra.mood,
+         n extra.positive,
+         doubled integer GENERATED ALWAYS AS (n * 2) STORED,
+         CHECK (at > '2000-01-01')
+       ) WITH (fillfactor = 70);
+       CREATE TABLE extra.log (at date NOT NULL, line text COLLATE "C") PARTITION BY RANGE (at);
+       CREATE TABLE extra.log_2024 PARTITION OF extra.log FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+       CREATE INDEX events_at ON extra.events (at) WHERE mood IS NOT NULL;
+       CREATE VIEW extra.recent AS SELECT id, at FROM extra.events WHERE at > '2024-01-01';
+       CREATE MATERIALIZED VIEW extra.counts AS SELECT mood, count(*) FROM extra.events GROUP BY mood;
+       CREATE FUNCTION extra.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+       CREATE TRIGGER touch BEFORE UPDATE ON extra.events FOR EACH ROW EXECUTE FUNCTION extra.touch();
+       ALTER TABLE extra.events ENABLE ROW LEVEL SECURITY;
+       CREATE POLICY mine ON extra.events FOR SELECT USING (n > 0);
+       CREATE AGGREGATE extra.total(integer) (SFUNC = int4pl, STYPE = integer);`,
+    );
+    const model = await dbsafe.schema.dump(url, { format: 'json' });
+    const kinds = JSON.parse(model);
+    for (const kind of ['enums', 'domains', 'composite_types', 'sequences', 'views', 'functions', 'triggers',
+      'policies', 'unsupported']) {
+      assert.ok(kinds[kind]?.length > 0, `the dump has no ${kind}`);
+    }
+    typed.push(['SchemaModel', model]);
   });
   const names = [...new Set(typed.map(([type]) => type))].sort();
   return [
     `import type { ${names.join(', ')} } from 'dbsafe';`,
+    // SchemaModel is parsed JSON text, without a `json` property.
     ...typed.map(([type, json], i) => `export const r${i}: Omit<${type}, 'json'> = ${json};`),
     // A field the declarations do not know must fail, so the check is real.
     "export const unknownField: Omit<MigrationSet, 'json'> = { ...r0, sha1: 'x' };",
