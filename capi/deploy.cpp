@@ -63,9 +63,12 @@ dbsafe::RestoreTargetOptions parse_restore_options(const char *json) {
        : k == "config" ? o.config_path
        : k == "from"   ? o.from
                        : o.confirm) = std::string(s);
-    } else if (k == "dry_run" || k == "reapply" || k == "safety_snapshot") {
+    } else if (k == "dry_run" || k == "reapply" || k == "safety_snapshot" || k == "maintenance") {
       if (value.get_bool().get(b)) bad_option(k + " must be true or false");
-      (k == "dry_run" ? o.dry_run : k == "reapply" ? o.reapply : o.safety_snapshot) = b;
+      (k == "dry_run"       ? o.dry_run
+       : k == "reapply"     ? o.reapply
+       : k == "maintenance" ? o.maintenance
+                            : o.safety_snapshot) = b;
     } else if (k == "approved_by") {
       simdjson::dom::array list;
       if (value.get_array().get(list)) bad_option("approved_by must be an array of strings");

@@ -9,6 +9,7 @@
 #include "cli/deploy_command.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/list_command.hpp"
+#include "cli/maintenance_command.hpp"
 #include "cli/migrate_command.hpp"
 #include "cli/provider_command.hpp"
 #include "cli/schema_command.hpp"
@@ -34,6 +35,7 @@ int run(int argc, const char *const *argv) {
   add_deploy_command(app, std::cout, exit_code);
   add_restore_command(app, std::cout, exit_code);
   add_backup_commands(app, std::cout, exit_code);
+  add_maintenance_command(app, std::cout, exit_code);
 
   try {
     app.parse(argc, argv);

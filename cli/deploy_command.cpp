@@ -25,7 +25,7 @@ struct DeployArgs {
   bool dry_run = false, approve = false, quiet = false;
   // restore
   std::string from, confirm;
-  bool reapply = false, no_safety_snapshot = false;
+  bool reapply = false, no_safety_snapshot = false, maintenance = false;
   long connect_retry_ms = 20000;
   std::vector<std::string> approved_by;
 };
@@ -104,6 +104,7 @@ int run_restore(const DeployArgs &a, std::ostream &out) {
   o.from = a.from;
   o.confirm = a.confirm;
   o.reapply = a.reapply;
+  o.maintenance = a.maintenance;
   o.approved_by = a.approved_by;
   o.dry_run = a.dry_run;
   o.safety_snapshot = !a.no_safety_snapshot;
@@ -203,6 +204,10 @@ void add_restore_command(CLI::App &app, std::ostream &out, int &exit_code) {
   cmd->add_option("--approved-by", a->approved_by,
                   "an approver's name (repeatable), on a target with approvals = N > 1")
       ->allow_extra_args(false);
+  cmd->add_flag("--maintenance", a->maintenance,
+                "hold the restored database read-only for other sessions while dbsafe plans, "
+                "re-applies and verifies, then reopen it (docs/maintenance.md; also "
+                "`maintenance = true` in the target's table)");
   cmd->add_flag("--reapply", a->reapply,
                 "apply the migrations newer than the restored state again, then verify");
   cmd->add_flag("--no-safety-snapshot", a->no_safety_snapshot,

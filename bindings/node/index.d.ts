@@ -1225,6 +1225,72 @@ export declare const backup: {
   prune(options: BackupPruneOptions): Promise<PruneReport>;
 };
 
+/** maintenance()'s options (docs/maintenance.md). */
+export interface MaintenanceOptions extends BackupCallOptions {
+  /** 'on' opens the read-only window, 'off' closes it, 'status' reports it. */
+  action: 'on' | 'off' | 'status';
+  /** The database; default DIRECT_URL, else DATABASE_URL. Its owner or a superuser opens the window. */
+  databaseUrl?: string | URL | null;
+  /** With 'on' or 'status': end the sessions that connected before the window. */
+  terminateWriters?: boolean | null;
+  /** Who opens the window, recorded with it; default GITHUB_ACTOR or USER. */
+  actor?: string | null;
+}
+
+/** A session that connected before the window opened and can still write. */
+export interface MaintenanceWriter {
+  pid: number;
+  user: string;
+  application_name: string;
+  /** null: a Unix-domain socket. */
+  client_addr: string | null;
+  /** null: hidden from a role without pg_read_all_stats. */
+  backend_start: string | null;
+  state: string;
+  /** With terminateWriters. */
+  outcome?: 'terminated' | 'not_terminated' | 'gone';
+  /** Why it was not ended (e.g. lacking permission). */
+  error?: string;
+}
+
+/** docs/schema/maintenance-report.v1.json. */
+export interface MaintenanceReport {
+  schema_version: 1;
+  kind: 'dbsafe-maintenance';
+  action: 'on' | 'off' | 'status';
+  database: string;
+  /** The URL, password replaced by ***. */
+  target: string;
+  /** default_transaction_read_only is on for the database after the call. */
+  read_only: boolean;
+  /** The call opened or closed the window (false: it already was so). */
+  changed: boolean;
+  /** The window as dbsafe recorded it; null when there is no record. */
+  window: {
+    since: string;
+    opened_by: string;
+    opened_by_role: string;
+    /** The per-database setting before the window; null: none (off RESETs). */
+    previous_setting: string | null;
+  } | null;
+  /** 'off' only: the value put back; null: RESET. */
+  restored_setting?: string | null;
+  writers: MaintenanceWriter[];
+  terminated: number;
+  not_terminated: number;
+  warnings: string[];
+  duration_ms: number;
+  readonly json: string;
+}
+
+/**
+ * The read-only window: ALTER DATABASE … SET default_transaction_read_only =
+ * on, the previous setting recorded and restored exactly by 'off', the
+ * sessions that can still write listed (and ended with terminateWriters).
+ * Runs off the event loop.
+ */
+export declare function maintenance(options: MaintenanceOptions): Promise<MaintenanceReport>;
+
 /** deploy()'s options: the target and the call options (docs/deploy.md). */
 export interface DeployOptions {
   /**
@@ -1393,6 +1459,11 @@ export interface RestoreOptions {
   config?: string | URL | null;
   /** Apply the migrations newer than the restored state again, then verify. */
   reapply?: boolean | null;
+  /**
+   * The read-only window (docs/maintenance.md) on the restored database
+   * around plan, apply and verify; closed afterwards, also on failure.
+   */
+  maintenance?: boolean | null;
   /** Connect and find the snapshot only; nothing changes. */
   dryRun?: boolean | null;
   /** Snapshot the data being replaced first (default true). */

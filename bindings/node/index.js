@@ -1148,6 +1148,14 @@ const BACKUP_OPTIONS = Object.freeze({
     keepMin: 'keep_min',
     dryRun: 'dry_run',
   }),
+  // dbsafe.maintenance(): not a backup call, but the same shape (an options
+  // document in, a report out), so it shares this plumbing.
+  maintenance: Object.freeze({
+    databaseUrl: 'database_url',
+    action: 'action',
+    terminateWriters: 'terminate_writers',
+    actor: 'actor',
+  }),
 });
 const BACKUP_CALL_OPTIONS = Object.freeze([...CALL_OPTIONS, 'onLog']);
 const BACKUP_PATH_OPTIONS = new Set(['dir', 'file', 'safetyBackupDir', 'pgBindir']);
@@ -1156,11 +1164,11 @@ const BACKUP_URL_OPTIONS = new Set(['databaseUrl', 'shadowDatabaseUrl', 'serverU
 // Splits a backup call's options into its options document (JSON text) and
 // the call options. Paths may be URL objects (file:), database URLs URL
 // objects; an unknown option is an InvalidArgumentError naming it.
-function readBackupOptions(verb, options) {
+function readBackupOptions(verb, options, label = `backup.${verb}`) {
   const known = BACKUP_OPTIONS[verb];
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw invalidArg(
-      `dbsafe: backup.${verb} takes an options object: { ${Object.keys(known).join(', ')} }`,
+      `dbsafe: ${label} takes an options object: { ${Object.keys(known).join(', ')} }`,
     );
   }
   const document = {};
@@ -1173,7 +1181,7 @@ function readBackupOptions(verb, options) {
     if (!Object.hasOwn(known, name)) {
       const names = [...Object.keys(known), ...BACKUP_CALL_OPTIONS];
       throw invalidOption(
-        `unknown option '${name}' of backup.${verb}; the options are ${names.join(', ')}`,
+        `unknown option '${name}' of ${label}; the options are ${names.join(', ')}`,
       );
     }
     if (value === undefined || value === null) continue;
@@ -1203,8 +1211,12 @@ function readBackupOptions(verb, options) {
   };
 }
 
-async function runBackup(verb, options, start) {
-  const { json, timeoutMs, signal, onProgress, onLog, describe } = readBackupOptions(verb, options);
+async function runBackup(verb, options, start, label = undefined) {
+  const { json, timeoutMs, signal, onProgress, onLog, describe } = readBackupOptions(
+    verb,
+    options,
+    label,
+  );
   const text = await runAsync(
     (cancel, progress, withLog) => start(json, cancel, progress, withLog, timeoutMs),
     signal,
@@ -1251,6 +1263,28 @@ const backup = Object.freeze({
   prune: (options) => runBackup('prune', options, addon.backupPrune),
 });
 
+// --- The read-only window (include/dbsafe/c/maintenance.h, docs/maintenance.md) ---
+
+/**
+ * Opens (`action: 'on'`), closes (`'off'`) or reports (`'status'`) the
+ * read-only window of `databaseUrl` (default DIRECT_URL, else DATABASE_URL).
+ * `terminateWriters` ends the sessions that connected before the window.
+ * Runs off the event loop; takes { timeoutMs, signal, onLog } too. Resolves
+ * with the report (docs/schema/maintenance-report.v1.json), its keys as the
+ * JSON has them (`read_only`, `window`, `writers`).
+ */
+function maintenance(options) {
+  if (options !== null && typeof options === 'object' && !Array.isArray(options)) {
+    const { action } = options;
+    if (action !== 'on' && action !== 'off' && action !== 'status') {
+      return Promise.reject(
+        invalidOption(`options.action must be 'on', 'off' or 'status', not ${String(action)}`),
+      );
+    }
+  }
+  return runBackup('maintenance', options, addon.maintenance, 'maintenance');
+}
+
 // --- The safe-deploy pipeline (include/dbsafe/c/deploy.h, docs/deploy.md) ---
 
 // deploy()'s options, by their camelCase name, with the key of the options
@@ -1281,6 +1315,7 @@ const RESTORE_OPTIONS = Object.freeze({
   dryRun: 'dry_run',
   safetySnapshot: 'safety_snapshot',
   approvedBy: 'approved_by',
+  maintenance: 'maintenance',
 });
 
 const describeRestoreError = optionsErrorDescriber(
@@ -2073,6 +2108,7 @@ module.exports = {
   deploy,
   restore,
   backup,
+  maintenance,
   openProvider,
   Provider,
   checksumMatches,

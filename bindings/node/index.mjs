@@ -47,6 +47,7 @@ export const {
   deploy,
   restore,
   backup,
+  maintenance,
   openProvider,
   Provider,
   checksumMatches,

@@ -6,6 +6,7 @@
 #include "dbsafe/check.hpp"
 #include "dbsafe/deploy.hpp"
 #include "dbsafe/error.hpp"
+#include "dbsafe/maintenance.hpp"
 #include "dbsafe/migrate.hpp"
 #include "dbsafe/schema.hpp"
 #include "dbsafe/source.hpp"

@@ -57,6 +57,10 @@ struct DBSAFE_CXX_API DeployTarget {
   // Whether DeployOptions::seed_command may run on this target (seed 004:
   // staging yes, production only when its config says so).
   bool allow_seed = false;
+  // `dbsafe restore` on this target opens the read-only window
+  // (docs/maintenance.md) on the restored database around its apply step,
+  // as RestoreTargetOptions::maintenance does.
+  bool maintenance = false;
   // Preview deploys (neon): deploy to a branch of its own per git branch,
   // `branch_prefix` + the git branch, created from the default branch with
   // an expiry (reused while it exists; `dbsafe branch prune --expired`
@@ -228,6 +232,13 @@ struct DBSAFE_CXX_API RestoreTargetOptions {
   // Turning it off is for providers whose restore keeps the old data anyway
   // (neon keeps it as "<branch> (old)"); local restores always take one.
   bool safety_snapshot = true;
+  // Open the read-only window (docs/maintenance.md) on the restored
+  // database after the restore and before its plan and apply steps, and
+  // close it after verify, also when a step fails (steps maintenance-on and
+  // maintenance-off): the application's new sessions cannot write while the
+  // restored database is brought up to date. Also `maintenance = true` in
+  // the target's table of dbsafe.toml.
+  bool maintenance = false;
   std::string git_sha, actor;  // empty: as for deploy
   std::chrono::milliseconds connect_retry_budget{20000};
   std::chrono::milliseconds lock_timeout{5000};

@@ -131,6 +131,13 @@ ChildConnection child_connection(const std::string &conninfo) {
   // environment; without one, PGPASSWORD / .pgpass apply as they would for psql.
   if (!c.password.empty()) c.set_env.push_back("PGPASSWORD=" + c.password);
   c.set_env.push_back("PGAPPNAME=dbsafe backup");
+  // pg_restore and psql are dbsafe's own sessions too: a read-only window
+  // (docs/maintenance.md) must not block a restore. Backups refuse poolers,
+  // so the `options` startup parameter reaches PostgreSQL itself; a user's
+  // own PGOPTIONS are kept in front.
+  std::string pgoptions;
+  if (const char *own = std::getenv("PGOPTIONS"); own && *own) pgoptions = std::string(own) + " ";
+  c.set_env.push_back("PGOPTIONS=" + pgoptions + "-c default_transaction_read_only=off");
   return c;
 }
 

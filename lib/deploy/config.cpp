@@ -205,6 +205,8 @@ DeployTarget load_deploy_target(const std::string &name, const std::string &conf
       t.verify = flag(path, where, v);
     } else if (key == "allow_seed") {
       t.allow_seed = flag(path, where, v);
+    } else if (key == "maintenance") {
+      t.maintenance = flag(path, where, v);
     } else if (key == "branch_per_git_branch") {
       t.branch_per_git_branch = flag(path, where, v);
     } else if (key == "branch_prefix") {
@@ -225,7 +227,7 @@ DeployTarget load_deploy_target(const std::string &name, const std::string &conf
              "unknown key \"" + key + "\" in [targets." + name +
                  "]; known keys: url_env, direct_url_env, migrations, runner, provider, "
                  "local_method, terminate_blockers, snapshot, snapshot_expiry_days, snapshot_keep, "
-                 "approve_on, block_on, approvals, auto_restore, verify, allow_seed, "
+                 "approve_on, block_on, approvals, auto_restore, verify, allow_seed, maintenance, "
                  "branch_per_git_branch, branch_prefix, branch_expiry_days, branch_env_file, "
                  "audit_file, notify_webhook (docs/deploy.md)");
     }

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "dbsafe/deploy.hpp"
+#include "dbsafe/maintenance.hpp"
 #include "dbsafe/migrate.hpp"
 #include "deploy/deploy_internal.hpp"
 #include "drift/drift.hpp"
@@ -60,6 +61,8 @@ class RestorePipeline {
   void plan(DeployStep &s);
   void reapply(DeployStep &s);
   void verify(DeployStep &s);
+  void open_window(DeployStep &s);
+  void close_window();
   void audit();
   std::string undo_command() const;
   MigrateOptions migrate_options() const;
@@ -77,6 +80,7 @@ class RestorePipeline {
   bool restore_started_ = false;
   // Neon: the name the replaced branch keeps when no safety snapshot fit.
   std::string preserve_as_;
+  bool window_open_ = false;  // this restore opened the read-only window
 };
 
 template <typename Fn>
@@ -246,6 +250,56 @@ void RestorePipeline::verify(DeployStep &s) {
              std::to_string(dv.verify.foreign_keys) + " foreign keys present and valid";
 }
 
+// The read-only window on the restored database (docs/maintenance.md): the
+// application's new sessions cannot write while the restored data is
+// brought up to date; dbsafe's own sessions (plan, apply, verify, audit)
+// turn it off for themselves.
+void RestorePipeline::open_window(DeployStep &s) {
+  MaintenanceOptions o;
+  o.database_url = conn_.apply_url;
+  o.action = MaintenanceAction::On;
+  o.actor = r_.actor;
+  auto report = maintenance(o, call_);
+  window_open_ = report.changed;
+  s.detail = "database " + report.database + " is read-only for new sessions" +
+             (report.changed ? std::string() : " (the window was already open; left open after)");
+  if (!report.writers.empty())
+    s.detail +=
+        "; " + std::to_string(report.writers.size()) + " session" +
+        (report.writers.size() == 1 ? " that connected before it" : "s that connected before it") +
+        " can still write";
+  for (const auto &w : report.warnings) r_.warnings.push_back("maintenance: " + w);
+}
+
+// Closes the window this restore opened, whatever happened since: never
+// throws, a failure is a warning with the command that closes it by hand.
+void RestorePipeline::close_window() {
+  if (!window_open_) return;
+  auto start = Clock::now();
+  DeployStep s{"maintenance-off", "ok", 0, ""};
+  try {
+    MaintenanceOptions o;
+    o.database_url = conn_.apply_url;
+    o.action = MaintenanceAction::Off;
+    // Not cancellable: a cancelled restore must still reopen the database.
+    auto report = maintenance(o, CallOptions{});
+    s.detail = "database " + report.database +
+               " is writable again (default_transaction_read_only " +
+               (report.restored_setting ? "set back to " + *report.restored_setting
+                                        : std::string("reset")) +
+               ")";
+    window_open_ = false;
+  } catch (const Error &e) {
+    s.status = "failed";
+    s.detail = e.message();
+    r_.warnings.push_back("the read-only window could not be closed (" + e.message() +
+                          "); close it with: dbsafe maintenance off --database-url <the "
+                          "target's direct URL>");
+  }
+  s.duration_ms = ms_since(start);
+  r_.steps.push_back(std::move(s));
+}
+
 std::string RestorePipeline::undo_command() const {
   if (!r_.safety_snapshot) return {};
   return "dbsafe restore --target " + t_.name + " --from " + r_.safety_snapshot->id +
@@ -330,6 +384,8 @@ DeployReport RestorePipeline::run() {
       else
         skip("safety-snapshot", "turned off by the caller");
       step("restore", [&](DeployStep &s) { restore(s); });
+      if (options_.maintenance || t_.maintenance)
+        step("maintenance-on", [&](DeployStep &s) { open_window(s); });
       step("plan", [&](DeployStep &s) { plan(s); });
       if (r_.pending.empty()) {
         skip("apply", "nothing is newer than the restored state");
@@ -349,6 +405,7 @@ DeployReport RestorePipeline::run() {
         skip("verify", "verify = false");
       else
         step("verify", [&](DeployStep &s) { verify(s); });
+      close_window();
       r_.outcome = "restored";
       r_.message =
           "target " + t_.name + " was restored from " + r_.restored_from +
@@ -361,6 +418,7 @@ DeployReport RestorePipeline::run() {
   } catch (const std::exception &e) {
     failure = Error(ErrorCode::Internal, std::string("internal error: ") + e.what());
   }
+  close_window();  // a failed plan, apply or verify: the window still closes
   if (failure) {
     r_.exit_code = deploy_detail::exit_code_for(failure->code());
     bool cancelled =

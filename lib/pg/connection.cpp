@@ -138,6 +138,23 @@ Connection Connection::open(const std::string &conninfo, const CallContext &ctx)
                           : "; check the host, port and that the server is running"));
   }
   PQsetNoticeReceiver(c, forward_notice, &state->ctx);
+  // dbsafe's own sessions are never held by a read-only window (`dbsafe
+  // maintenance on` sets default_transaction_read_only per database), so a
+  // deploy, copy or restore still writes during it. A SET after connecting
+  // rather than `options=-c …` at startup, which PgBouncer refuses as an
+  // unsupported startup parameter. Servers since 14 report the setting when
+  // the session starts, so the round trip is only spent when it is on (or
+  // not reported, by an older server or a pooler).
+  const char *read_only = PQparameterStatus(c, "default_transaction_read_only");
+  if (read_only == nullptr || std::string_view(read_only) != "off") {
+    std::unique_ptr<PGresult, decltype(&PQclear)> set(
+        PQexec(c, "SET default_transaction_read_only = off"), PQclear);
+    if (PQresultStatus(set.get()) != PGRES_COMMAND_OK)
+      ctx.log(LogLevel::Warning, "pg",
+              "could not turn default_transaction_read_only off for this session (" +
+                  trim_newlines(PQerrorMessage(c)) +
+                  "); writes will fail while the database is read-only");
+  }
   return Connection(std::move(state));
 }
 

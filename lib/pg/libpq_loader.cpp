@@ -31,6 +31,7 @@ struct Api {
   DBSAFE_LIBPQ_SLOT(PQsocket)
   DBSAFE_LIBPQ_SLOT(PQbackendPID)
   DBSAFE_LIBPQ_SLOT(PQserverVersion)
+  DBSAFE_LIBPQ_SLOT(PQparameterStatus)
   DBSAFE_LIBPQ_SLOT(PQfinish)
   DBSAFE_LIBPQ_SLOT(PQsetNoticeReceiver)
   DBSAFE_LIBPQ_SLOT(PQexec)
@@ -88,6 +89,7 @@ const Api &api() {
     DBSAFE_LIBPQ_LOAD(PQsocket)
     DBSAFE_LIBPQ_LOAD(PQbackendPID)
     DBSAFE_LIBPQ_LOAD(PQserverVersion)
+    DBSAFE_LIBPQ_LOAD(PQparameterStatus)
     DBSAFE_LIBPQ_LOAD(PQfinish)
     DBSAFE_LIBPQ_LOAD(PQsetNoticeReceiver)
     DBSAFE_LIBPQ_LOAD(PQexec)
@@ -158,6 +160,9 @@ int PQbackendPID(const PGconn *conn) {
 }
 int PQserverVersion(const PGconn *conn) {
   return api().PQserverVersion(conn);
+}
+const char *PQparameterStatus(const PGconn *conn, const char *paramName) {
+  return api().PQparameterStatus(conn, paramName);
 }
 void PQfinish(PGconn *conn) {
   api().PQfinish(conn);

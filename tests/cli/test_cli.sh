@@ -417,5 +417,53 @@ if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
 fi
 rm -rf "$bk"
 
+# maintenance: the read-only window (docs/maintenance.md).
+out=$("$cli" maintenance 2>&1); check "maintenance without an action" 3 $?
+out=$("$cli" maintenance sideways --database-url postgresql://u@127.0.0.1:1/db 2>&1); check "maintenance: bad action" 3 $?
+out=$("$cli" maintenance off --terminate-writers --database-url postgresql://u@127.0.0.1:1/db 2>&1); check "maintenance off --terminate-writers" 3 $?
+contains "terminate-writers goes with on" "$out" "terminate_writers goes with \`on\` or \`status\`"
+out=$("$cli" maintenance status --database-url "postgresql://u:s3cret@127.0.0.1:1/db?connect_timeout=2" 2>&1); check "maintenance: unreachable" 4 $?
+if [[ "$out" == *s3cret* ]]; then echo "FAIL: maintenance leaked the password: $out"; fail=$((fail + 1)); else passed=$((passed + 1)); fi
+if [ -n "${DBSAFE_TEST_DATABASE_URL:-}" ]; then
+  db="dbsafe_cli_maint_$$"
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "CREATE DATABASE $db" >/dev/null
+  url="${DBSAFE_TEST_DATABASE_URL%/*}/$db"
+  psql -X -q "$url" -c 'CREATE TABLE t (id int)' >/dev/null
+  # A session from before the window: an application that keeps writing.
+  PGAPPNAME=old-writer psql -X -q "$url" -c 'SELECT pg_sleep(60)' >/dev/null 2>&1 &
+  writer=$!
+  for _ in $(seq 50); do
+    [ "$(psql -X -qAt "$url" -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'old-writer'")" = 1 ] && break
+    sleep 0.1
+  done
+  out=$("$cli" maintenance on --database-url "$url" --actor cli-test 2>&1); check "maintenance on" 0 $?
+  contains "on: read-only" "$out" "database $db: read-only for new sessions"
+  contains "on: lists the old session" "$out" "application old-writer"
+  contains "on: names the flag" "$out" "--terminate-writers"
+  out=$(psql -X -q "$url" -c 'INSERT INTO t VALUES (1)' 2>&1); check "a new session cannot write" 1 $?
+  contains "read-only transaction" "$out" "cannot execute INSERT in a read-only transaction"
+  out=$("$cli" maintenance on --database-url "$url" --format json 2>&1); check "maintenance on again" 0 $?
+  contains "on again: unchanged" "$out" '"changed":false'
+  contains "on again: the first actor" "$out" '"opened_by":"cli-test"'
+  # dbsafe's own sessions still write: a migration during the window.
+  mig=$(mktemp -d /tmp/dbsafe-cli-maint.XXXXXX)
+  mkdir -p "$mig/20260101000000_a" && printf 'CREATE TABLE during (id int);\n' > "$mig/20260101000000_a/migration.sql"
+  printf 'provider = "postgresql"\n' > "$mig/migration_lock.toml"
+  out=$("$cli" migrate deploy --migrations "$mig" --database-url "$url" 2>&1); check "migrate deploy in the window" 0 $?
+  rm -rf "$mig"
+  out=$("$cli" maintenance status --database-url "$url" --terminate-writers --format json 2>&1); check "status --terminate-writers" 0 $?
+  contains "the writer was ended" "$out" '"outcome":"terminated"'
+  wait "$writer" 2>/dev/null
+  out=$("$cli" maintenance status --database-url "$url" 2>&1); check "maintenance status" 0 $?
+  contains "status: since" "$out" "opened by cli-test"
+  contains "status: no writers left" "$out" "no session can still write"
+  out=$("$cli" maintenance off --database-url "$url" 2>&1); check "maintenance off" 0 $?
+  contains "off: reset" "$out" "reset (there was none before)"
+  out=$(psql -X -q "$url" -c 'INSERT INTO t VALUES (2)' 2>&1); check "writable again" 0 $?
+  out=$("$cli" maintenance off --database-url "$url" 2>&1); check "maintenance off twice" 0 $?
+  contains "off twice: nothing to close" "$out" "there was no window to close"
+  psql -X -q "$DBSAFE_TEST_DATABASE_URL" -c "DROP DATABASE $db WITH (FORCE)" >/dev/null
+fi
+
 echo "$passed passed, $fail failed"
 [ "$fail" -eq 0 ]

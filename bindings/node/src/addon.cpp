@@ -457,10 +457,11 @@ bool RunDeploy(const DeployRequest &request, dbsafe_cancel *cancel, dbsafe_progr
   return true;
 }
 
-// Which call of include/dbsafe/c/backup.h a request makes. Each takes an
-// options document, which may hold a database URL with its password: never
-// in a message.
-enum class BackupCommand { Create, Verify, Restore, Prune };
+// Which call of include/dbsafe/c/backup.h a request makes (or
+// dbsafe_maintenance of c/maintenance.h, which has the same shape). Each
+// takes an options document, which may hold a database URL with its
+// password: never in a message.
+enum class BackupCommand { Create, Verify, Restore, Prune, Maintenance };
 
 struct BackupRequest {
   BackupCommand command = BackupCommand::Create;
@@ -494,6 +495,9 @@ bool RunBackup(const BackupRequest &request, dbsafe_cancel *cancel, dbsafe_progr
       break;
     case BackupCommand::Prune:
       status = dbsafe_backup_prune(report.get(), options, &call, &err);
+      break;
+    case BackupCommand::Maintenance:
+      status = dbsafe_maintenance(report.get(), options, &call, &err);
       break;
   }
   if (status != DBSAFE_OK) {
@@ -1386,6 +1390,13 @@ Napi::Value BackupPrune(const Napi::CallbackInfo &info) {
   return QueueBackup(info, BackupCommand::Prune, "dbsafe.backupPrune", "backup prune");
 }
 
+// maintenance(optionsJson, cancel|null, onEvent|null, withLog, timeoutMs?)
+// -> Promise<string>: the read-only window. It waits on the server (an
+// advisory lock, pg_terminate_backend's wait), so it runs on the pool too.
+Napi::Value Maintenance(const Napi::CallbackInfo &info) {
+  return QueueBackup(info, BackupCommand::Maintenance, "dbsafe.maintenance", "maintenance");
+}
+
 // The provider calls. Opening does no network I/O (and a local provider
 // connects only when called), so providerOpen is synchronous; every other
 // call runs on the pool, with a cancel token, and may forward its log lines.
@@ -1704,6 +1715,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("backupVerify", Napi::Function::New(env, BackupVerify, "backupVerify"));
   exports.Set("backupRestore", Napi::Function::New(env, BackupRestore, "backupRestore"));
   exports.Set("backupPrune", Napi::Function::New(env, BackupPrune, "backupPrune"));
+  exports.Set("maintenance", Napi::Function::New(env, Maintenance, "maintenance"));
   exports.Set("providerOpen", Napi::Function::New(env, ProviderOpen, "providerOpen"));
   exports.Set("providerClose", Napi::Function::New(env, ProviderClose, "providerClose"));
   exports.Set("providerIsOpen", Napi::Function::New(env, ProviderIsOpen, "providerIsOpen"));

@@ -77,6 +77,9 @@ from ._types import (
     VerifyChecked,
     VerifyProblem,
     VerifyReport,
+    MaintenanceReport,
+    MaintenanceWindow,
+    MaintenanceWriter,
 )
 from .errors import (
     AuthError,
@@ -121,6 +124,10 @@ __all__ = [
     "backup_verify",
     "backup_restore",
     "backup_prune",
+    "maintenance",
+    "MaintenanceReport",
+    "MaintenanceWindow",
+    "MaintenanceWriter",
     "BackupManifest",
     "BackupCheck",
     "BackupCreateReport",
@@ -1523,6 +1530,7 @@ def restore(
     timeout: Optional[float] = None,
     progress: Optional[ProgressCallback] = None,
     cancel: Optional[CancelToken] = None,
+    maintenance: bool = False,
 ) -> DeployReport:
     """The guarded restore of one ``[targets.NAME]`` table, as ``dbsafe restore`` does.
 
@@ -1540,6 +1548,8 @@ def restore(
     :param reapply: apply the migrations newer than the restored state again.
     :param dry_run: connect and find the snapshot only.
     :param safety_snapshot: snapshot the data being replaced first (default True).
+    :param maintenance: hold the restored database read-only for other sessions
+        while it is planned, re-applied and verified (``docs/maintenance.md``).
     :param approved_by: on a target with ``approvals = N > 1``: N distinct names; with
         fewer the restore is returned stopped (``exit_code`` 1) before anything is touched.
     :raises NotFoundError: no such snapshot (the message lists them) or target.
@@ -1560,6 +1570,7 @@ def restore(
         ("reapply", reapply),
         ("dry_run", dry_run),
         ("safety_snapshot", safety_snapshot),
+        ("maintenance", maintenance),
     ):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be a bool, not {type(flag).__name__}")
@@ -1572,6 +1583,7 @@ def restore(
             "reapply": reapply or None,
             "dry_run": dry_run or None,
             "safety_snapshot": None if safety_snapshot else False,
+            "maintenance": maintenance or None,
             "approved_by": _names(approved_by),
         }
     )
@@ -1769,6 +1781,60 @@ def backup_prune(
         cancel,
     )
     return PruneReport.from_json(text)
+
+
+def maintenance(
+    action: str,
+    *,
+    database_url: Optional[str] = None,
+    terminate_writers: bool = False,
+    actor: Optional[str] = None,
+    timeout: Optional[float] = None,
+    cancel: Optional[CancelToken] = None,
+) -> MaintenanceReport:
+    """Open (``"on"``), close (``"off"``) or report (``"status"``) the read-only window.
+
+    As ``dbsafe maintenance`` does (``docs/maintenance.md``): ``on`` runs
+    ``ALTER DATABASE … SET default_transaction_read_only = on`` and records the
+    previous per-database value in ``dbsafe.maintenance_window``; ``on`` again
+    keeps that record; ``off`` puts the value back (RESET when there was none).
+    The report lists the sessions that connected before the window and can
+    still write. The GIL is released while it runs.
+
+    :param action: ``"on"``, ``"off"`` or ``"status"``.
+    :param database_url: default ``DIRECT_URL``, else ``DATABASE_URL``; its
+        owner or a superuser can open and close the window.
+    :param terminate_writers: with ``on`` or ``status``: end those sessions
+        (``pg_terminate_backend``); the report says which ended and which could not be.
+    :param actor: who opens the window, recorded with it (default
+        ``GITHUB_ACTOR`` or ``USER``).
+    :raises DatabaseError: e.g. SQLSTATE 42501, the role may not alter the database.
+    """
+    if action not in ("on", "off", "status"):
+        raise ValueError(f"action must be 'on', 'off' or 'status', not {action!r}")
+    if not isinstance(terminate_writers, bool):
+        raise TypeError(
+            f"terminate_writers must be a bool, not {type(terminate_writers).__name__}"
+        )
+    options = _document(
+        {
+            "action": action,
+            "database_url": database_url,
+            "terminate_writers": terminate_writers or None,
+            "actor": actor,
+        }
+    ) or "{}"
+    timeout_ms = _timeout_ms(timeout)
+    _check_cancel(cancel)
+    log, log_level = _log_arguments()
+    try:
+        text = _dbsafe.maintenance(options, timeout_ms, cancel, log, log_level)
+    except InvalidInputError as exc:
+        renamed = _renamed(exc)
+        if renamed is exc:
+            raise
+        raise renamed from None
+    return MaintenanceReport.from_json(text)
 
 
 def checksum_matches(script: Union[bytes, str], stored_checksum: str) -> bool:

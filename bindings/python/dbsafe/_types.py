@@ -1429,3 +1429,91 @@ class BackupRestoreReport:
 
     def to_dict(self) -> Dict[str, Any]:
         return _json.loads(self.json)
+
+
+@dataclass(frozen=True)
+class MaintenanceWriter:
+    """A session that connected before the read-only window and can still write."""
+
+    pid: int
+    user: str
+    application_name: str
+    #: None: a Unix-domain socket.
+    client_addr: Optional[str]
+    #: None: hidden from a role without pg_read_all_stats.
+    backend_start: Optional[str]
+    state: str
+    #: With ``terminate_writers``: ``"terminated"``, ``"gone"`` (it disconnected by
+    #: itself first) or ``"not_terminated"``; else None.
+    outcome: Optional[str]
+    #: Why it was not ended (e.g. lacking permission).
+    error: Optional[str]
+
+
+@dataclass(frozen=True)
+class MaintenanceWindow:
+    """The window as dbsafe recorded it (``dbsafe.maintenance_window``)."""
+
+    since: str
+    opened_by: str
+    opened_by_role: str
+    #: The per-database setting before the window; None: there was none (off RESETs).
+    previous_setting: Optional[str]
+
+
+@dataclass(frozen=True)
+class MaintenanceReport:
+    """What :func:`dbsafe.maintenance` did (``docs/schema/maintenance-report.v1.json``)."""
+
+    action: str
+    database: str
+    #: The URL, password replaced by ``***``.
+    target: str
+    #: default_transaction_read_only is on for the database after the call.
+    read_only: bool
+    #: The call opened or closed the window (False: it already was so).
+    changed: bool
+    window: Optional[MaintenanceWindow]
+    #: ``off`` only: the value put back; None: RESET (or not ``off``).
+    restored_setting: Optional[str]
+    writers: List[MaintenanceWriter]
+    terminated: int
+    not_terminated: int
+    warnings: List[str]
+    duration_ms: int
+    json: str = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "MaintenanceReport":
+        doc = _json.loads(text)
+        w = doc.get("window")
+        return cls(
+            action=doc["action"],
+            database=doc["database"],
+            target=doc["target"],
+            read_only=doc["read_only"],
+            changed=doc["changed"],
+            window=MaintenanceWindow(**w) if w else None,
+            restored_setting=doc.get("restored_setting"),
+            writers=[
+                MaintenanceWriter(
+                    pid=s["pid"],
+                    user=s["user"],
+                    application_name=s["application_name"],
+                    client_addr=s["client_addr"],
+                    backend_start=s["backend_start"],
+                    state=s["state"],
+                    outcome=s.get("outcome"),
+                    error=s.get("error"),
+                )
+                for s in doc["writers"]
+            ],
+            terminated=doc["terminated"],
+            not_terminated=doc["not_terminated"],
+            warnings=list(doc["warnings"]),
+            duration_ms=doc["duration_ms"],
+            json=text,
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        return _json.loads(self.json)

@@ -52,7 +52,9 @@ DBSAFE_API int dbsafe_deploy(dbsafe_buf *out_report_json, const char *options_js
  * neon only), "confirm" (required unless dry_run: the target's NAME or
  * "RESTORE"; anything else is DBSAFE_EINVALID before anything is touched),
  * "config", "dry_run", "reapply" (bool: apply the newer migrations again,
- * then verify), "safety_snapshot" (bool, default true) and "approved_by"
+ * then verify), "safety_snapshot" (bool, default true), "maintenance"
+ * (bool: the read-only window on the restored database around plan, apply
+ * and verify; docs/maintenance.md) and "approved_by"
  * (names; a target with approvals = N > 1 needs N distinct ones, else the
  * report comes back with outcome "stopped" and exit_code 1).
  *
