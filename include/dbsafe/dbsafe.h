@@ -14,5 +14,6 @@
 #include "c/provider.h"
 #include "c/deploy.h"
 #include "c/backup.h"
+#include "c/copy.h"
 
 #endif /* DBSAFE_H */

@@ -1055,19 +1055,21 @@ CopyReport Copier::run() {
 
   PGconn *c = conn_->raw();
   if (!o_.dry_run) {
+    // Quietly: "already exists" notices on every rerun would read as news.
     conn_->simple(
-        "CREATE SCHEMA IF NOT EXISTS dbsafe; "
+        "SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS dbsafe; "
         "CREATE TABLE IF NOT EXISTS dbsafe.copy_progress ("
         " source_digest text NOT NULL, table_name text NOT NULL, copy_id text NOT NULL,"
         " source_path text NOT NULL, rows bigint NOT NULL,"
         " finished_at timestamptz NOT NULL DEFAULT now(),"
-        " PRIMARY KEY (source_digest, table_name))");
+        " PRIMARY KEY (source_digest, table_name)); RESET client_min_messages");
     if (o_.single_transaction) conn_->simple("BEGIN");
     if (o_.truncate && !non_empty.empty()) {
       std::string list;
+      // Every table about to be filled, in one statement: a table another
+      // one references can only be emptied together with it.
       for (auto &t : plans_)
-        if (std::find(non_empty.begin(), non_empty.end(), t.display) != non_empty.end())
-          list += (list.empty() ? "" : ", ") + t.qualified;
+        if (!done_.count(t.display)) list += (list.empty() ? "" : ", ") + t.qualified;
       ctx_.log(LogLevel::Info, "copy", "emptying " + std::to_string(non_empty.size()) + " tables");
       conn_->simple("TRUNCATE " + list);
     }

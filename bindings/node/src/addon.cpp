@@ -457,10 +457,10 @@ bool RunDeploy(const DeployRequest &request, dbsafe_cancel *cancel, dbsafe_progr
   return true;
 }
 
-// Which call of include/dbsafe/c/backup.h a request makes. Each takes an
-// options document, which may hold a database URL with its password: never
-// in a message.
-enum class BackupCommand { Create, Verify, Restore, Prune };
+// Which call of include/dbsafe/c/backup.h (or c/copy.h: the same shape) a
+// request makes. Each takes an options document, which may hold a database
+// URL with its password: never in a message.
+enum class BackupCommand { Create, Verify, Restore, Prune, Copy };
 
 struct BackupRequest {
   BackupCommand command = BackupCommand::Create;
@@ -494,6 +494,9 @@ bool RunBackup(const BackupRequest &request, dbsafe_cancel *cancel, dbsafe_progr
       break;
     case BackupCommand::Prune:
       status = dbsafe_backup_prune(report.get(), options, &call, &err);
+      break;
+    case BackupCommand::Copy:
+      status = dbsafe_copy(report.get(), options, &call, &err);
       break;
   }
   if (status != DBSAFE_OK) {
@@ -1385,6 +1388,11 @@ Napi::Value BackupRestore(const Napi::CallbackInfo &info) {
 Napi::Value BackupPrune(const Napi::CallbackInfo &info) {
   return QueueBackup(info, BackupCommand::Prune, "dbsafe.backupPrune", "backup prune");
 }
+// copy(optionsJson, cancel|null, onEvent|null, withLog, timeoutMs?) ->
+// Promise<string>: the SQLite copy (c/copy.h), on the pool like a backup.
+Napi::Value Copy(const Napi::CallbackInfo &info) {
+  return QueueBackup(info, BackupCommand::Copy, "dbsafe.copy", "copy");
+}
 
 // The provider calls. Opening does no network I/O (and a local provider
 // connects only when called), so providerOpen is synchronous; every other
@@ -1704,6 +1712,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("backupVerify", Napi::Function::New(env, BackupVerify, "backupVerify"));
   exports.Set("backupRestore", Napi::Function::New(env, BackupRestore, "backupRestore"));
   exports.Set("backupPrune", Napi::Function::New(env, BackupPrune, "backupPrune"));
+  exports.Set("copy", Napi::Function::New(env, Copy, "copy"));
   exports.Set("providerOpen", Napi::Function::New(env, ProviderOpen, "providerOpen"));
   exports.Set("providerClose", Napi::Function::New(env, ProviderClose, "providerClose"));
   exports.Set("providerIsOpen", Napi::Function::New(env, ProviderIsOpen, "providerIsOpen"));
