@@ -403,6 +403,7 @@ class Copier {
   void verify(TablePlan &t);
   void progress(const TablePlan &t, std::uint64_t rows, double rate, bool done);
   void reset_sequences(TablePlan &t);
+  std::vector<std::string> drop_foreign_keys(const std::vector<std::size_t> &unit);
 
   const CopyOptions &o_;
   CallContext ctx_;
@@ -982,6 +983,38 @@ void Copier::verify(TablePlan &t) {
         "digests differ";
 }
 
+// Foreign keys checked once per constraint instead of once per row: inside
+// the unit's transaction its outgoing constraints are dropped, and the
+// statements returned add them back (the server validates each with one
+// join) before COMMIT, so a failure or a kill rolls both back and the
+// schema ends as it was. Without ownership of the tables the drop fails and
+// the per-row checks stay.
+std::vector<std::string> Copier::drop_foreign_keys(const std::vector<std::size_t> &unit) {
+  std::vector<std::string> readd;
+  conn_->simple("SAVEPOINT dbsafe_copy_fk");
+  try {
+    for (auto i : unit) {
+      const auto &t = plans_[i];
+      auto fks = conn_->exec(
+          "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+          "WHERE contype = 'f' AND conrelid = $1::regclass ORDER BY conname",
+          {t.qualified});
+      for (int r = 0; r < fks.rows(); ++r) {
+        conn_->simple("ALTER TABLE " + t.qualified + " DROP CONSTRAINT " +
+                      pg_quote(fks.text(r, 0)));
+        readd.push_back("ALTER TABLE " + t.qualified + " ADD CONSTRAINT " +
+                        pg_quote(fks.text(r, 0)) + " " + fks.text(r, 1));
+      }
+    }
+    conn_->simple("RELEASE SAVEPOINT dbsafe_copy_fk");
+  } catch (const pg::ServerError &e) {
+    conn_->simple("ROLLBACK TO SAVEPOINT dbsafe_copy_fk");
+    readd.clear();
+    ctx_.log(LogLevel::Info, "copy", "foreign keys stay checked row by row (" + e.primary() + ")");
+  }
+  return readd;
+}
+
 void Copier::reset_sequences(TablePlan &t) {
   auto &r = report_.tables[t.report];
   for (const auto &[seq, col] : t.sequences) {
@@ -1105,6 +1138,8 @@ CopyReport Copier::run() {
     bool copying = !o_.dry_run && !aborted;
     if (copying && !o_.single_transaction) conn_->simple("BEGIN");
     if (copying && unit.size() > 1) conn_->simple("SET CONSTRAINTS ALL DEFERRED");
+    std::vector<std::string> readd;
+    if (copying) readd = drop_foreign_keys(unit);
     bool unit_failed = false;
     for (auto i : unit) {
       auto &t = plans_[i];
@@ -1176,6 +1211,20 @@ CopyReport Copier::run() {
           "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (source_digest, table_name) DO UPDATE SET "
           "copy_id = excluded.copy_id, rows = excluded.rows, finished_at = now()",
           {report_.source_identity, t.display, report_.copy_id, path_, std::to_string(scan.rows)});
+    }
+    if (copying && !unit_failed) {
+      for (const auto &statement : readd) {
+        try {
+          conn_->simple(statement);
+        } catch (const pg::ServerError &e) {
+          std::string names;
+          for (auto i : unit) names += (names.empty() ? "" : ", ") + plans_[i].display;
+          throw Error(ErrorCode::Database, "checking the foreign keys of " + names +
+                                               " after the copy: " + e.primary() +
+                                               "; these tables were rolled back")
+              .with_sqlstate(e.sqlstate());
+        }
+      }
     }
     if (unit_failed) {
       for (auto i : unit) {
