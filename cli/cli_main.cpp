@@ -6,6 +6,7 @@
 
 #include "cli/backup_command.hpp"
 #include "cli/check_command.hpp"
+#include "cli/copy_command.hpp"
 #include "cli/deploy_command.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/list_command.hpp"
@@ -36,6 +37,7 @@ int run(int argc, const char *const *argv) {
   add_restore_command(app, std::cout, exit_code);
   add_backup_commands(app, std::cout, exit_code);
   add_maintenance_command(app, std::cout, exit_code);
+  add_copy_command(app, std::cout, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1873,3 +1873,90 @@ export declare class IoError extends DbsafeError {}
 export declare class ConnectError extends DbsafeError {}
 /** DBSAFE_ESTATE: the target's state needs a person first (a failed or modified migration). */
 export declare class StateError extends DbsafeError {}
+
+// --- The SQLite copy (docs/copy.md) ---
+
+export interface CopyOptions extends BackupCallOptions {
+  /** The SQLite file: 'sqlite:PATH', a plain path or a file: URL. Opened read-only. */
+  from: string | URL;
+  /** The PostgreSQL database whose schema exists; default DATABASE_URL. */
+  to?: string | URL | null;
+  /** Only these SQLite tables. */
+  tables?: string[] | null;
+  /** A TOML (or .json) file renaming tables and columns. */
+  mapping?: string | URL | null;
+  /** Plan, convert every value, list failures; change nothing. */
+  dryRun?: boolean | null;
+  /** Empty target tables that hold rows first; needs `confirm`. */
+  truncate?: boolean | null;
+  /** With truncate: the target database's name. */
+  confirm?: string | null;
+  /** Everything in one transaction (no resume) instead of one per table. */
+  singleTransaction?: boolean | null;
+  /** Row counts and digests after the copy; default true. */
+  verify?: boolean | null;
+}
+
+export interface CopyDifference {
+  key: string;
+  kind: 'changed' | 'missing' | 'extra';
+}
+
+export interface CopyTableReport {
+  source: string;
+  target: string;
+  status: 'copied' | 'resumed' | 'planned' | 'failed' | 'blocked' | 'rolled-back';
+  source_rows: number;
+  copied_rows: number;
+  duration_ms: number;
+  rows_per_second: number;
+  conversions: string[];
+  sequences_reset: string[];
+  note: string;
+  verification: {
+    target_rows: number;
+    source_digest: string;
+    target_digest: string;
+    equal: boolean;
+    differences_total: number;
+    differences: CopyDifference[];
+  } | null;
+}
+
+export interface CopyConversionFailure {
+  table: string;
+  rowid: number;
+  key: string;
+  column: string;
+  value: string;
+  reason: string;
+}
+
+/** docs/schema/copy-report.v1.json */
+export interface CopyReport {
+  schema_version: 1;
+  kind: 'dbsafe-copy';
+  source: string;
+  source_identity: string;
+  target: string;
+  schema: string;
+  copy_id: string;
+  dry_run: boolean;
+  single_transaction: boolean;
+  verify: boolean;
+  ok: boolean;
+  rows_copied: number;
+  duration_ms: number;
+  tables: CopyTableReport[];
+  skipped: string[];
+  cycles: string[];
+  failures_total: number;
+  failures: CopyConversionFailure[];
+}
+
+/**
+ * Copies a SQLite database into an existing PostgreSQL schema, off the event
+ * loop; resolves with the report (`ok` false: values that did not convert or
+ * verification differences).
+ */
+export declare function copy(options: CopyOptions): Promise<CopyReport>;

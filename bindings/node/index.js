@@ -1229,6 +1229,85 @@ async function runBackup(verb, options, start, label = undefined) {
   return parseReport(text);
 }
 
+// --- The SQLite copy (include/dbsafe/c/copy.h, docs/copy.md) ---
+
+const COPY_OPTIONS = Object.freeze({
+  from: 'from',
+  to: 'to',
+  tables: 'tables',
+  mapping: 'mapping',
+  dryRun: 'dry_run',
+  truncate: 'truncate',
+  confirm: 'confirm',
+  singleTransaction: 'single_transaction',
+  verify: 'verify',
+});
+
+/**
+ * Copies a SQLite database (`from: 'sqlite:PATH'`) into the existing schema
+ * of a PostgreSQL database (`to`, default DATABASE_URL), converted by the
+ * target's column types, resumable per table, verified by digests
+ * (docs/copy.md). Runs off the event loop; takes { timeoutMs, signal,
+ * onProgress, onLog } besides its own options; resolves with the report
+ * (docs/schema/copy-report.v1.json): `report.ok` is false when a value did
+ * not convert or verification found a difference.
+ */
+async function copy(options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArg(
+      `dbsafe: copy takes an options object: { ${Object.keys(COPY_OPTIONS).join(', ')} }`,
+    );
+  }
+  const document = {};
+  const call = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (BACKUP_CALL_OPTIONS.includes(name)) {
+      call[name] = value;
+      continue;
+    }
+    if (!Object.hasOwn(COPY_OPTIONS, name)) {
+      const names = [...Object.keys(COPY_OPTIONS), ...BACKUP_CALL_OPTIONS];
+      throw invalidOption(`unknown option '${name}' of copy; the options are ${names.join(', ')}`);
+    }
+    if (value === undefined || value === null) continue;
+    let converted = value;
+    if (name === 'from') {
+      if (value instanceof URL) converted = 'sqlite:' + fileURLToPath(value);
+      else if (typeof value !== 'string' || value.length === 0)
+        throw invalidArg('dbsafe: options.from must be "sqlite:PATH" or a file: URL');
+      else if (!/^(sqlite|file):/.test(value)) converted = 'sqlite:' + value;
+    } else if (name === 'to') {
+      converted = toDatabaseUrl(value, 'options.to');
+    } else if (name === 'mapping' && value instanceof URL) {
+      converted = fileURLToPath(value);
+    } else if (name === 'tables') {
+      if (!Array.isArray(value) || !value.every((t) => typeof t === 'string'))
+        throw invalidArg('dbsafe: options.tables must be an array of table names');
+      converted = [...value];
+    }
+    document[COPY_OPTIONS[name]] = name === 'tables' ? converted : documentValue(name, converted);
+  }
+  if (document.from === undefined) throw invalidArg('dbsafe: options.from is required');
+  const { onLog, ...rest } = call;
+  if (onLog !== undefined && onLog !== null && typeof onLog !== 'function') {
+    throw invalidArg('dbsafe: options.onLog must be a function');
+  }
+  const { timeoutMs, signal, onProgress } = readCallOptions(rest, { allowAsync: true });
+  const describe = optionsErrorDescriber(
+    new Map(Object.entries(COPY_OPTIONS).map(([camel, key]) => [key, camel])),
+  );
+  const text = await runAsync(
+    (cancel, progress, withLog) =>
+      addon.copy(JSON.stringify(document), cancel, progress, withLog, timeoutMs),
+    signal,
+    onProgress,
+    describe,
+    // Tables committed are reported even when the signal fired meanwhile.
+    { completionWins: true, onLog: onLog ?? undefined },
+  );
+  return parseReport(text);
+}
+
 /**
  * Backups to files with pg_dump, for teams without Neon (docs/backup.md).
  * Every call runs off the event loop, takes { timeoutMs, signal, onLog }
@@ -2109,6 +2188,7 @@ module.exports = {
   restore,
   backup,
   maintenance,
+  copy,
   openProvider,
   Provider,
   checksumMatches,

@@ -15,5 +15,6 @@
 #include "c/deploy.h"
 #include "c/backup.h"
 #include "c/maintenance.h"
+#include "c/copy.h"
 
 #endif /* DBSAFE_H */

@@ -40,6 +40,7 @@ struct Api {
   DBSAFE_LIBPQ_SLOT(PQconsumeInput)
   DBSAFE_LIBPQ_SLOT(PQisBusy)
   DBSAFE_LIBPQ_SLOT(PQgetResult)
+  DBSAFE_LIBPQ_SLOT(PQputCopyData)
   DBSAFE_LIBPQ_SLOT(PQputCopyEnd)
   DBSAFE_LIBPQ_SLOT(PQgetCopyData)
   DBSAFE_LIBPQ_SLOT(PQresultStatus)
@@ -98,6 +99,7 @@ const Api &api() {
     DBSAFE_LIBPQ_LOAD(PQconsumeInput)
     DBSAFE_LIBPQ_LOAD(PQisBusy)
     DBSAFE_LIBPQ_LOAD(PQgetResult)
+    DBSAFE_LIBPQ_LOAD(PQputCopyData)
     DBSAFE_LIBPQ_LOAD(PQputCopyEnd)
     DBSAFE_LIBPQ_LOAD(PQgetCopyData)
     DBSAFE_LIBPQ_LOAD(PQresultStatus)
@@ -190,6 +192,9 @@ int PQisBusy(PGconn *conn) {
 }
 PGresult *PQgetResult(PGconn *conn) {
   return api().PQgetResult(conn);
+}
+int PQputCopyData(PGconn *conn, const char *buffer, int nbytes) {
+  return api().PQputCopyData(conn, buffer, nbytes);
 }
 int PQputCopyEnd(PGconn *conn, const char *errormsg) {
   return api().PQputCopyEnd(conn, errormsg);

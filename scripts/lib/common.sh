@@ -14,7 +14,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # with these alone), then those the tests and the bindings add.
 DBSAFE_CLI_PACKAGES=(g++ cmake make pkg-config ccache git ca-certificates
   libpq-dev libpg-query-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev
-  libboost-dev libssl-dev)
+  libboost-dev libssl-dev libsqlite3-dev)
 DBSAFE_BUILD_PACKAGES=("${DBSAFE_CLI_PACKAGES[@]}" libgtest-dev pybind11-dev python3-dev
   python3-setuptools python3-wheel python3-venv python3-pip postgresql-15)
 DBSAFE_TEST_PACKAGES=(clang-14 libclang-rt-14-dev python3-pytest python3-jsonschema binutils util-linux

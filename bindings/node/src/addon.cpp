@@ -458,10 +458,10 @@ bool RunDeploy(const DeployRequest &request, dbsafe_cancel *cancel, dbsafe_progr
 }
 
 // Which call of include/dbsafe/c/backup.h a request makes (or
-// dbsafe_maintenance of c/maintenance.h, which has the same shape). Each
-// takes an options document, which may hold a database URL with its
-// password: never in a message.
-enum class BackupCommand { Create, Verify, Restore, Prune, Maintenance };
+// dbsafe_maintenance of c/maintenance.h and dbsafe_copy of c/copy.h, which
+// have the same shape). Each takes an options document, which may hold a
+// database URL with its password: never in a message.
+enum class BackupCommand { Create, Verify, Restore, Prune, Maintenance, Copy };
 
 struct BackupRequest {
   BackupCommand command = BackupCommand::Create;
@@ -498,6 +498,9 @@ bool RunBackup(const BackupRequest &request, dbsafe_cancel *cancel, dbsafe_progr
       break;
     case BackupCommand::Maintenance:
       status = dbsafe_maintenance(report.get(), options, &call, &err);
+      break;
+    case BackupCommand::Copy:
+      status = dbsafe_copy(report.get(), options, &call, &err);
       break;
   }
   if (status != DBSAFE_OK) {
@@ -1389,6 +1392,11 @@ Napi::Value BackupRestore(const Napi::CallbackInfo &info) {
 Napi::Value BackupPrune(const Napi::CallbackInfo &info) {
   return QueueBackup(info, BackupCommand::Prune, "dbsafe.backupPrune", "backup prune");
 }
+// copy(optionsJson, cancel|null, onEvent|null, withLog, timeoutMs?) ->
+// Promise<string>: the SQLite copy (c/copy.h), on the pool like a backup.
+Napi::Value Copy(const Napi::CallbackInfo &info) {
+  return QueueBackup(info, BackupCommand::Copy, "dbsafe.copy", "copy");
+}
 
 // maintenance(optionsJson, cancel|null, onEvent|null, withLog, timeoutMs?)
 // -> Promise<string>: the read-only window. It waits on the server (an
@@ -1716,6 +1724,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("backupRestore", Napi::Function::New(env, BackupRestore, "backupRestore"));
   exports.Set("backupPrune", Napi::Function::New(env, BackupPrune, "backupPrune"));
   exports.Set("maintenance", Napi::Function::New(env, Maintenance, "maintenance"));
+  exports.Set("copy", Napi::Function::New(env, Copy, "copy"));
   exports.Set("providerOpen", Napi::Function::New(env, ProviderOpen, "providerOpen"));
   exports.Set("providerClose", Napi::Function::New(env, ProviderClose, "providerClose"));
   exports.Set("providerIsOpen", Napi::Function::New(env, ProviderIsOpen, "providerIsOpen"));

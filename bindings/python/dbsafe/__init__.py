@@ -128,6 +128,7 @@ __all__ = [
     "MaintenanceReport",
     "MaintenanceWindow",
     "MaintenanceWriter",
+    "copy",
     "BackupManifest",
     "BackupCheck",
     "BackupCreateReport",
@@ -1835,6 +1836,75 @@ def maintenance(
             raise
         raise renamed from None
     return MaintenanceReport.from_json(text)
+
+
+def copy(
+    source: StrPath,
+    *,
+    to: Optional[str] = None,
+    tables: Optional[Sequence[str]] = None,
+    mapping: Optional[StrPath] = None,
+    dry_run: bool = False,
+    truncate: bool = False,
+    confirm: Optional[str] = None,
+    single_transaction: bool = False,
+    verify: bool = True,
+    progress: Optional[ProgressCallback] = None,
+    timeout: Optional[float] = None,
+    cancel: Optional[CancelToken] = None,
+) -> Dict[str, Any]:
+    """Copy a SQLite database into the existing schema of a PostgreSQL database.
+
+    ``source`` is ``"sqlite:PATH"`` (or a path); ``to`` defaults to
+    ``DATABASE_URL``. Values are converted by the target column's type,
+    tables are copied parents first, each in its own transaction recorded for
+    resume (or all in one with ``single_transaction``), then verified by row
+    counts and digests. Returns the report (docs/schema/copy-report.v1.json)
+    as a dict: ``report["ok"]`` is False when a value did not convert or
+    verification found a difference. ``progress`` receives
+    ``{"event": "copy-progress", "table", "rows", "total",
+    "rows_per_second", "done"}`` dicts. The GIL is released while it runs.
+
+    :raises InvalidInputError: bad options, a table or column without a
+        counterpart, a foreign-key cycle that cannot be deferred.
+    :raises StateError: a target table already holds rows (pass
+        ``truncate=True, confirm=DBNAME``).
+    :raises DatabaseError: the server refused a statement; rerun to resume.
+    """
+    source_text = _path_text("source", source)
+    if not isinstance(source_text, str):
+        raise TypeError(f"source must be a path or 'sqlite:PATH', not {type(source).__name__}")
+    if not source_text.startswith(("sqlite:", "file:")):
+        source_text = "sqlite:" + source_text
+    if isinstance(tables, str):
+        raise TypeError("tables must be a sequence of table names, not a str")
+    for name, value in (("dry_run", dry_run), ("truncate", truncate),
+                        ("single_transaction", single_transaction), ("verify", verify)):
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    options = _document({
+        "from": source_text,
+        "to": to,
+        "tables": list(tables) if tables is not None else None,
+        "mapping": _path_text("mapping", mapping),
+        "dry_run": dry_run or None,
+        "truncate": truncate or None,
+        "confirm": confirm,
+        "single_transaction": single_transaction or None,
+        "verify": None if verify else False,
+    })
+    timeout_ms = _timeout_ms(timeout)
+    _check_cancel(cancel)
+    log, log_level = _log_arguments()
+    on_event = _progress_events(progress)
+    try:
+        text = _dbsafe.copy(options, timeout_ms, on_event, cancel, log, log_level)
+    except InvalidInputError as exc:
+        renamed = _renamed(exc)
+        if renamed is exc:
+            raise
+        raise renamed from None
+    return _json.loads(text)
 
 
 def checksum_matches(script: Union[bytes, str], stored_checksum: str) -> bool:

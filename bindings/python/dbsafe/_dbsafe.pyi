@@ -174,6 +174,14 @@ def maintenance(
     log: Optional[Callable[[int, str, str], object]] = None,
     log_level: int = 30,
 ) -> str: ...
+def copy(
+    options_json: str,
+    timeout_ms: int = 0,
+    progress: Optional[Callable[[str], object]] = None,
+    cancel: Optional[CancelToken] = None,
+    log: Optional[Callable[[int, str, str], object]] = None,
+    log_level: int = 30,
+) -> str: ...
 def check_sql(
     sql: Union[str, bytes], name: str = "<sql>", options_json: Optional[str] = None
 ) -> str: ...

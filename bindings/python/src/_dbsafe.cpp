@@ -489,6 +489,19 @@ py::str maintenance(const std::string &options_json, std::uint32_t timeout_ms, C
       timeout_ms, py::none(), cancel, std::move(log), log_level);
 }
 
+// The SQLite copy (include/dbsafe/c/copy.h): its options document may hold a URL with a
+// password, so no message here includes it. Runs without the GIL like every long call.
+py::str copy(const std::string &options_json, std::uint32_t timeout_ms, py::object progress,
+             CancelToken *cancel, py::object log, int log_level) {
+  if (options_json.find('\0') != std::string::npos)
+    raise_invalid("the options document contains a NUL character");
+  return run_buffer_call(
+      [&](const dbsafe_call_options *call, dbsafe_buf *out, dbsafe_error **err) {
+        return dbsafe_copy(out, options_json.c_str(), call, err);
+      },
+      timeout_ms, std::move(progress), cancel, std::move(log), log_level);
+}
+
 // The schema calls (include/dbsafe/c/schema.h). URLs and the options document may hold a
 // password: no message here includes them.
 
@@ -992,6 +1005,10 @@ PYBIND11_MODULE(_dbsafe, m) {
         py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
         "Open, close or report the read-only window (dbsafe_maintenance); return the report "
         "JSON text.");
+  m.def("copy", &copy, py::arg("options_json"), py::arg("timeout_ms") = 0,
+        py::arg("progress") = py::none(), py::arg("cancel") = nullptr, py::arg("log") = py::none(),
+        py::arg("log_level") = static_cast<int>(DBSAFE_LOG_WARNING),
+        "Copy a SQLite database into PostgreSQL (dbsafe_copy); return the report JSON text.");
   // The provider calls (c/provider.h); the Python class dbsafe.Provider wraps this one.
   py::class_<Provider>(m, "Provider",
                        "An open snapshot and branch provider (dbsafe_provider); one call at a "
