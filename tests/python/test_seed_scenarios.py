@@ -101,7 +101,10 @@ class Project:
                               capture_output=True, text=True, stdin=subprocess.DEVNULL,
                               timeout=300)
         run = Run(proc.returncode, proc.stdout, proc.stderr)
-        keep_artifact("cli-output.log", f"$ dbsafe {' '.join(args)}\n{run.out}{run.err}")
+        # The command line is the test's own (a --database-url holds the
+        # password): masked, so the scan judges only what dbsafe wrote.
+        shown = re.sub(r"(://[^:/@\s]+):[^@\s]*@", r"\1:***@", " ".join(args))
+        keep_artifact("cli-output.log", f"$ dbsafe {shown}\n{run.out}{run.err}")
         assert run.code == expect, (f"dbsafe {' '.join(args)}: exit {run.code}, expected "
                                     f"{expect}\n--- stdout\n{run.out}\n--- stderr\n{run.err}")
         return run
