@@ -612,10 +612,13 @@ BackupVerifyReport verify_located(const fs::path &file, const BackupVerifyOption
       // A throwaway cluster has none of the source's roles; plain SQL names
       // them in OWNER TO and GRANT lines (the custom format skips owners).
       if (manifest.format == "plain-gz" && shadow->owns_server())
-        for (const auto &role : scan_plain(file, ctx).contents.roles)
-          conn.exec("DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = " +
-                    conn.quote_literal(role) + ") THEN CREATE ROLE " + conn.quote_identifier(role) +
-                    "; END IF; END$$");
+        for (const auto &role : scan_plain(file, ctx).contents.roles) {
+          // The name comes from the backup file: asked for as a parameter and
+          // created as a quoted identifier, never pasted into a DO block's
+          // dollar-quoted body (a "$$" in it would end the body).
+          if (conn.exec("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", {role}).rows() == 0)
+            conn.exec("CREATE ROLE " + conn.quote_identifier(role));
+        }
     }
     auto run = restore_into(located, shadow->conninfo(), false, true, options.pg_bindir, ctx);
     if (run.failure) {

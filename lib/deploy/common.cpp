@@ -238,8 +238,11 @@ void connect_target(const DeployTarget &t_, std::chrono::milliseconds retry_budg
                 "role " + role + " may not CREATE in " +
                     (schema_exists ? "schema " + schema
                                    : "this database (schema " + schema + " does not exist yet)") +
-                    ", so the migrations cannot run; grant it (GRANT CREATE ON SCHEMA " + schema +
-                    " TO " + role + ") or deploy as the schema's owner");
+                    ", so the migrations cannot run; grant it (GRANT CREATE ON SCHEMA " +
+                    // Quoted: the hint is SQL someone will paste, and the
+                    // names come from the configuration and the server.
+                    conn->quote_identifier(schema) + " TO " + conn->quote_identifier(role) +
+                    ") or deploy as the schema's owner");
   const std::string key = std::to_string(kMigrationLockKey);
   if (conn->exec("SELECT pg_try_advisory_lock($1::bigint)", {key}).text(0, 0) == "t") {
     conn->exec("SELECT pg_advisory_unlock($1::bigint)", {key});

@@ -49,6 +49,20 @@ std::optional<std::string_view> Response::header(std::string_view name) const {
   return std::nullopt;
 }
 
+namespace {
+
+// A Location value as one short printable line: it comes from the server.
+std::string one_line_location(std::string_view value) {
+  std::string out;
+  for (char c : value.substr(0, 300)) {
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 Error status_error(const Request &request, const Response &response) {
   std::string url = redact_url(std::string_view(request.url));
   std::string message = std::string(method_name(request.method)) + " " + url + " returned " +
@@ -60,6 +74,14 @@ Error status_error(const Request &request, const Response &response) {
   if (!said.empty()) message += ": " + said;
   if (response.status == 401 || response.status == 403)
     message += "; check the API key and its access to this resource";
+  if (response.status >= 300 && response.status < 400) {
+    // Following it would send the API key wherever the answer points
+    // (possibly another host), so a redirect is reported instead.
+    message += "; dbsafe does not follow redirects, so credentials reach only the configured host";
+    if (auto location = response.header("Location"))
+      message += " (this one points to " + redact_url(one_line_location(*location)) + ")";
+    message += "; use the final URL in the configuration";
+  }
   ErrorCode code =
       response.status == 401 || response.status == 403 ? ErrorCode::Auth : ErrorCode::Http;
   util::JsonWriter detail;

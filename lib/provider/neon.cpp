@@ -59,35 +59,103 @@ std::string encode(std::string_view text) {
   return out;
 }
 
+const char *type_name(dom::element el) {
+  switch (el.type()) {
+    case dom::element_type::ARRAY:
+      return "an array";
+    case dom::element_type::OBJECT:
+      return "an object";
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE:
+      return "a number";
+    case dom::element_type::STRING:
+      return "a string";
+    case dom::element_type::BOOL:
+      return "a boolean";
+    case dom::element_type::NULL_VALUE:
+      return "null";
+  }
+  return "something else";
+}
+
+// An answer that is valid JSON but not what Neon sends: a wrong host, a
+// proxy's page or an API change. Acting on a guess (an empty id, a default
+// "false") could delete or restore the wrong branch, so it is an error.
+Error bad_answer(const std::string &what) {
+  return Error(ErrorCode::Http, "the Neon API answer " + what +
+                                    "; check that the API host (NEON_API_HOST) is Neon's API");
+}
+
+void require_object(dom::element el, const char *what) {
+  if (!el.is_object())
+    throw bad_answer(std::string("has ") + type_name(el) + " where " + what + " object should be");
+}
+
+// A string member: "" when absent or null, an error for any other type.
 std::string str(dom::element el, std::string_view key) {
-  std::string_view v;
-  if (el[key].get(v) == simdjson::SUCCESS) return std::string(v);
-  return {};
+  if (!el.is_object())
+    throw bad_answer(std::string("has ") + type_name(el) + " where an object with \"" +
+                     std::string(key) + "\" should be");
+  dom::element v;
+  if (el[key].get(v) != simdjson::SUCCESS || v.is_null()) return {};
+  std::string_view text;
+  if (v.get(text) != simdjson::SUCCESS)
+    throw bad_answer("has a \"" + std::string(key) + "\" field that is " + type_name(v) +
+                     ", not a string");
+  return std::string(text);
 }
 
 std::optional<std::string> opt_str(dom::element el, std::string_view key) {
-  std::string_view v;
-  if (el[key].get(v) == simdjson::SUCCESS) return std::string(v);
-  return std::nullopt;
+  dom::element v;
+  if (!el.is_object() || el[key].get(v) != simdjson::SUCCESS || v.is_null()) return std::nullopt;
+  return str(el, key);
 }
 
 // A member the answer must have; a missing one is the server's fault.
 dom::element member(dom::element el, const char *key) {
   dom::element v;
-  if (el[key].get(v) != simdjson::SUCCESS)
-    throw Error(ErrorCode::Http, std::string("the Neon API answer has no \"") + key + "\" field");
+  if (!el.is_object() || el[key].get(v) != simdjson::SUCCESS)
+    throw bad_answer(std::string("has no \"") + key + "\" field");
   return v;
 }
 
+// An array member the answer must have.
+dom::array array_member(dom::element el, const char *key) {
+  dom::element v = member(el, key);
+  dom::array list;
+  if (v.get(list) != simdjson::SUCCESS)
+    throw bad_answer(std::string("has a \"") + key + "\" field that is " + type_name(v) +
+                     ", not an array");
+  return list;
+}
+
+// A boolean member: false when absent or null, an error for any other type
+// ("true" as a string included: guessing could make the wrong branch the
+// default one).
 bool flag(dom::element el, std::string_view key) {
-  bool v = false;
-  if (el[key].get(v) != simdjson::SUCCESS) return false;
-  return v;
+  dom::element v;
+  if (el[key].get(v) != simdjson::SUCCESS || v.is_null()) return false;
+  bool value = false;
+  if (v.get(value) != simdjson::SUCCESS)
+    throw bad_answer("has a \"" + std::string(key) + "\" field that is " + type_name(v) +
+                     ", not a boolean");
+  return value;
+}
+
+// An operation's status; without one, waiting would last until the
+// operation timeout for nothing.
+std::string op_status(dom::element op) {
+  std::string status = str(op, "status");
+  if (status.empty()) throw bad_answer("has an operation without a \"status\"");
+  return status;
 }
 
 BranchInfo branch_from(dom::element b) {
+  require_object(b, "a branch");
   BranchInfo info;
   info.id = str(b, "id");
+  if (info.id.empty()) throw bad_answer("has a branch without an \"id\"");
   info.name = str(b, "name");
   info.parent_id = str(b, "parent_id");
   info.state = str(b, "current_state");
@@ -100,8 +168,10 @@ BranchInfo branch_from(dom::element b) {
 }
 
 SnapshotInfo snapshot_from(dom::element s) {
+  require_object(s, "a snapshot");
   SnapshotInfo info;
   info.id = str(s, "id");
+  if (info.id.empty()) throw bad_answer("has a snapshot without an \"id\"");
   info.name = str(s, "name");
   info.source_branch_id = str(s, "source_branch_id");
   info.created_at = str(s, "created_at");
@@ -542,8 +612,11 @@ class NeonProvider final : public Provider {
     std::string id;
     simdjson::dom::parser parser;
     dom::element root;
-    if (!r.response.body.empty() && parser.parse(r.response.body).get(root) == simdjson::SUCCESS)
-      id = str(root, "request_id");
+    std::string_view sent_id;
+    // Lenient: this already reports an error, whatever else the body holds.
+    if (!r.response.body.empty() && parser.parse(r.response.body).get(root) == simdjson::SUCCESS &&
+        root["request_id"].get(sent_id) == simdjson::SUCCESS)
+      id = std::string(sent_id);
     if (id.empty()) {
       if (auto h = r.response.header("X-Neon-Ret-Request-Id"))
         id = std::string(*h);
@@ -578,14 +651,11 @@ class NeonProvider final : public Provider {
       if (!cursor.empty()) query += "&cursor=" + encode(cursor);
       Reply r = send(http::Method::Get, project_path() + "/branches" + query, {}, ctx);
       auto doc = r.json();
-      dom::array page;
       std::size_t n = 0;
-      if (doc.root()["branches"].get(page) == simdjson::SUCCESS) {
-        for (dom::element b : page) {
-          out.push_back(branch_from(b));
-          if (out.back().is_default) default_id_ = out.back().id;
-          ++n;
-        }
+      for (dom::element b : array_member(doc.root(), "branches")) {
+        out.push_back(branch_from(b));
+        if (out.back().is_default) default_id_ = out.back().id;
+        ++n;
       }
       if (n == 0 || n < kBranchPage) break;
       dom::element pagination;
@@ -661,9 +731,7 @@ class NeonProvider final : public Provider {
     Reply r = send(http::Method::Get, project_path() + "/snapshots", {}, ctx);
     auto doc = r.json();
     std::vector<SnapshotInfo> out;
-    dom::array list;
-    if (doc.root()["snapshots"].get(list) == simdjson::SUCCESS)
-      for (dom::element s : list) out.push_back(snapshot_from(s));
+    for (dom::element s : array_member(doc.root(), "snapshots")) out.push_back(snapshot_from(s));
     return out;
   }
 
@@ -702,7 +770,7 @@ class NeonProvider final : public Provider {
     dom::array ops;
     if (root["operations"].get(ops) == simdjson::SUCCESS) {
       for (dom::element op : ops) {
-        OpClass c = classify(str(op, "status"));
+        OpClass c = classify(op_status(op));
         if (c == OpClass::Failed) operation_failed(op, what);
         if (c == OpClass::Pending) pending.push_back(str(op, "id"));
       }
@@ -740,7 +808,7 @@ class NeonProvider final : public Provider {
           if (operation_pending(id, what, ctx)) still.push_back(id);
           continue;
         }
-        OpClass c = classify(str(it->second, "status"));
+        OpClass c = classify(op_status(it->second));
         if (c == OpClass::Failed) operation_failed(it->second, what);
         if (c == OpClass::Pending) still.push_back(id);
       }
@@ -754,7 +822,7 @@ class NeonProvider final : public Provider {
     Reply r = send(http::Method::Get, project_path() + "/operations/" + encode(id), {}, ctx);
     auto doc = r.json();
     dom::element op = member(doc.root(), "operation");
-    OpClass c = classify(str(op, "status"));
+    OpClass c = classify(op_status(op));
     if (c == OpClass::Failed) operation_failed(op, what);
     return c == OpClass::Pending;
   }

@@ -104,6 +104,28 @@ bool entry_exists(const fs::path &p) {
   return fs::exists(fs::symlink_status(p, ec));
 }
 
+// `name` as one printable line: control bytes as \n, \t or \xNN, so an
+// error about a hostile name cannot itself break a log line.
+std::string printable_name(std::string_view name) {
+  static const char *hex = "0123456789abcdef";
+  std::string out;
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 bool is_hidden(const fs::path &p) {
   auto name = p.filename().string();
   return !name.empty() && name[0] == '.';
@@ -198,6 +220,16 @@ class MigrationSetReader {
         e.is_symlink = !sec;
         sec.clear();
         auto st = fs::status(e.path, sec);  // follows symlinks
+        // A looping or dangling link would otherwise drop out of the set
+        // unnoticed, and with it a migration someone meant to apply.
+        if (e.is_symlink && sec) {
+          std::string entry_display = display + "/" + printable_name(e.name);
+          throw Error(ErrorCode::Io, entry_display +
+                                         ": cannot resolve symbolic link: " + errno_text(sec) +
+                                         "; point it at a directory or file inside the "
+                                         "migration directory, or remove it")
+              .with_file(entry_display);
+        }
         e.is_dir = !sec && fs::is_directory(st);
         e.is_file = !sec && fs::is_regular_file(st);
       } else {
@@ -351,6 +383,24 @@ class MigrationSetReader {
 
   Migration make_migration(std::string name, std::string version, std::string description,
                            std::string rel_path, std::string text) {
+    // A name is printed in listings, logs and reports and stored in the
+    // history table: a newline or escape sequence in it could forge lines
+    // there or rewrite a terminal, so such names are refused, not cleaned.
+    if (auto bad = std::find_if(name.begin(), name.end(),
+                                [](char c) {
+                                  auto u = static_cast<unsigned char>(c);
+                                  return u < 0x20 || u == 0x7f;
+                                });
+        bad != name.end()) {
+      std::string where = set_display_ + "/" + printable_name(rel_path);
+      throw Error(ErrorCode::Invalid,
+                  where + ": the migration name " + printable_name(name) +
+                      " contains a control character (byte " +
+                      std::to_string(static_cast<unsigned>(static_cast<unsigned char>(*bad))) +
+                      " at offset " + std::to_string(bad - name.begin()) +
+                      "); rename it using letters, digits, '_' and '-'")
+          .with_file(where);
+    }
     Migration m;
     m.name = std::move(name);
     m.version = std::move(version);
@@ -388,6 +438,7 @@ class MigrationSetReader {
 
     MigrationSet set;
     set.root_ = display;
+    set_display_ = display;
     set.layout_ = layout;
     switch (layout) {
       case Layout::Prisma:
@@ -416,6 +467,7 @@ class MigrationSetReader {
     canonical_root_ = fs::canonical(parent, ec);
     MigrationSet set;
     set.root_ = display_of(parent);
+    set_display_ = set.root_;
     set.layout_ = Layout::Plain;
     auto name = file.filename().string();
     auto text = read_file(file, display, false);
@@ -816,6 +868,8 @@ class MigrationSetReader {
   bool parallel_reads_ = false;
   std::vector<PendingRead> pending_;
   fs::path canonical_root_;
+  // The set's directory as messages name it (for errors about one migration).
+  std::string set_display_;
 };
 
 MigrationSet MigrationSet::open(const fs::path &path, const SourceOptions &options,

@@ -101,19 +101,39 @@ class Project:
                               capture_output=True, text=True, stdin=subprocess.DEVNULL,
                               timeout=300)
         run = Run(proc.returncode, proc.stdout, proc.stderr)
+        # The command line is the test's own (a --database-url holds the
+        # password): masked, so the scan judges only what dbsafe wrote.
+        shown = re.sub(r"(://[^:/@\s]+):[^@\s]*@", r"\1:***@", " ".join(args))
+        keep_artifact("cli-output.log", f"$ dbsafe {shown}\n{run.out}{run.err}")
         assert run.code == expect, (f"dbsafe {' '.join(args)}: exit {run.code}, expected "
                                     f"{expect}\n--- stdout\n{run.out}\n--- stderr\n{run.err}")
         return run
 
     def audit_lines(self, path: str = ".dbsafe/audit.jsonl") -> list:
         file = self.root / path
-        return [json.loads(line) for line in file.read_text().splitlines() if line.strip()]
+        text = file.read_text()
+        keep_artifact("audit-files.jsonl", text)
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def keep_artifact(name: str, text: str) -> None:
+    """Appends `text` to $DBSAFE_TEST_ARTIFACTS/seed-scenarios/NAME when
+    scripts/test runs us: its last step greps what dbsafe printed, audited
+    and sent for the run's canary password and API key."""
+    root = os.environ.get("DBSAFE_TEST_ARTIFACTS")
+    if not root:
+        return
+    folder = Path(root) / "seed-scenarios"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / name, "a", encoding="utf-8", errors="replace") as f:
+        f.write(text if text.endswith("\n") else text + "\n")
 
 
 def audit_rows(psql, url: str) -> list:
     """dbsafe.audit of a database, oldest first, as dicts."""
     out = psql(url, "SELECT coalesce(json_agg(a ORDER BY a.started_at, a.id), '[]') "
                     "FROM dbsafe.audit a;")
+    keep_artifact("audit-rows.json", out)
     return json.loads(out.strip())
 
 
@@ -743,6 +763,7 @@ class WebhookReceiver:
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 received.append((self.path, json.loads(body)))
+                keep_artifact("webhook-payloads.jsonl", body.decode("utf-8", "replace"))
                 self.send_response(200)
                 self.send_header("Content-Length", "2")
                 self.end_headers()

@@ -22,6 +22,19 @@
 namespace dbsafe::testing {
 namespace {
 
+// `url` with the password masked: the test run's URL carries a canary
+// password, and scripts/test fails when it shows in any captured output.
+std::string shown(const std::string &url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  auto end = url.find_first_of("/?#", scheme + 3);
+  auto at = url.rfind('@', end == std::string::npos ? url.size() : end);
+  if (at == std::string::npos || at < scheme) return url;
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 constexpr const char *kThrowawayScript = DBSAFE_SOURCE_DIR "/scripts/pg-throwaway";
 
 std::string shell_quote(const std::string &s) {
@@ -167,7 +180,7 @@ class Connection {
     if (PQstatus(conn_) != CONNECTION_OK) {
       std::string message = PQerrorMessage(conn_);
       PQfinish(conn_);
-      throw std::runtime_error("pg_test_env: cannot connect to " + url + ": " + message);
+      throw std::runtime_error("pg_test_env: cannot connect to " + shown(url) + ": " + message);
     }
     PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
   }
@@ -221,7 +234,7 @@ void PostgresEnvironment::SetUp() {
 #endif
   try {
     const std::string &url = server_url();
-    std::cerr << "pg_test_env: using PostgreSQL at " << url << "\n";
+    std::cerr << "pg_test_env: using PostgreSQL at " << shown(url) << "\n";
   } catch (const std::exception &e) {
     GTEST_FAIL() << e.what();
   }

@@ -288,4 +288,82 @@ TEST(SourceErrors, NotADirectory) {
                 ": not a directory or a .sql file; pass the directory that holds the migrations");
 }
 
+// Hostile directory entries (issue 10): a looping or dangling symlink where a
+// migration should be is an error, never a migration that silently drops out.
+TEST(SourceErrors, LoopingMigrationDirectorySymlinkIsNotSkipped) {
+  TempDir dir;
+  dir.write("m/migration_lock.toml", kLock);
+  dir.write("m/20240101000000_a/migration.sql", "SELECT 1;\n");
+  std::filesystem::create_directory_symlink("20240102000000_b", dir.path() / "m/20240102000000_b");
+  auto e = open_error(dir.str() + "/m");
+  EXPECT_EQ(e.code, ErrorCode::Io);
+  EXPECT_EQ(e.message, dir.str() +
+                           "/m/20240102000000_b: cannot resolve symbolic link: Too many levels "
+                           "of symbolic links; point it at a directory or file inside the "
+                           "migration directory, or remove it");
+  EXPECT_EQ(e.file, dir.str() + "/m/20240102000000_b");
+}
+
+TEST(SourceErrors, DanglingMigrationFileSymlinkIsNotSkipped) {
+  TempDir dir;
+  dir.write("m/001_init.sql", "SELECT 1;\n");
+  std::filesystem::create_symlink("gone.sql", dir.path() / "m/002_more.sql");
+  auto e = open_error(dir.str() + "/m");
+  EXPECT_EQ(e.code, ErrorCode::Io);
+  EXPECT_EQ(e.message, dir.str() +
+                           "/m/002_more.sql: cannot resolve symbolic link: No such file or "
+                           "directory; point it at a directory or file inside the migration "
+                           "directory, or remove it");
+}
+
+// A symlink back up to the set's own directory must not make the reader
+// recurse: only the migration's own file is read.
+TEST(SourceErrors, SymlinkToAnAncestorInsideAMigrationIsNotWalked) {
+  TempDir dir;
+  dir.write("m/migration_lock.toml", kLock);
+  dir.write("m/20240101000000_a/migration.sql", "SELECT 1;\n");
+  std::filesystem::create_directory_symlink("..", dir.path() / "m/20240101000000_a/up");
+  auto set = MigrationSet::open(dir.str() + "/m");
+  ASSERT_EQ(set.migrations().size(), 1u);
+  EXPECT_EQ(set.migrations()[0].sql, "SELECT 1;\n");
+}
+
+TEST(SourceErrors, MigrationNameWithANewlineIsRefused) {
+  TempDir dir;
+  dir.write("m/migration_lock.toml", kLock);
+  dir.write("m/20240101000000_new\nline/migration.sql", "SELECT 1;\n");
+  auto e = open_error(dir.str() + "/m");
+  EXPECT_EQ(e.code, ErrorCode::Invalid);
+  EXPECT_EQ(e.message, dir.str() +
+                           "/m/20240101000000_new\\nline/migration.sql: the migration name "
+                           "20240101000000_new\\nline contains a control character (byte 10 at "
+                           "offset 18); rename it using letters, digits, '_' and '-'");
+  // The message is one line, whatever the name holds.
+  EXPECT_EQ(e.message.find('\n'), std::string::npos);
+}
+
+TEST(SourceErrors, EscapeSequenceInAFlatFileNameIsRefused) {
+  TempDir dir;
+  dir.write("m/001_\x1b[2Jclear.sql", "SELECT 1;\n");
+  auto e = open_error(dir.str() + "/m");
+  EXPECT_EQ(e.code, ErrorCode::Invalid);
+  EXPECT_NE(e.message.find("001_\\x1b[2Jclear"), std::string::npos) << e.message;
+  EXPECT_EQ(e.message.find('\x1b'), std::string::npos) << e.message;
+}
+
+// Quotes and dots are legal in a name; they are data, kept byte for byte
+// (the runner binds names as parameters), and ".." as a name's suffix is a
+// directory of the set, not a way out of it.
+TEST(SourceErrors, QuotesAndDotsInNamesAreKept) {
+  TempDir dir;
+  dir.write("m/migration_lock.toml", kLock);
+  dir.write("m/20240101000000_it's \"q\"; --/migration.sql", "SELECT 1;\n");
+  dir.write("m/20240102000000_../migration.sql", "SELECT 2;\n");
+  auto set = MigrationSet::open(dir.str() + "/m");
+  ASSERT_EQ(set.migrations().size(), 2u);
+  EXPECT_EQ(set.migrations()[0].name, "20240101000000_it's \"q\"; --");
+  EXPECT_EQ(set.migrations()[1].name, "20240102000000_..");
+  EXPECT_EQ(set.migrations()[1].sql, "SELECT 2;\n");
+}
+
 }  // namespace
