@@ -6,20 +6,22 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { fileURLToPath } = require('node:url');
 
-function loadAddon() {
-  const override = process.env.DBSAFE_NODE_ADDON;
-  const file = override
-    ? path.resolve(override)
-    : path.join(__dirname, 'build', 'Release', 'dbsafe.node');
-  if (!fs.existsSync(file)) {
-    const why = override
-      ? `DBSAFE_NODE_ADDON points to ${file}, which does not exist`
-      : `the native addon ${file} has not been built`;
-    throw new Error(
-      `dbsafe: ${why}. Run \`npm install\` in bindings/node (it builds the addon with CMake), ` +
-        'or build the dbsafe_node CMake target and set DBSAFE_NODE_ADDON to the produced dbsafe.node.',
-    );
+// The platform package npm installs on linux-x64 with glibc (an
+// optionalDependency of the published package): a prebuilt, self-contained
+// addon, so machines without libpq or a toolchain (a Vercel build) need no
+// build. Elsewhere it is absent and the addon built by `npm install` is used.
+const PLATFORM_PACKAGE = 'dbsafe-linux-x64-gnu';
+
+function platformAddon() {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return null;
+  try {
+    return require.resolve(`${PLATFORM_PACKAGE}/dbsafe.node`, { paths: [__dirname] });
+  } catch {
+    return null;
   }
+}
+
+function requireAddon(file) {
   try {
     return require(file);
   } catch (cause) {
@@ -29,6 +31,48 @@ function loadAddon() {
       { cause },
     );
   }
+}
+
+function loadAddon() {
+  const override = process.env.DBSAFE_NODE_ADDON;
+  const local = path.join(__dirname, 'build', 'Release', 'dbsafe.node');
+  if (override) {
+    const file = path.resolve(override);
+    if (!fs.existsSync(file)) {
+      throw new Error(
+        `dbsafe: DBSAFE_NODE_ADDON points to ${file}, which does not exist. ` +
+          'Build the dbsafe_node CMake target and set DBSAFE_NODE_ADDON to the produced dbsafe.node, ' +
+          'or unset it.',
+      );
+    }
+    return requireAddon(file);
+  }
+  const prebuilt = platformAddon();
+  if (prebuilt) {
+    try {
+      return require(prebuilt);
+    } catch (cause) {
+      // A platform package that does not load here (a libc too old for it)
+      // gives way to an addon built on this machine, when there is one.
+      if (!fs.existsSync(local)) {
+        throw new Error(
+          `dbsafe: loading the prebuilt addon ${prebuilt} (${PLATFORM_PACKAGE}) failed: ${cause.message}. ` +
+            'It needs Linux x64 with glibc 2.34 or newer; elsewhere build the addon from source ' +
+            '(npm install in bindings/node of a dbsafe checkout, with CMake and the libraries its README lists).',
+          { cause },
+        );
+      }
+    }
+  }
+  if (!fs.existsSync(local)) {
+    throw new Error(
+      `dbsafe: the native addon ${local} has not been built and the prebuilt ${PLATFORM_PACKAGE} ` +
+        'package is not installed (it exists for Linux x64 with glibc only). Run `npm install` in ' +
+        'bindings/node (it builds the addon with CMake), or build the dbsafe_node CMake target and ' +
+        'set DBSAFE_NODE_ADDON to the produced dbsafe.node.',
+    );
+  }
+  return requireAddon(local);
 }
 
 const addon = loadAddon();

@@ -11,6 +11,8 @@
 //   DBSAFE_NODE_INCLUDE_DIR  directory holding node_api.h (default: found
 //                            next to the running node, then /usr/include/node).
 //   DBSAFE_BUILD_JOBS        parallel build jobs (default 2).
+//   DBSAFE_NODE_BUILD_FROM_SOURCE=1  build even when the prebuilt platform
+//                            package dbsafe-linux-x64-gnu is installed.
 'use strict';
 
 const { spawnSync } = require('node:child_process');
@@ -50,6 +52,19 @@ const MISSING_HINTS = [
 ];
 
 class InstallError extends Error {}
+
+const PLATFORM_PACKAGE = 'dbsafe-linux-x64-gnu';
+
+// The directory of the installed platform package, or null.
+function platformPackageDir() {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return null;
+  try {
+    const file = require.resolve(`${PLATFORM_PACKAGE}/dbsafe.node`, { paths: [packageDir] });
+    return path.dirname(file);
+  } catch {
+    return null;
+  }
+}
 
 function log(message) {
   process.stderr.write(`dbsafe: ${message}\n`);
@@ -115,6 +130,14 @@ function main() {
   const prebuilt = process.env.DBSAFE_NODE_ADDON;
   if (prebuilt && fs.existsSync(prebuilt)) {
     log(`DBSAFE_NODE_ADDON=${prebuilt} exists; not building the addon.`);
+    return;
+  }
+
+  // npm installed the prebuilt addon (linux-x64, glibc): index.js loads it,
+  // and this machine may have no compiler or libpq at all (a Vercel build).
+  const platform = platformPackageDir();
+  if (platform && process.env.DBSAFE_NODE_BUILD_FROM_SOURCE !== '1') {
+    log(`using the prebuilt addon of ${PLATFORM_PACKAGE} (${platform}); not building.`);
     return;
   }
 
@@ -211,4 +234,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { missingPackages, APT_PACKAGES };
+module.exports = { missingPackages, platformPackageDir, APT_PACKAGES };
