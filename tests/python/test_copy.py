@@ -253,7 +253,15 @@ def test_cycle_without_deferrable_keys_is_refused(game_db, target, psql):
     assert counts(psql, target)["Match"] == 0
 
 
-def test_mapping_renames_tables_and_columns(tmp_path, database_url, psql):
+def mapping_blocks():
+    """The mapping file examples of docs/copy.md, TOML and JSON, as written there."""
+    page = (ROOT / "docs" / "copy.md").read_text()
+    return {lang: re.search(rf"```{lang}\n(.*?)```", page, re.S).group(1) for lang in ("toml", "json")}
+
+
+@pytest.mark.parametrize("lang", ["toml", "json"])
+def test_mapping_renames_tables_and_columns(tmp_path, database_url, psql, lang):
+    """docs/copy.md's mapping examples: a renamed table and column, a column and a table left behind."""
     src = tmp_path / "legacy.db"
     db = sqlite3.connect(src)
     db.executescript("""
@@ -261,20 +269,21 @@ def test_mapping_renames_tables_and_columns(tmp_path, database_url, psql):
                                   joined DATETIME);
         INSERT INTO legacy_user VALUES (1, 'Ann', 'x', 1700000000123),
                                        (2, 'Bo', 'y', '2024-02-29 12:00:00');
+        CREATE TABLE audit_scratch (id INTEGER PRIMARY KEY, note TEXT);
+        INSERT INTO audit_scratch VALUES (1, 'not copied');
     """)
     db.commit()
     db.close()
     psql(database_url, 'CREATE TABLE "User" (id int PRIMARY KEY, name text NOT NULL, '
-                       '"joinedAt" timestamptz)')
-    mapping = tmp_path / "mapping.toml"
-    mapping.write_text('[tables.legacy_user]\nto = "User"\n\n[tables.legacy_user.columns]\n'
-                       'full_name = "name"\npassword_md5 = false\njoined = "joinedAt"\n')
+                       'joined timestamptz)')
+    mapping = tmp_path / f"mapping.{lang}"
+    mapping.write_text(mapping_blocks()[lang])
     result = run("--from", f"sqlite:{src}", "--to", database_url, "--mapping", str(mapping),
                  "--format", "json")
     assert result.returncode == 0, result.stderr
     assert report_of(result)["tables"][0]["verification"]["equal"]
     assert psql(database_url, "SET TimeZone = 'UTC'; SELECT string_agg(name || '@' || "
-                              "\"joinedAt\"::text, ',' ORDER BY id) FROM \"User\"").strip() == \
+                              "joined::text, ',' ORDER BY id) FROM \"User\"").strip() == \
         "Ann@2023-11-14 22:13:20.123+00,Bo@2024-02-29 12:00:00+00"
     bad = tmp_path / "bad.toml"
     bad.write_text('[tables.legacy_user]\nrename = "User"\n')
