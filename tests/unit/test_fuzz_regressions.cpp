@@ -82,4 +82,38 @@ TEST(FuzzRegressions, NonAsciiWhitespaceInATableHeaderIsStillRefused) {
   EXPECT_THROW(dbsafe::load_deploy_target("production", path), dbsafe::Error);
 }
 
+// fuzz_check: input with invalid UTF-8 and nul bytes made the parsing throw
+// after the scanner's split, past pg_query_free_split_result, and the split
+// leaked (LeakSanitizer; the sanitizer pass runs this test).
+TEST(FuzzRegressions, CheckOfAStatementRefusedAfterTheSplitLeaksNothing) {
+  const std::string sql(
+      "-- CreateEnum\n"
+      "CREATE TYPE \"RuleType\" AS ENUM ('AI', '\xff"
+      "STATIC', 'GROUP');\n"
+      "\n"
+      "-- AlterTable\n"
+      "ALTER TABLE \"Rule\" ADD COLUMN     \"type\" \x00"
+      "\x00"
+      "\x00"
+      "\x00"
+      "\x00"
+      "\x00"
+      "\x00"
+      "\x00"
+      "e\" NOT NULL DEFAULT 'AI';\n",
+      163);
+  ASSERT_EQ(sql.size(), 163u);
+  for (auto runner : {dbsafe::Runner::Safe, dbsafe::Runner::Prisma}) {
+    dbsafe::CheckOptions options;
+    options.config_path = "-";
+    options.runner = runner;
+    try {
+      auto report = dbsafe::check_sql(sql, "fuzz.sql", options);
+      EXPECT_FALSE(report.to_json().empty());
+    } catch (const dbsafe::Error &e) {
+      EXPECT_NE(e.message().find("fuzz.sql"), std::string::npos) << e.message();
+    }
+  }
+}
+
 }  // namespace
