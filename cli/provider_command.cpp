@@ -7,7 +7,6 @@
 
 #include <unistd.h>
 
-#include <toml++/toml.h>
 #include <cctype>
 #include <cstdlib>
 #include <ctime>
@@ -20,6 +19,7 @@
 #include "dbsafe/provider.hpp"
 #include "provider/json.hpp"
 #include "provider/policy.hpp"
+#include "util/toml.hpp"
 
 namespace dbsafe::cli {
 

@@ -2,7 +2,6 @@
 // runs the analyzer over them in order, and applies dbsafe.toml.
 #include <fnmatch.h>
 
-#include <toml++/toml.h>
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -21,6 +20,7 @@
 #include "dbsafe/check.hpp"
 #include "source/read_for_check.hpp"
 #include "util/json_writer.hpp"
+#include "util/toml.hpp"
 
 namespace fs = std::filesystem;
 

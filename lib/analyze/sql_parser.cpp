@@ -243,7 +243,13 @@ std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
   }
 
   // Split with the scanner (it tolerates syntax errors) and parse each piece.
+  // The guard frees the split also when handling a piece throws (the
+  // fuzzer found it leaking there on invalid UTF-8 and nul bytes).
   PgQuerySplitResult split = pg_query_split_with_scanner(text.c_str());
+  struct SplitFree {
+    PgQuerySplitResult &r;
+    ~SplitFree() { pg_query_free_split_result(r); }
+  } split_free{split};
   if (split.error) {
     // Even the scanner failed (e.g. an unterminated quote): one error for the file.
     SyntaxError e;
@@ -255,7 +261,6 @@ std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
     e.stmt_end = sql.size();
     e.message = split.error->message ? split.error->message : "syntax error";
     parsed->errors.push_back(e);
-    pg_query_free_split_result(split);
     return parsed;
   }
   // The scanner's split leaves out text it cannot place (e.g. a statement
@@ -297,7 +302,6 @@ std::unique_ptr<ParsedSql> ParsedSql::parse(std::string_view sql) {
     e.message = one.error();
     parsed->errors.push_back(e);
   }
-  pg_query_free_split_result(split);
   return parsed;
 }
 

@@ -1,12 +1,12 @@
 // `[targets.NAME]` tables of dbsafe.toml: every key checked, every mistake
 // named with its file, line and column.
-#include <toml++/toml.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <set>
 
 #include "dbsafe/deploy.hpp"
+#include "util/toml.hpp"
 
 namespace dbsafe {
 inline namespace v1 {

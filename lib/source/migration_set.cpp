@@ -2,7 +2,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <toml++/toml.h>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -22,6 +21,7 @@
 #include "source/text_checks.hpp"
 #include "util/failpoint.hpp"
 #include "util/json_writer.hpp"
+#include "util/toml.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,0 +1,119 @@
+// Inputs the fuzzers (tests/fuzz, scripts/fuzz) found crashing or tripping a
+// sanitizer, each fed through the same entry point as the fuzz target. They
+// matter most in the sanitizer pass (scripts/test-sanitize), where the
+// undefined behaviour they used to reach aborts the test.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "dbsafe/check.hpp"
+#include "dbsafe/deploy.hpp"
+#include "dbsafe/source.hpp"
+#include "support/temp_dir.hpp"
+
+using dbsafe::ErrorCode;
+using dbsafe::testing::TempDir;
+
+namespace {
+
+// fuzz_config: a non-ASCII character where toml++ 3.3.0 looks for
+// whitespace reached __builtin_unreachable() (lib/util/toml.hpp). The
+// crashing input, then the everyday form of the same thing (an accented
+// letter in a table name).
+const char *const kTomlWhitespaceInputs[] = {
+    "[targets.production]\nprovider = \"n&on\"\nsnapsh5ot_keep = 0\nunknown = 1\n"
+    "[ta2gets\xcd\x9e]\nrunner = \"ix\"\n",
+    "[targets.caf\xc3\xa9]\nprovider = \"local\"\n",
+    "key = 1\n[x\xc2\xa7]\n",
+};
+
+TEST(FuzzRegressions, DeployConfigWithNonAsciiInATableHeaderIsAParseErrorNamingTheLine) {
+  for (const char *text : kTomlWhitespaceInputs) {
+    TempDir dir;
+    auto path = dir.write("dbsafe.toml", text).string();
+    try {
+      dbsafe::load_deploy_target("production", path);
+      ADD_FAILURE() << "expected a parse error for " << text;
+    } catch (const dbsafe::Error &e) {
+      EXPECT_EQ(e.code(), ErrorCode::Parse) << e.message();
+      EXPECT_EQ(e.file(), path);
+      EXPECT_GT(e.line(), 0u);
+      EXPECT_NE(e.message().find(path + ":" + std::to_string(e.line()) + ":"), std::string::npos)
+          << e.message();
+    }
+  }
+}
+
+TEST(FuzzRegressions, CheckConfigWithNonAsciiInATableHeaderIsAParseError) {
+  TempDir dir;
+  auto path = dir.write("dbsafe.toml", "[rules\xc3\xa9]\n").string();
+  dbsafe::CheckOptions options;
+  options.config_path = path;
+  try {
+    dbsafe::check_sql("SELECT 1;\n", "m.sql", options);
+    ADD_FAILURE() << "expected a parse error";
+  } catch (const dbsafe::Error &e) {
+    EXPECT_EQ(e.code(), ErrorCode::Parse) << e.message();
+    EXPECT_EQ(e.file(), path);
+    EXPECT_EQ(e.line(), 1u);
+  }
+}
+
+TEST(FuzzRegressions, MigrationLockWithNonAsciiInATableHeaderIsAParseError) {
+  TempDir dir;
+  dir.write("migrations/migration_lock.toml", "provider = \"postgresql\"\n[l\xc3\xa9]\n");
+  dir.write("migrations/20240101000000_init/migration.sql", "CREATE TABLE a (id int);\n");
+  try {
+    dbsafe::MigrationSet::open(dir.path() / "migrations");
+    ADD_FAILURE() << "expected a parse error";
+  } catch (const dbsafe::Error &e) {
+    EXPECT_EQ(e.code(), ErrorCode::Parse) << e.message();
+    EXPECT_NE(e.message().find("migration_lock.toml"), std::string::npos) << e.message();
+    EXPECT_EQ(e.line(), 2u);
+  }
+}
+
+// The characters toml++ lists as non-ASCII whitespace still get its
+// "whitespace is not allowed here" treatment rather than being read as part
+// of a key.
+TEST(FuzzRegressions, NonAsciiWhitespaceInATableHeaderIsStillRefused) {
+  TempDir dir;
+  auto path = dir.write("dbsafe.toml", "[targets.production\xc2\xa0]\n").string();
+  EXPECT_THROW(dbsafe::load_deploy_target("production", path), dbsafe::Error);
+}
+
+// fuzz_check: input with invalid UTF-8 and nul bytes made the parsing throw
+// after the scanner's split, past pg_query_free_split_result, and the split
+// leaked (LeakSanitizer; the sanitizer pass runs this test).
+TEST(FuzzRegressions, CheckOfAStatementRefusedAfterTheSplitLeaksNothing) {
+  const std::string sql(
+      "-- CreateEnum\n"
+      "CREATE TYPE \"RuleType\" AS ENUM ('AI', '\xff"
+      "STATIC', 'GROUP');\n"
+      "\n"
+      "-- AlterTable\n"
+      "ALTER TABLE \"Rule\" ADD COLUMN     \"type\" \x00"
+      "\x00"
+      "\x00"
+      "\x00"
+      "\x00"
+      "\x00"
+      "\x00"
+      "\x00"
+      "e\" NOT NULL DEFAULT 'AI';\n",
+      163);
+  ASSERT_EQ(sql.size(), 163u);
+  for (auto runner : {dbsafe::Runner::Safe, dbsafe::Runner::Prisma}) {
+    dbsafe::CheckOptions options;
+    options.config_path = "-";
+    options.runner = runner;
+    try {
+      auto report = dbsafe::check_sql(sql, "fuzz.sql", options);
+      EXPECT_FALSE(report.to_json().empty());
+    } catch (const dbsafe::Error &e) {
+      EXPECT_FALSE(e.message().empty());
+    }
+  }
+}
+
+}  // namespace
