@@ -12,6 +12,7 @@ const { after, before, describe, it } = require('node:test');
 
 const dbsafe = require('../../bindings/node');
 const { psql, withDatabase } = require('./support/postgres');
+const { runExampleScript } = require('./helpers');
 
 let tmp;
 before(() => {
@@ -82,5 +83,11 @@ describe('copy', () => {
       );
       assert.equal(report.tables[0].status, 'failed');
       await assert.rejects(dbsafe.copy({ from: file, to: url, trunc: true }), /unknown option 'trunc'/);
+
+      // examples/node/copy.js: the same from a script; the failed table was rolled back.
+      const example = await runExampleScript('copy.js', tmp, [`sqlite:${file}`], { DATABASE_URL: url });
+      assert.equal(example.status, 1, example.stderr);
+      assert.match(example.stdout, /cannot convert Player\.isBanned \(rowid 2\)/);
+      assert.match(example.stdout, /NOT ok: 0 rows into 1 tables/);
     }));
 });

@@ -7,11 +7,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
 const { after, before, describe, it } = require('node:test');
 
 const dbsafe = require('../../bindings/node');
-const { childEnv, packageDir, repoRoot } = require('./helpers');
+const { runExampleScript } = require('./helpers');
 const { psql, withDatabase } = require('./support/postgres');
 
 // The variables the targets read their URLs from; the direct one stays unset.
@@ -244,27 +243,6 @@ describe('deploy', () => {
 });
 
 // Runs examples/node/SCRIPT in `cwd`, with `require('dbsafe')` resolved to this package.
-function runExampleScript(script, cwd, args, env = {}) {
-  const modules = path.join(tmp, 'example-modules');
-  if (!fs.existsSync(path.join(modules, 'dbsafe'))) {
-    fs.mkdirSync(modules, { recursive: true });
-    fs.symlinkSync(packageDir, path.join(modules, 'dbsafe'), 'dir');
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'examples', 'node', script), ...args], {
-      cwd,
-      env: { ...childEnv(), NODE_PATH: modules, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 describe('restore', () => {
   it('needs the target name, keeps the replaced data and writes the audit trail back', () =>
     withTargetDatabase(async (url) => {

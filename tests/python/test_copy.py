@@ -308,3 +308,15 @@ def test_python_binding_releases_the_gil(game_db, target):
     assert any(e["event"] == "copy-progress" and e["done"] for e in events)
     with pytest.raises(TypeError):
         dbsafe.copy(game_db, to=target, dry_run="yes")
+
+
+def test_example_script(game_db, target, psql):
+    """examples/python/copy.py, as docs/copy.md shows it: copy and verify from an ops script."""
+    example = ROOT / "examples" / "python" / "copy.py"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "DATABASE_URL": target}
+    run_ = subprocess.run([sys.executable, str(example), f"sqlite:{game_db}"],
+                          capture_output=True, text=True, env=env)
+    assert run_.returncode == 0, run_.stderr + run_.stdout
+    assert "Player: " in run_.stdout and " rows/s)" in run_.stdout
+    total = sum(counts(psql, target).values())
+    assert run_.stdout.strip().endswith(f"ok: {total} rows into {len(TABLES)} tables")
