@@ -117,6 +117,25 @@ bool parse_options_object(const char *json, simdjson::dom::parser &parser,
   return true;
 }
 
+std::string option_text(simdjson::dom::element value, const std::string &key) {
+  std::string_view s;
+  if (value.get_string().get(s)) bad_option(key + " must be a string");
+  return std::string(s);
+}
+
+bool option_flag(simdjson::dom::element value, const std::string &key) {
+  bool b;
+  if (value.get_bool().get(b)) bad_option(key + " must be true or false");
+  return b;
+}
+
+int option_count(simdjson::dom::element value, const std::string &key, std::int64_t max) {
+  std::int64_t n;
+  if (value.get_int64().get(n) || n < 0 || n > max)
+    bad_option(key + " must be an integer from 0 to " + std::to_string(max));
+  return static_cast<int>(n);
+}
+
 }  // namespace dbsafe::capi
 
 extern "C" {

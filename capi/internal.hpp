@@ -1,7 +1,9 @@
 // The C ABI's plumbing: handle structs, the exception wall, conversions.
 #pragma once
 
+#include <cstdint>
 #include <exception>
+#include <initializer_list>
 #include <memory>
 #include <new>
 #include <string>
@@ -54,14 +56,40 @@ void require_version(unsigned int version, unsigned int newest, const char *stru
 // error takes (the bindings rename keys by it).
 [[noreturn]] void bad_option(const std::string &what);
 
-// Parses an `options_json` argument into `parser`: NULL or "" is no
-// options (false); anything but a JSON object throws Error(Invalid) with the
-// "options_json: " prefix every options error carries.
 // Reads a "layout" option value.
 dbsafe::Layout layout_option(simdjson::dom::element value);
 
+// Parses an `options_json` argument into `parser`: NULL or "" is no
+// options (false); anything but a JSON object throws Error(Invalid) with the
+// "options_json: " prefix every options error carries.
 bool parse_options_object(const char *json, simdjson::dom::parser &parser,
                           simdjson::dom::object &out);
+
+// Typed readers of one options key; every mistake names the key, in the
+// "options_json: ..." form the bindings recognise.
+std::string option_text(simdjson::dom::element value, const std::string &key);
+bool option_flag(simdjson::dom::element value, const std::string &key);
+// An integer from 0 to `max`.
+int option_count(simdjson::dom::element value, const std::string &key, std::int64_t max);
+
+// Hands each key of the options object to `fn(key, value)`, which returns
+// false for a key it does not know (an "unknown option" error); `required`
+// keys must be present, else `missing` (or "\"KEY\" is required") is the error.
+template <typename Fn>
+void each_option(const char *json, std::initializer_list<const char *> required, Fn &&fn,
+                 const char *missing = nullptr) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  bool any = parse_options_object(json, parser, obj);
+  for (const char *key : required)
+    if (!any || obj[key].error())
+      bad_option(missing ? std::string(missing) : std::string("\"") + key + "\" is required");
+  if (!any) return;
+  for (auto [key, value] : obj) {
+    std::string k(key);
+    if (!fn(k, value)) bad_option("unknown option \"" + k + "\"");
+  }
+}
 
 // Applies one key of the migrate options document (c/migrate.h) to `o`;
 // false when `key` is not a migrate option. `deploy` admits "dry_run".

@@ -25,20 +25,10 @@ using dbsafe::capi::require_empty_buf;
 using dbsafe::capi::require_text;
 namespace dom = simdjson::dom;
 
-// Typed readers of one options key; every mistake names the key, in the
-// "options_json: ..." form the bindings recognise.
-std::string text(dom::element v, const std::string &key) {
-  std::string_view s;
-  if (v.get_string().get(s)) bad_option(key + " must be a string");
-  return std::string(s);
-}
+using dbsafe::capi::option_flag;
+using dbsafe::capi::option_text;
 
-bool flag(dom::element v, const std::string &key) {
-  bool b;
-  if (v.get_bool().get(b)) bad_option(key + " must be true or false");
-  return b;
-}
-
+// More typed readers of one options key (capi/internal.hpp has the common ones).
 std::int64_t count(dom::element v, const std::string &key) {
   std::int64_t n;
   if (v.get_int64().get(n) || n < 0) bad_option(key + " must be a non-negative integer");
@@ -49,7 +39,7 @@ std::vector<std::string> strings(dom::element v, const std::string &key) {
   dom::array list;
   if (v.get_array().get(list)) bad_option(key + " must be an array of strings");
   std::vector<std::string> out;
-  for (auto e : list) out.push_back(text(e, key));
+  for (auto e : list) out.push_back(option_text(e, key));
   return out;
 }
 
@@ -79,7 +69,7 @@ dbsafe::Provider &require_provider(dbsafe_provider *p) {
 // The keys retention and branch pruning share.
 bool policy_option(dbsafe::RetentionPolicy &p, const std::string &k, dom::element v) {
   if (k == "name_prefix")
-    p.name_prefix = text(v, k);
+    p.name_prefix = option_text(v, k);
   else if (k == "keep_last")
     p.keep_last = static_cast<std::size_t>(count(v, k));
   else if (k == "max_age_seconds")
@@ -102,31 +92,31 @@ int dbsafe_provider_open(dbsafe_provider **out, const char *options_json, dbsafe
   dbsafe::ProviderOptions o;
   each_option(options_json, [&](const std::string &k, dom::element v) {
     if (k == "kind")
-      o.kind = text(v, k);
+      o.kind = option_text(v, k);
     else if (k == "api_key")
-      o.api_key = text(v, k);
+      o.api_key = option_text(v, k);
     else if (k == "project_id")
-      o.project_id = text(v, k);
+      o.project_id = option_text(v, k);
     else if (k == "api_host")
-      o.api_host = text(v, k);
+      o.api_host = option_text(v, k);
     else if (k == "ca_file")
-      o.ca_file = text(v, k);
+      o.ca_file = option_text(v, k);
     else if (k == "database")
-      o.database = text(v, k);
+      o.database = option_text(v, k);
     else if (k == "role")
-      o.role = text(v, k);
+      o.role = option_text(v, k);
     else if (k == "operation_timeout_ms")
       o.operation_timeout = std::chrono::milliseconds(count(v, k));
     else if (k == "poll_interval_ms")
       o.poll_interval = std::chrono::milliseconds(count(v, k));
     else if (k == "database_url")
-      o.database_url = text(v, k);
+      o.database_url = option_text(v, k);
     else if (k == "local_method")
-      o.local_method = text(v, k);
+      o.local_method = option_text(v, k);
     else if (k == "terminate_blockers")
-      o.terminate_blockers = flag(v, k);
+      o.terminate_blockers = option_flag(v, k);
     else if (k == "pg_bindir")
-      o.pg_bindir = text(v, k);
+      o.pg_bindir = option_text(v, k);
     else
       return false;
     return true;
@@ -166,17 +156,17 @@ int dbsafe_provider_create_branch(dbsafe_buf *out_branch_json, dbsafe_provider *
   dbsafe::CreateBranchOptions o;
   each_option(options_json, [&](const std::string &k, dom::element v) {
     if (k == "name")
-      o.name = text(v, k);
+      o.name = option_text(v, k);
     else if (k == "parent")
-      o.parent = text(v, k);
+      o.parent = option_text(v, k);
     else if (k == "at_timestamp")
-      o.at_timestamp = text(v, k);
+      o.at_timestamp = option_text(v, k);
     else if (k == "at_lsn")
-      o.at_lsn = text(v, k);
+      o.at_lsn = option_text(v, k);
     else if (k == "expires_at")
-      o.expires_at = text(v, k);
+      o.expires_at = option_text(v, k);
     else if (k == "with_endpoint")
-      o.with_endpoint = flag(v, k);
+      o.with_endpoint = option_flag(v, k);
     else
       return false;
     return true;
@@ -247,15 +237,15 @@ int dbsafe_provider_create_snapshot(dbsafe_buf *out_snapshot_json, dbsafe_provid
   dbsafe::CreateSnapshotOptions o;
   each_option(options_json, [&](const std::string &k, dom::element v) {
     if (k == "name")
-      o.name = text(v, k);
+      o.name = option_text(v, k);
     else if (k == "branch")
-      o.branch = text(v, k);
+      o.branch = option_text(v, k);
     else if (k == "at_timestamp")
-      o.at_timestamp = text(v, k);
+      o.at_timestamp = option_text(v, k);
     else if (k == "at_lsn")
-      o.at_lsn = text(v, k);
+      o.at_lsn = option_text(v, k);
     else if (k == "expires_at")
-      o.expires_at = text(v, k);
+      o.expires_at = option_text(v, k);
     else
       return false;
     return true;
@@ -287,11 +277,11 @@ int dbsafe_provider_restore_snapshot(dbsafe_buf *out_result_json, dbsafe_provide
   dbsafe::RestoreOptions o;
   each_option(options_json, [&](const std::string &k, dom::element v) {
     if (k == "target_branch")
-      o.target_branch = text(v, k);
+      o.target_branch = option_text(v, k);
     else if (k == "finalize")
-      o.finalize = flag(v, k);
+      o.finalize = option_flag(v, k);
     else if (k == "preserve_under_name")
-      o.preserve_under_name = text(v, k);
+      o.preserve_under_name = option_text(v, k);
     else
       return false;
     return true;
@@ -312,9 +302,9 @@ int dbsafe_snapshot_rotate(dbsafe_buf *out_report_json, dbsafe_provider *provide
   dbsafe::RotateOptions o;
   each_option(options_json, [&](const std::string &k, dom::element v) {
     if (k == "name")
-      o.name = text(v, k);
+      o.name = option_text(v, k);
     else if (k == "branch")
-      o.branch = text(v, k);
+      o.branch = option_text(v, k);
     else
       return false;
     return true;
@@ -337,9 +327,9 @@ int dbsafe_snapshot_retention(dbsafe_buf *out_report_json, dbsafe_provider *prov
   each_option(options_json, [&](const std::string &k, dom::element v) {
     if (policy_option(policy, k, v)) return true;
     if (k == "just_taken")
-      just_taken = text(v, k);
+      just_taken = option_text(v, k);
     else if (k == "dry_run")
-      dry_run = flag(v, k);
+      dry_run = option_flag(v, k);
     else
       return false;
     return true;
@@ -362,11 +352,11 @@ int dbsafe_branch_prune(dbsafe_buf *out_report_json, dbsafe_provider *provider,
   each_option(options_json, [&](const std::string &k, dom::element v) {
     if (policy_option(o.policy, k, v)) return true;
     if (k == "expired")
-      o.expired = flag(v, k);
+      o.expired = option_flag(v, k);
     else if (k == "old_restore_branches")
-      o.old_restore_branches = flag(v, k);
+      o.old_restore_branches = option_flag(v, k);
     else if (k == "dry_run")
-      o.dry_run = flag(v, k);
+      o.dry_run = option_flag(v, k);
     else
       return false;
     return true;
