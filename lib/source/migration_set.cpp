@@ -381,11 +381,12 @@ class MigrationSetReader {
           .with_file(display);
   }
 
-  Migration make_migration(std::string name, std::string version, std::string description,
-                           std::string rel_path, std::string text) {
-    // A name is printed in listings, logs and reports and stored in the
-    // history table: a newline or escape sequence in it could forge lines
-    // there or rewrite a terminal, so such names are refused, not cleaned.
+  // A name is printed in listings, logs and reports and stored in the
+  // history table: a newline or escape sequence in it could forge lines
+  // there or rewrite a terminal, so such names are refused, not cleaned.
+  // Checked before the migration's file is read, so that every way of
+  // reading a set (deferred or not) reports the same first problem.
+  void require_printable_name(const std::string &name, const std::string &rel_path) const {
     if (auto bad = std::find_if(name.begin(), name.end(),
                                 [](char c) {
                                   auto u = static_cast<unsigned char>(c);
@@ -401,6 +402,11 @@ class MigrationSetReader {
                       "); rename it using letters, digits, '_' and '-'")
           .with_file(where);
     }
+  }
+
+  Migration make_migration(std::string name, std::string version, std::string description,
+                           std::string rel_path, std::string text) {
+    require_printable_name(name, rel_path);
     Migration m;
     m.name = std::move(name);
     m.version = std::move(version);
@@ -590,6 +596,7 @@ class MigrationSetReader {
         pending_.push_back({set.migrations_.size() - 1, std::move(read)});
         continue;
       }
+      require_printable_name(e->name, rel);
       auto text = read();
       set.migrations_.push_back(
           make_migration(e->name, version, description, rel, std::move(text)));
@@ -856,6 +863,7 @@ class MigrationSetReader {
         pending_.push_back({set.migrations_.size() - 1, std::move(read)});
         continue;
       }
+      require_printable_name(stem, e.name);
       set.migrations_.push_back(make_migration(stem, stem, "", e.name, read()));
       report_progress(set, total);
     }

@@ -9,6 +9,7 @@
 #include "dbsafe/check.hpp"
 #include "dbsafe/deploy.hpp"
 #include "dbsafe/source.hpp"
+#include "source/read_for_check.hpp"
 #include "support/temp_dir.hpp"
 
 using dbsafe::ErrorCode;
@@ -117,3 +118,30 @@ TEST(FuzzRegressions, CheckOfAStatementRefusedAfterTheSplitLeaksNothing) {
 }
 
 }  // namespace
+
+// fuzz_migration_set: a migration directory whose name holds a control
+// character and whose migration.sql is empty. `dbsafe list` (files read one
+// by one) reported the empty file, printing the raw name; `dbsafe check`
+// (files read in parallel afterwards) reported the name. Both now refuse the
+// name first, with the same message.
+TEST(FuzzRegressions, ControlCharacterNameIsReportedBeforeTheFileIsReadByEveryReader) {
+  for (const char *dir_name : {"20240101000000_a\x06"
+                               "b",
+                               "20240101000000_a\nb"}) {
+    TempDir dir;
+    dir.write(std::string("migrations/") + dir_name + "/migration.sql", "");
+    std::string opened, checked;
+    try {
+      dbsafe::MigrationSet::open(dir.path() / "migrations");
+    } catch (const dbsafe::Error &e) {
+      opened = e.message();
+    }
+    try {
+      dbsafe::source::read_for_check(dir.path() / "migrations", {}, {});
+    } catch (const dbsafe::Error &e) {
+      checked = e.message();
+    }
+    EXPECT_NE(opened.find("contains a control character"), std::string::npos) << opened;
+    EXPECT_EQ(opened, checked);
+  }
+}
