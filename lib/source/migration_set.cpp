@@ -571,6 +571,8 @@ class MigrationSetReader {
     if (!set.provider_)
       ctx_.log(LogLevel::Warning, kSourceComponent,
                display + ": no migration_lock.toml; assuming provider postgresql");
+    // Every name first, as the deferred reads see them all before any file.
+    for (const Entry *e : dirs) require_printable_name(e->name, e->name + "/migration.sql");
     const bool deferred = defer_reads();
     if (deferred) set.migrations_.reserve(dirs.size());
     for (const Entry *e : dirs) {
@@ -596,7 +598,6 @@ class MigrationSetReader {
         pending_.push_back({set.migrations_.size() - 1, std::move(read)});
         continue;
       }
-      require_printable_name(e->name, rel);
       auto text = read();
       set.migrations_.push_back(
           make_migration(e->name, version, description, rel, std::move(text)));
@@ -850,6 +851,9 @@ class MigrationSetReader {
   void read_plain(MigrationSet &set, const std::vector<Entry> &entries,
                   const std::string &display) {
     std::size_t total = std::count_if(entries.begin(), entries.end(), is_sql_file);
+    // Every name first, as the deferred reads see them all before any file.
+    for (const auto &e : entries)
+      if (is_sql_file(e)) require_printable_name(e.name.substr(0, e.name.size() - 4), e.name);
     const bool deferred = defer_reads();
     if (deferred) set.migrations_.reserve(total);
     for (const auto &e : entries) {
@@ -863,7 +867,6 @@ class MigrationSetReader {
         pending_.push_back({set.migrations_.size() - 1, std::move(read)});
         continue;
       }
-      require_printable_name(stem, e.name);
       set.migrations_.push_back(make_migration(stem, stem, "", e.name, read()));
       report_progress(set, total);
     }

@@ -123,13 +123,16 @@ TEST(FuzzRegressions, CheckOfAStatementRefusedAfterTheSplitLeaksNothing) {
 // character and whose migration.sql is empty. `dbsafe list` (files read one
 // by one) reported the empty file, printing the raw name; `dbsafe check`
 // (files read in parallel afterwards) reported the name. Both now refuse the
-// name first, with the same message.
+// name first, with the same message, also when an earlier migration's file
+// could not be read either.
 TEST(FuzzRegressions, ControlCharacterNameIsReportedBeforeTheFileIsReadByEveryReader) {
   for (const char *dir_name : {"20240101000000_a\x06"
                                "b",
                                "20240101000000_a\nb"}) {
     TempDir dir;
     dir.write(std::string("migrations/") + dir_name + "/migration.sql", "");
+    // An earlier migration that cannot be read either (invalid UTF-8).
+    dir.write("migrations/20230101000000_first/migration.sql", "SELECT '\xd4" "E';\n");
     std::string opened, checked;
     try {
       dbsafe::MigrationSet::open(dir.path() / "migrations");
