@@ -30,7 +30,8 @@ CANARY = "canary-Py-51c2"
 
 
 def with_password(url):
-    return re.sub(r"^(postgres(?:ql)?://[^:/@]+)@", rf"\1:{CANARY}@", url)
+    # Replaces a password the URL may already carry (scripts/test's canary).
+    return re.sub(r"^(postgres(?:ql)?://[^:/@]+)(?::[^@/]*)?@", rf"\1:{CANARY}@", url)
 
 
 def fill(psql, url):
