@@ -48,6 +48,7 @@ export const {
   restore,
   backup,
   maintenance,
+  copy,
   openProvider,
   Provider,
   checksumMatches,
