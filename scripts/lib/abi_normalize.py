@@ -17,7 +17,7 @@ SOURCE_DIRS = ("lib/", "capi/", "cli/", "include/")
 
 
 def repo_relative(path: str) -> str:
-    # The last occurrence of a top-level source directory: "/work/x/lib/a.cpp"
+    # The last occurrence of a top-level source directory: "/home/me/dbsafe/lib/a.cpp"
     # and "../lib/a.cpp" both become "lib/a.cpp".
     best = -1
     for top in SOURCE_DIRS:
