@@ -37,6 +37,30 @@ std::string without_locations(dbsafe::analyze::Node body) {
   return std::regex_replace(simdjson::to_string(body), location, "");
 }
 
+// The writer skips eight clean bytes at a time; every byte value at every
+// position of a word must still come out as the byte-by-byte rules say.
+TEST(JsonString, EveryByteAtEveryPositionIsEscapedAsByItself) {
+  auto escaped_alone = [](unsigned char c) {
+    std::string one;
+    dbsafe::util::append_json_string(one, std::string(1, static_cast<char>(c)));
+    return one.substr(1, one.size() - 2);
+  };
+  for (int c = 0; c < 256; ++c) {
+    for (std::size_t at = 0; at < 17; ++at) {
+      std::string text(17, 'a');
+      text[at] = static_cast<char>(c);
+      std::string out;
+      dbsafe::util::append_json_string(out, text);
+      std::string expected =
+          "\"" + std::string(at, 'a') + escaped_alone(c) + std::string(16 - at, 'a') + "\"";
+      ASSERT_EQ(out, expected) << "byte " << c << " at " << at;
+    }
+  }
+  std::string out;
+  dbsafe::util::append_json_string(out, "caf\xc3\xa9 \"q\" \\ tab\t end of a long line");
+  EXPECT_EQ(out, "\"caf\xc3\xa9 \\\"q\\\" \\\\ tab\\t end of a long line\"");
+}
+
 TEST(LargeText, ParsedInRunsPlacesEveryStatementAsAParseOfItsPieces) {
   const std::string unit = kUnit;
   const auto one = dbsafe::analyze::ParsedSql::parse(unit);

@@ -619,6 +619,39 @@ TEST(Waivers, ReasonedWaiverSilencesAndOthersAreReported) {
   EXPECT_TRUE(has("unused-waiver@7"));
 }
 
+// The forms a waiver comment takes in practice: after code on the same line,
+// several ids with commas and spaces, tabs, CRLF line ends, an empty reason
+// (reported, not honoured), and comments that only look like waivers.
+TEST(Waivers, CommentFormsAreReadLikeTheDocumentedSyntax) {
+  auto r = run(
+      "DROP TABLE a; -- dbsafe:ignore drop-table reason: same line\n"
+      "--dbsafe:ignore\tdrop-column, rename-column reason:\tlegacy\r\n"
+      "ALTER TABLE t DROP COLUMN c;\n"
+      "-- dbsafe:ignore drop-table reason:   \n"
+      "DROP TABLE b;\n"
+      "-- see -- dbsafe:ignore truncate-table reason: the second dash pair counts\n"
+      "TRUNCATE c;\n"
+      "-- dbsafe:ignoredrop-table reason: no space, no waiver\n"
+      "DROP TABLE d;\n"
+      "-- dbsafe:ignore drop-table (not a list) reason: x\n"
+      "DROP TABLE e;\n");
+  std::vector<std::string> rules;
+  for (const auto &f : r.findings) rules.push_back(f.rule + "@" + std::to_string(f.line));
+  auto has = [&](const std::string &s) {
+    return std::find(rules.begin(), rules.end(), s) != rules.end();
+  };
+  EXPECT_FALSE(has("drop-table@1"));
+  EXPECT_FALSE(has("drop-column@3"));
+  EXPECT_FALSE(has("unused-waiver@2"));  // used: one of its ids matched
+  EXPECT_TRUE(has("waiver-without-reason@4"));
+  EXPECT_TRUE(has("drop-table@5"));
+  EXPECT_FALSE(has("truncate-table@7"));
+  EXPECT_TRUE(has("drop-table@9"));
+  EXPECT_TRUE(has("drop-table@11"));
+  EXPECT_FALSE(has("waiver-without-reason@8"));
+  EXPECT_FALSE(has("unused-waiver@10"));
+}
+
 TEST(Waivers, FileWaiver) {
   auto r =
       run("-- dbsafe:ignore-file drop-column reason: columns unused since v2\nALTER TABLE t DROP "
