@@ -559,6 +559,33 @@ TEST(Verify, ReportsMissingInvalidAndNotValidObjects) {
   EXPECT_NE(bad.to_json().find("\"ok\":false"), std::string::npos);
 }
 
+// Introspection reads half of the catalogue over a second session joined to
+// the first one's snapshot. A role allowed a single connection gets the same
+// model from one session alone.
+TEST(Introspect, ARoleLimitedToOneConnectionGetsTheSameModel) {
+  TestDatabase db;
+  TempDir dir;
+  dir.write("migration_lock.toml", "provider = \"postgresql\"\n");
+  dir.write("20240101000000_init/migration.sql", kMigration1);
+  dbsafe::migrate_deploy(dir.str(), migrate_options(db.url()));
+  std::string role = "dbsafe_one_session_" + std::to_string(::getpid());
+  run_sql(db.url(), "DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role +
+                        " LOGIN CONNECTION LIMIT 1; GRANT USAGE ON SCHEMA public TO " + role);
+  auto at = db.url().find("://") + 3;
+  auto user_end = db.url().find_first_of(":@", at);
+  std::string limited_url = db.url().substr(0, at) + role + db.url().substr(user_end);
+  if (limited_url.find('@') == std::string::npos) GTEST_SKIP() << "no user in " << db.url();
+  // A password in the server's URL belongs to the server's user, not this role.
+  auto password = limited_url.find(':', at);
+  if (password != std::string::npos && password < limited_url.find('@'))
+    limited_url.erase(password, limited_url.find('@') - password);
+  auto full = schema::to_json(introspect(db.url()));
+  auto alone = schema::to_json(introspect(limited_url));
+  run_sql(db.url(), "DROP OWNED BY " + role + "; DROP ROLE " + role);
+  EXPECT_EQ(alone, full);
+  EXPECT_NE(full.find("Post_authorId_fkey"), std::string::npos);
+}
+
 TEST(Baseline, FromALiveDatabaseWritesTheMigrationAndRecordsIt) {
   TestDatabase db;
   run_sql(db.url(), kMigration1);
