@@ -1192,6 +1192,18 @@ const BACKUP_OPTIONS = Object.freeze({
     keepMin: 'keep_min',
     dryRun: 'dry_run',
   }),
+  // dbsafe.copy() (docs/copy.md): not a backup call either, same plumbing.
+  copy: Object.freeze({
+    from: 'from',
+    to: 'to',
+    tables: 'tables',
+    mapping: 'mapping',
+    dryRun: 'dry_run',
+    truncate: 'truncate',
+    confirm: 'confirm',
+    singleTransaction: 'single_transaction',
+    verify: 'verify',
+  }),
   // dbsafe.maintenance(): not a backup call, but the same shape (an options
   // document in, a report out), so it shares this plumbing.
   maintenance: Object.freeze({
@@ -1208,7 +1220,9 @@ const BACKUP_URL_OPTIONS = new Set(['databaseUrl', 'shadowDatabaseUrl', 'serverU
 // Splits a backup call's options into its options document (JSON text) and
 // the call options. Paths may be URL objects (file:), database URLs URL
 // objects; an unknown option is an InvalidArgumentError naming it.
-function readBackupOptions(verb, options, label = `backup.${verb}`) {
+// `convert(name, value)` may return a call's own conversion of a value
+// (undefined: the shared ones below).
+function readBackupOptions(verb, options, label = `backup.${verb}`, convert = undefined) {
   const known = BACKUP_OPTIONS[verb];
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw invalidArg(
@@ -1229,6 +1243,11 @@ function readBackupOptions(verb, options, label = `backup.${verb}`) {
       );
     }
     if (value === undefined || value === null) continue;
+    const own = convert?.(name, value);
+    if (own !== undefined) {
+      document[known[name]] = own;
+      continue;
+    }
     let converted = value;
     if (BACKUP_PATH_OPTIONS.has(name)) {
       if (value instanceof URL) {
@@ -1255,19 +1274,20 @@ function readBackupOptions(verb, options, label = `backup.${verb}`) {
   };
 }
 
-async function runBackup(verb, options, start, label = undefined) {
+async function runBackup(verb, options, start, label = undefined, convert = undefined) {
   const { json, timeoutMs, signal, onProgress, onLog, describe } = readBackupOptions(
     verb,
     options,
     label,
+    convert,
   );
   const text = await runAsync(
     (cancel, progress, withLog) => start(json, cancel, progress, withLog, timeoutMs),
     signal,
     onProgress,
     describe,
-    // A backup written or a restore committed is reported even when the
-    // signal fired meanwhile: it happened.
+    // A backup written, a restore committed or a table copied is reported
+    // even when the signal fired meanwhile: it happened.
     { completionWins: verb !== 'verify', onLog },
   );
   return parseReport(text);
@@ -1275,17 +1295,24 @@ async function runBackup(verb, options, start, label = undefined) {
 
 // --- The SQLite copy (include/dbsafe/c/copy.h, docs/copy.md) ---
 
-const COPY_OPTIONS = Object.freeze({
-  from: 'from',
-  to: 'to',
-  tables: 'tables',
-  mapping: 'mapping',
-  dryRun: 'dry_run',
-  truncate: 'truncate',
-  confirm: 'confirm',
-  singleTransaction: 'single_transaction',
-  verify: 'verify',
-});
+// The copy's own conversions: `from` may be a bare path or a file: URL, the
+// tables a list of names (readBackupOptions does the rest).
+function copyValue(name, value) {
+  if (name === 'from') {
+    if (value instanceof URL) return 'sqlite:' + fileURLToPath(value);
+    if (typeof value !== 'string' || value.length === 0)
+      throw invalidArg('dbsafe: options.from must be "sqlite:PATH" or a file: URL');
+    return /^(sqlite|file):/.test(value) ? value : 'sqlite:' + value;
+  }
+  if (name === 'to') return toDatabaseUrl(value, 'options.to');
+  if (name === 'mapping' && value instanceof URL) return fileURLToPath(value);
+  if (name === 'tables') {
+    if (!Array.isArray(value) || !value.every((t) => typeof t === 'string'))
+      throw invalidArg('dbsafe: options.tables must be an array of table names');
+    return [...value];
+  }
+  return undefined;
+}
 
 /**
  * Copies a SQLite database (`from: 'sqlite:PATH'`) into the existing schema
@@ -1297,59 +1324,10 @@ const COPY_OPTIONS = Object.freeze({
  * not convert or verification found a difference.
  */
 async function copy(options) {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalidArg(
-      `dbsafe: copy takes an options object: { ${Object.keys(COPY_OPTIONS).join(', ')} }`,
-    );
-  }
-  const document = {};
-  const call = {};
-  for (const [name, value] of Object.entries(options)) {
-    if (BACKUP_CALL_OPTIONS.includes(name)) {
-      call[name] = value;
-      continue;
-    }
-    if (!Object.hasOwn(COPY_OPTIONS, name)) {
-      const names = [...Object.keys(COPY_OPTIONS), ...BACKUP_CALL_OPTIONS];
-      throw invalidOption(`unknown option '${name}' of copy; the options are ${names.join(', ')}`);
-    }
-    if (value === undefined || value === null) continue;
-    let converted = value;
-    if (name === 'from') {
-      if (value instanceof URL) converted = 'sqlite:' + fileURLToPath(value);
-      else if (typeof value !== 'string' || value.length === 0)
-        throw invalidArg('dbsafe: options.from must be "sqlite:PATH" or a file: URL');
-      else if (!/^(sqlite|file):/.test(value)) converted = 'sqlite:' + value;
-    } else if (name === 'to') {
-      converted = toDatabaseUrl(value, 'options.to');
-    } else if (name === 'mapping' && value instanceof URL) {
-      converted = fileURLToPath(value);
-    } else if (name === 'tables') {
-      if (!Array.isArray(value) || !value.every((t) => typeof t === 'string'))
-        throw invalidArg('dbsafe: options.tables must be an array of table names');
-      converted = [...value];
-    }
-    document[COPY_OPTIONS[name]] = name === 'tables' ? converted : documentValue(name, converted);
-  }
-  if (document.from === undefined) throw invalidArg('dbsafe: options.from is required');
-  const { onLog, ...rest } = call;
-  if (onLog !== undefined && onLog !== null && typeof onLog !== 'function') {
-    throw invalidArg('dbsafe: options.onLog must be a function');
-  }
-  const { timeoutMs, signal, onProgress } = readCallOptions(rest, { allowAsync: true });
-  const describe = optionsErrorDescriber(
-    new Map(Object.entries(COPY_OPTIONS).map(([camel, key]) => [key, camel])),
-  );
-  const text = await runAsync(
-    (cancel, progress, withLog) =>
-      addon.copy(JSON.stringify(document), cancel, progress, withLog, timeoutMs),
-    signal,
-    onProgress,
-    describe,
-    // Tables committed are reported even when the signal fired meanwhile.
-    { completionWins: true, onLog: onLog ?? undefined },
-  );
-  return parseReport(text);
+  const from = options !== null && typeof options === 'object' ? options.from : undefined;
+  if (options !== null && typeof options === 'object' && !Array.isArray(options) && from == null)
+    throw invalidArg('dbsafe: options.from is required');
+  return runBackup('copy', options, addon.copy, 'copy', copyValue);
 }
 
 /**
