@@ -1,16 +1,12 @@
-// Introspection: one READ ONLY snapshot, one catalog query per kind of
-// object (never one per object), spread over two sessions (fetch_catalog). The light kinds return
-// their rows as one JSON array, so nested lists, arrays and NULLs need no parsing of our own; the
-// heavy ones (tables, columns, constraints, indexes) return plain rows.
+// Introspection: one READ ONLY transaction, one catalog query per kind of
+// object (never one per object). The light kinds return their rows as one
+// JSON array, so nested lists, arrays and NULLs need no parsing of our own;
+// the heavy ones (tables, columns, constraints, indexes) return plain rows.
 #include <simdjson.h>
 
 #include <algorithm>
-#include <array>
-#include <exception>
 #include <map>
-#include <optional>
 #include <set>
-#include <thread>
 
 #include "pg/connection.hpp"
 #include "schema/model.hpp"
@@ -413,7 +409,7 @@ Column column(element o) {
 
 class Rows {
  public:
-  explicit Rows(const pg::Result &result) : text_(result.text(0, 0)) {
+  Rows(pg::Connection &conn, const std::string &sql) : text_(conn.exec(sql).text(0, 0)) {
     if (parser_.parse(text_).get(root_))
       throw Error(ErrorCode::Internal, "introspection: the server returned malformed JSON");
   }
@@ -433,7 +429,8 @@ class Rows {
 // Rows of a flat query (select() of `fields`), read by field name.
 class FlatRows {
  public:
-  FlatRows(pg::Result result, const Fields &fields) : result_(std::move(result)), fields_(fields) {}
+  FlatRows(pg::Connection &conn, const std::string &sql, const Fields &fields)
+      : result_(conn.exec(sql)), fields_(fields) {}
 
   class Row {
    public:
@@ -513,193 +510,33 @@ struct Filter {
   bool table(const std::string &schema_name, const std::string &name) const {
     return schema(schema_name) && (f.include_history || name != "_prisma_migrations");
   }
+  // For keys "schema.name" of tables that were read.
 };
-
-// The catalog queries, each run once per introspection.
-enum Query : std::size_t {
-  kSchemas,
-  kExtensions,
-  kTypes,
-  kTables,
-  kColumns,
-  kConstraints,
-  kViews,
-  kSequences,
-  kIndexes,
-  kFunctions,
-  kTriggers,
-  kPolicies,
-  kUnsupported,
-  kQueryCount
-};
-
-// Which session runs which query when there are two: the two heaviest
-// (columns, indexes) apart, the rest balanced by their time on the corpus
-// schemas. The second session also pays for warming its own catalog caches.
-constexpr Query kFirstSession[] = {kSchemas,   kExtensions, kColumns, kConstraints,
-                                   kSequences, kTriggers,   kPolicies};
-constexpr Query kSecondSession[] = {kIndexes, kTables, kTypes, kViews, kFunctions, kUnsupported};
-
-std::string query_text(Query q) {
-  switch (q) {
-    case kSchemas:
-      return schemas_query();
-    case kExtensions:
-      return extensions_query();
-    case kTypes:
-      return types_query();
-    case kTables:
-      return tables_query();
-    case kColumns:
-      return columns_query();
-    case kConstraints:
-      return constraints_query();
-    case kViews:
-      return views_query();
-    case kSequences:
-      return sequences_query();
-    case kIndexes:
-      return indexes_query();
-    case kFunctions:
-      return functions_query();
-    case kTriggers:
-      return triggers_query();
-    case kPolicies:
-      return policies_query();
-    case kUnsupported:
-      return unsupported_query();
-    case kQueryCount:
-      break;
-  }
-  throw Error(ErrorCode::Internal, "introspection: unknown query");
-}
-
-// Every name outside pg_catalog comes out schema-qualified.
-constexpr const char *kSessionSettings =
-    "SET LOCAL search_path = pg_catalog; SET LOCAL statement_timeout = '120s'";
-
-// Runs the catalog queries inside one consistent snapshot. The server does
-// the work (the client's share is a few milliseconds), so when a second
-// session can join the first one's snapshot (pg_export_snapshot, as
-// `pg_dump -j` does) half of the queries run there, on another server core.
-// When it cannot (no second connection allowed, a server or pooler that
-// refuses the snapshot), one session runs them all: same answer, slower.
-struct Fetched {
-  int server_version_num = 0;
-  std::array<std::optional<pg::Result>, kQueryCount> results;
-};
-
-Fetched fetch_catalog(const std::string &conninfo, const CallContext &ctx) {
-  // The second connection is opened while the first one connects.
-  std::optional<pg::Connection> second;
-  std::thread opener([&] {
-    try {
-      second.emplace(pg::Connection::open(conninfo, ctx));
-    } catch (...) {
-      // Optional: the first session does its share.
-    }
-  });
-  struct JoinOpener {
-    std::thread &t;
-    ~JoinOpener() {
-      if (t.joinable()) t.join();
-    }
-  } join_opener{opener};
-
-  // Whichever connects first leads: with a connection limit of one, the
-  // opener may be the session the server lets in.
-  std::optional<pg::Connection> leader;
-  try {
-    leader.emplace(pg::Connection::open(conninfo, ctx));
-  } catch (const Error &) {
-    opener.join();
-    if (!second) throw;
-    leader.emplace(std::move(*second));
-    second.reset();
-  }
-  pg::Connection &first = *leader;
-  first.simple(std::string("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ") + kSessionSettings);
-  Fetched out;
-  std::string snapshot;
-  try {
-    auto r = first.exec("SELECT current_setting('server_version_num'), pg_export_snapshot()");
-    out.server_version_num = std::stoi(r.text(0, 0));
-    snapshot = r.text(0, 1);
-  } catch (const Error &) {
-    // pg_export_snapshot refused (e.g. a hot standby before PostgreSQL 10):
-    // the transaction is aborted, start it again for the first session alone.
-    first.simple("ROLLBACK");
-    first.simple(std::string("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ") +
-                 kSessionSettings);
-    out.server_version_num =
-        std::stoi(first.exec("SELECT current_setting('server_version_num')").text(0, 0));
-  }
-  ctx.checkpoint();
-  if (opener.joinable()) opener.join();
-  if (second && !snapshot.empty()) {
-    try {
-      second->simple("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
-                     second->quote_literal(snapshot) + "; " + kSessionSettings);
-    } catch (const Error &) {
-      second.reset();
-    }
-  } else {
-    second.reset();
-  }
-
-  std::exception_ptr second_failure;
-  std::thread helper;
-  if (second) {
-    helper = std::thread([&] {
-      try {
-        for (Query q : kSecondSession) out.results[q] = second->exec(query_text(q));
-        second->simple("COMMIT");
-      } catch (...) {
-        second_failure = std::current_exception();
-      }
-    });
-  }
-  struct JoinHelper {
-    std::thread &t;
-    ~JoinHelper() {
-      if (t.joinable()) t.join();
-    }
-  } join_helper{helper};
-  for (Query q : kFirstSession) {
-    ctx.checkpoint();
-    out.results[q] = first.exec(query_text(q));
-  }
-  if (!second)
-    for (Query q : kSecondSession) {
-      ctx.checkpoint();
-      out.results[q] = first.exec(query_text(q));
-    }
-  if (helper.joinable()) helper.join();
-  if (second_failure) std::rethrow_exception(second_failure);
-  first.simple("COMMIT");
-  return out;
-}
 
 }  // namespace
 
 Model introspect(const std::string &database_url, const SchemaFilter &filter,
                  const CallContext &ctx) {
-  Fetched fetched = fetch_catalog(pg::parse_target(database_url).conninfo, ctx);
-  auto &results = fetched.results;
+  auto conn = pg::Connection::open(pg::parse_target(database_url).conninfo, ctx);
   Model m;
   Filter keep{filter};
-  m.server_version_num = fetched.server_version_num;
+  conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  // Every name outside pg_catalog comes out schema-qualified.
+  conn.exec("SET LOCAL search_path = pg_catalog");
+  conn.exec("SET LOCAL statement_timeout = '120s'");
+  m.server_version_num = std::stoi(conn.exec("SHOW server_version_num").text(0, 0));
+  ctx.checkpoint();
 
-  Rows(*results[kSchemas]).each([&](element r) {
+  Rows(conn, schemas_query()).each([&](element r) {
     if (keep.schema(str(r, "name"))) m.schemas.push_back({str(r, "name"), str(r, "comment")});
   });
-  Rows(*results[kExtensions]).each([&](element r) {
+  Rows(conn, extensions_query()).each([&](element r) {
     // An extension belongs to the schema its objects live in.
     if (keep.schema(str(r, "schema")))
       m.extensions.push_back({str(r, "name"), str(r, "schema"), str(r, "version")});
   });
   ctx.checkpoint();
-  Rows(*results[kTypes]).each([&](element r) {
+  Rows(conn, types_query()).each([&](element r) {
     std::string schema_name = str(r, "schema");
     if (!keep.schema(schema_name)) return;
     char kind = character(r, "kind");
@@ -734,7 +571,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
 
   std::set<std::string> tables_read;
   std::map<std::string, std::size_t> table_by_oid;  // index into m.tables
-  FlatRows(std::move(*results[kTables]), table_fields()).each([&](const FlatRows::Row &r) {
+  FlatRows(conn, tables_query(), table_fields()).each([&](const FlatRows::Row &r) {
     Table t;
     t.schema = r.str("schema");
     t.name = r.str("name");
@@ -757,7 +594,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     auto it = table_by_oid.find(r.str("table"));
     return it == table_by_oid.end() ? nullptr : &m.tables[it->second];
   };
-  FlatRows(std::move(*results[kColumns]), column_fields()).each([&](const FlatRows::Row &r) {
+  FlatRows(conn, columns_query(), column_fields()).each([&](const FlatRows::Row &r) {
     if (Table *t = table_of(r)) t->columns.push_back(column(r));
   });
   // Only a partition's columns come from its parent's definition; plain
@@ -765,23 +602,22 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
   for (auto &t : m.tables)
     if (t.partition_of.empty())
       for (auto &c : t.columns) c.inherited = false;
-  FlatRows(std::move(*results[kConstraints]), constraint_fields())
-      .each([&](const FlatRows::Row &r) {
-        Table *t = table_of(r);
-        if (!t) return;
-        Constraint k;
-        k.name = r.str("name");
-        k.type = r.character("type");
-        k.definition = r.str("definition");
-        k.validated = r.boolean("validated");
-        k.references = r.str("references");
-        k.comment = r.str("comment");
-        t->constraints.push_back(std::move(k));
-      });
+  FlatRows(conn, constraints_query(), constraint_fields()).each([&](const FlatRows::Row &r) {
+    Table *t = table_of(r);
+    if (!t) return;
+    Constraint k;
+    k.name = r.str("name");
+    k.type = r.character("type");
+    k.definition = r.str("definition");
+    k.validated = r.boolean("validated");
+    k.references = r.str("references");
+    k.comment = r.str("comment");
+    t->constraints.push_back(std::move(k));
+  });
   ctx.checkpoint();
 
   std::set<std::string> views_read;
-  Rows(*results[kViews]).each([&](element r) {
+  Rows(conn, views_query()).each([&](element r) {
     View v;
     v.schema = str(r, "schema");
     v.name = str(r, "name");
@@ -797,7 +633,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     m.views.push_back(std::move(v));
   });
 
-  Rows(*results[kSequences]).each([&](element r) {
+  Rows(conn, sequences_query()).each([&](element r) {
     Sequence s;
     s.schema = str(r, "schema");
     s.name = str(r, "name");
@@ -815,7 +651,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
   });
   ctx.checkpoint();
 
-  FlatRows(std::move(*results[kIndexes]), index_fields()).each([&](const FlatRows::Row &r) {
+  FlatRows(conn, indexes_query(), index_fields()).each([&](const FlatRows::Row &r) {
     Index i;
     i.schema = r.str("schema");
     i.name = r.str("name");
@@ -827,7 +663,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     i.comment = r.str("comment");
     m.indexes.push_back(std::move(i));
   });
-  Rows(*results[kFunctions]).each([&](element r) {
+  Rows(conn, functions_query()).each([&](element r) {
     Function f;
     f.schema = str(r, "schema");
     if (!keep.schema(f.schema)) return;
@@ -841,7 +677,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     m.functions.push_back(std::move(f));
   });
   ctx.checkpoint();
-  Rows(*results[kTriggers]).each([&](element r) {
+  Rows(conn, triggers_query()).each([&](element r) {
     Trigger t;
     t.table = str(r, "table");
     if (!tables_read.count(t.table) && !views_read.count(t.table)) return;
@@ -851,7 +687,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     t.comment = str(r, "comment");
     m.triggers.push_back(std::move(t));
   });
-  Rows(*results[kPolicies]).each([&](element r) {
+  Rows(conn, policies_query()).each([&](element r) {
     Policy p;
     p.table = str(r, "table");
     if (!tables_read.count(p.table)) return;
@@ -864,9 +700,10 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     p.comment = str(r, "comment");
     m.policies.push_back(std::move(p));
   });
-  Rows(*results[kUnsupported]).each([&](element r) {
+  Rows(conn, unsupported_query()).each([&](element r) {
     if (keep.schema(str(r, "schema"))) m.unsupported.push_back(str(r, "what"));
   });
+  conn.exec("COMMIT");
   m.sort();
   return m;
 }
