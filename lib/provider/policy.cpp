@@ -114,6 +114,20 @@ void remove_stale_bridges(Provider &provider, const std::vector<BranchInfo> &sta
   }
 }
 
+// A deletion that reported a failure may still have happened: a Neon
+// operation can end "failed" after its work is done, and a lost answer says
+// nothing either way. The listing decides; when it cannot be read either,
+// the snapshot is taken to be still there (the cautious reading).
+bool snapshot_still_exists(Provider &provider, const std::string &id, const CallOptions &call) {
+  try {
+    for (const auto &s : provider.list_snapshots(call))
+      if (s.id == id) return true;
+    return false;
+  } catch (const std::exception &) {
+    return true;
+  }
+}
+
 }  // namespace
 
 std::string timestamped_name(const std::string &prefix, std::chrono::system_clock::time_point at) {
@@ -227,15 +241,19 @@ RotateReport rotate_snapshot(Provider &provider, const RotateOptions &options,
       try {
         ctx.checkpoint();
         provider.delete_snapshot(s.id, call);
+        report.steps.push_back("deleted the previous snapshot " + describe(s));
       } catch (const std::exception &e) {
-        fail(e,
-             "the bridge branch \"" + bridge + "\" holds a backup taken now and the snapshot " +
-                 describe(s) +
-                 " could not be deleted, so it still exists; delete it and rotate "
-                 "again, or delete the bridge branch",
-             "snapshot", name);
+        if (snapshot_still_exists(provider, s.id, call))
+          fail(e,
+               "the bridge branch \"" + bridge + "\" holds a backup taken now and the snapshot " +
+                   describe(s) +
+                   " could not be deleted, so it still exists; delete it and rotate "
+                   "again, or delete the bridge branch",
+               "snapshot", name);
+        report.steps.push_back(
+            "deleted the previous snapshot " + describe(s) +
+            " (the deletion reported a failure, but the snapshot is gone: " + e.what() + ")");
       }
-      report.steps.push_back("deleted the previous snapshot " + describe(s));
     }
     try {
       ctx.checkpoint();
@@ -267,14 +285,18 @@ RotateReport rotate_snapshot(Provider &provider, const RotateOptions &options,
     try {
       ctx.checkpoint();
       provider.delete_snapshot(s.id, call);
+      report.steps.push_back("deleted the previous snapshot " + describe(s));
     } catch (const std::exception &e) {
-      fail(e,
-           "the new snapshot " + describe(report.snapshot) +
-               " is ready and found by the name; the previous snapshot " + describe(s) +
-               " could not be deleted and still exists (rotating again deletes it)",
-           "snapshot", name);
+      if (snapshot_still_exists(provider, s.id, call))
+        fail(e,
+             "the new snapshot " + describe(report.snapshot) +
+                 " is ready and found by the name; the previous snapshot " + describe(s) +
+                 " could not be deleted and still exists (rotating again deletes it)",
+             "snapshot", name);
+      report.steps.push_back(
+          "deleted the previous snapshot " + describe(s) +
+          " (the deletion reported a failure, but the snapshot is gone: " + e.what() + ")");
     }
-    report.steps.push_back("deleted the previous snapshot " + describe(s));
   }
   if (!old.empty()) report.replaced = old.front();
 

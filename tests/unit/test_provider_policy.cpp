@@ -22,6 +22,9 @@ class FakeProvider final : public Provider {
   // Fail the n-th call (1-based) of an operation.
   std::string fail_op;
   int fail_nth = 0;
+  // delete_snapshot: fail after the snapshot is gone, as a Neon operation
+  // that ends "failed" once its work is done.
+  bool fail_after_delete = false;
   std::map<std::string, int> calls;
   std::vector<std::string> log;
 
@@ -97,11 +100,12 @@ class FakeProvider final : public Provider {
     return add_snapshot(options.name, next_time());
   }
   void delete_snapshot(const std::string &key, const CallOptions &) override {
-    step("delete_snapshot");
+    if (!fail_after_delete) step("delete_snapshot");
     auto it = std::find_if(snapshots.begin(), snapshots.end(),
                            [&](const SnapshotInfo &s) { return s.id == key || s.name == key; });
     if (it == snapshots.end()) throw Error(ErrorCode::NotFound, "no snapshot " + key);
     snapshots.erase(it);
+    if (fail_after_delete) step("delete_snapshot");
   }
   RestoreResult restore_snapshot(const std::string &, const RestoreOptions &,
                                  const CallOptions &) override {
@@ -350,6 +354,30 @@ TEST(ProviderPolicy, FaultMatrixQuotaRotation) {
     EXPECT_EQ(fake.snapshots.size(), 1u);
     EXPECT_EQ(fake.branches.size(), 1u) << "bridges cleaned up";
     EXPECT_EQ(provider::find_backup(fake, kName)->id, report.snapshot.id);
+  }
+}
+
+// The soak found it: Neon's operation for a deletion ended "failed" after
+// the snapshot was deleted, and the rotation stopped, saying the snapshot
+// still existed. A deletion that reports a failure is now checked against
+// the listing, and the rotation completes when the snapshot is gone.
+TEST(ProviderPolicy, ADeletionThatFailsAfterDeletingCompletesTheRotation) {
+  for (std::size_t quota : {std::size_t{1}, std::size_t{10}}) {
+    SCOPED_TRACE("quota " + std::to_string(quota));
+    FakeProvider fake;
+    fake.quota = quota;
+    auto old = fake.add_snapshot(kName, "2029-01-01T00:00:00Z");
+    fake.fail_op = "delete_snapshot";
+    fake.fail_nth = 1;
+    fake.fail_after_delete = true;
+    auto report = rotate_snapshot(fake);
+    ASSERT_EQ(fake.snapshots.size(), 1u);
+    EXPECT_NE(fake.snapshots[0].id, old.id);
+    EXPECT_EQ(report.snapshot.id, fake.snapshots[0].id);
+    EXPECT_EQ(fake.branches.size(), 1u) << "no bridge branch is left";
+    EXPECT_NE(report.to_json().find("the deletion reported a failure, but the snapshot is gone"),
+              std::string::npos)
+        << report.to_json();
   }
 }
 
