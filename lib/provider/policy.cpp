@@ -114,17 +114,31 @@ void remove_stale_bridges(Provider &provider, const std::vector<BranchInfo> &sta
   }
 }
 
-// A deletion that reported a failure may still have happened: a Neon
-// operation can end "failed" after its work is done, and a lost answer says
-// nothing either way. The listing decides; when it cannot be read either,
-// the snapshot is taken to be still there (the cautious reading).
-bool snapshot_still_exists(Provider &provider, const std::string &id, const CallOptions &call) {
+// Deletes a rotated-out snapshot and records the step. A deletion that
+// reported a failure may still have happened: a Neon operation can end
+// "failed" after its work is done, and a lost answer says nothing either way.
+// The listing decides; when it cannot be read either, the snapshot is taken
+// to be still there (the cautious reading) and `still_there` reports the
+// state (it does not return).
+template <typename StillThere>
+void delete_previous_snapshot(Provider &provider, const SnapshotInfo &s, RotateReport &report,
+                              const CallOptions &call, StillThere &&still_there) {
   try {
-    for (const auto &s : provider.list_snapshots(call))
-      if (s.id == id) return true;
-    return false;
-  } catch (const std::exception &) {
-    return true;
+    provider.delete_snapshot(s.id, call);
+    report.steps.push_back("deleted the previous snapshot " + describe(s));
+    return;
+  } catch (const std::exception &e) {
+    bool listed = true;
+    try {
+      auto list = provider.list_snapshots(call);
+      listed = std::any_of(list.begin(), list.end(),
+                           [&](const SnapshotInfo &other) { return other.id == s.id; });
+    } catch (const std::exception &) {
+    }
+    if (listed) still_there(e);
+    report.steps.push_back(
+        "deleted the previous snapshot " + describe(s) +
+        " (the deletion reported a failure, but the snapshot is gone: " + e.what() + ")");
   }
 }
 
@@ -238,22 +252,15 @@ RotateReport rotate_snapshot(Provider &provider, const RotateOptions &options,
     report.bridge_branch = bridge;
     report.steps.push_back("created bridge branch \"" + bridge + "\" holding the current data");
     for (const auto &s : old) {
-      try {
-        ctx.checkpoint();
-        provider.delete_snapshot(s.id, call);
-        report.steps.push_back("deleted the previous snapshot " + describe(s));
-      } catch (const std::exception &e) {
-        if (snapshot_still_exists(provider, s.id, call))
-          fail(e,
-               "the bridge branch \"" + bridge + "\" holds a backup taken now and the snapshot " +
-                   describe(s) +
-                   " could not be deleted, so it still exists; delete it and rotate "
-                   "again, or delete the bridge branch",
-               "snapshot", name);
-        report.steps.push_back(
-            "deleted the previous snapshot " + describe(s) +
-            " (the deletion reported a failure, but the snapshot is gone: " + e.what() + ")");
-      }
+      ctx.checkpoint();
+      delete_previous_snapshot(provider, s, report, call, [&](const std::exception &e) {
+        fail(e,
+             "the bridge branch \"" + bridge + "\" holds a backup taken now and the snapshot " +
+                 describe(s) +
+                 " could not be deleted, so it still exists; delete it and rotate "
+                 "again, or delete the bridge branch",
+             "snapshot", name);
+      });
     }
     try {
       ctx.checkpoint();
@@ -282,21 +289,14 @@ RotateReport rotate_snapshot(Provider &provider, const RotateOptions &options,
 
   report.steps.push_back("created snapshot " + describe(report.snapshot) + ", ready");
   for (const auto &s : old) {
-    try {
-      ctx.checkpoint();
-      provider.delete_snapshot(s.id, call);
-      report.steps.push_back("deleted the previous snapshot " + describe(s));
-    } catch (const std::exception &e) {
-      if (snapshot_still_exists(provider, s.id, call))
-        fail(e,
-             "the new snapshot " + describe(report.snapshot) +
-                 " is ready and found by the name; the previous snapshot " + describe(s) +
-                 " could not be deleted and still exists (rotating again deletes it)",
-             "snapshot", name);
-      report.steps.push_back(
-          "deleted the previous snapshot " + describe(s) +
-          " (the deletion reported a failure, but the snapshot is gone: " + e.what() + ")");
-    }
+    ctx.checkpoint();
+    delete_previous_snapshot(provider, s, report, call, [&](const std::exception &e) {
+      fail(e,
+           "the new snapshot " + describe(report.snapshot) +
+               " is ready and found by the name; the previous snapshot " + describe(s) +
+               " could not be deleted and still exists (rotating again deletes it)",
+           "snapshot", name);
+    });
   }
   if (!old.empty()) report.replaced = old.front();
 
