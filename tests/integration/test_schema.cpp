@@ -302,6 +302,13 @@ ALTER TABLE "Post" ENABLE ROW LEVEL SECURITY;
 CREATE POLICY "own_posts" ON "Post" FOR SELECT USING ("authorId" > 0);
 )sql";
 
+// The Prisma set of kMigration1 in `dir`, deployed to `url`.
+void deploy_first_migration(TempDir &dir, const std::string &url) {
+  dir.write("migration_lock.toml", "provider = \"postgresql\"\n");
+  dir.write("20240101000000_init/migration.sql", kMigration1);
+  dbsafe::migrate_deploy(dir.str(), migrate_options(url));
+}
+
 struct DriftCase {
   const char *name;
   const char *by_hand;
@@ -317,9 +324,7 @@ class HandMadeDrift : public ::testing::TestWithParam<DriftCase> {};
 TEST_P(HandMadeDrift, IsFoundAndTheEmittedSqlFixesIt) {
   TestDatabase db;
   TempDir dir;
-  dir.write("migration_lock.toml", "provider = \"postgresql\"\n");
-  dir.write("20240101000000_init/migration.sql", kMigration1);
-  dbsafe::migrate_deploy(dir.str(), migrate_options(db.url()));
+  deploy_first_migration(dir, db.url());
   auto clean = dbsafe::drift(db.url(), dir.str());
   ASSERT_TRUE(clean.empty()) << clean.to_text();
 
@@ -365,9 +370,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Drift, ReconcileSqlCarriesRiskFindings) {
   TestDatabase db;
   TempDir dir;
-  dir.write("migration_lock.toml", "provider = \"postgresql\"\n");
-  dir.write("20240101000000_init/migration.sql", kMigration1);
-  dbsafe::migrate_deploy(dir.str(), migrate_options(db.url()));
+  deploy_first_migration(dir, db.url());
   run_sql(db.url(), R"(ALTER TABLE "User" ADD COLUMN "nickname" text)");
   auto found = dbsafe::drift(db.url(), dir.str());
   bool drop_column = false;
@@ -476,9 +479,7 @@ TEST(Shadow, TemporaryDatabaseIsDroppedAfterwards) {
 TEST(Shadow, ReplayCacheReusesAnUnchangedSetOnly) {
   TestDatabase db;
   TempDir dir, cache;
-  dir.write("migration_lock.toml", "provider = \"postgresql\"\n");
-  dir.write("20240101000000_init/migration.sql", kMigration1);
-  dbsafe::migrate_deploy(dir.str(), migrate_options(db.url()));
+  deploy_first_migration(dir, db.url());
 
   dbsafe::DiffOptions options;
   options.shadow.cache_dir = cache.str();
@@ -539,9 +540,7 @@ TEST(Shadow, ReplayCacheReusesAnUnchangedSetOnly) {
 TEST(Verify, ReportsMissingInvalidAndNotValidObjects) {
   TestDatabase db;
   TempDir dir;
-  dir.write("migration_lock.toml", "provider = \"postgresql\"\n");
-  dir.write("20240101000000_init/migration.sql", kMigration1);
-  dbsafe::migrate_deploy(dir.str(), migrate_options(db.url()));
+  deploy_first_migration(dir, db.url());
   auto ok = dbsafe::verify(db.url(), dir.str());
   EXPECT_TRUE(ok.ok()) << ok.to_text();
   EXPECT_EQ(ok.tables, 2u);
@@ -566,9 +565,7 @@ TEST(Verify, ReportsMissingInvalidAndNotValidObjects) {
 TEST(Introspect, ARoleLimitedToOneConnectionGetsTheSameModel) {
   TestDatabase db;
   TempDir dir;
-  dir.write("migration_lock.toml", "provider = \"postgresql\"\n");
-  dir.write("20240101000000_init/migration.sql", kMigration1);
-  dbsafe::migrate_deploy(dir.str(), migrate_options(db.url()));
+  deploy_first_migration(dir, db.url());
   std::string role = "dbsafe_one_session_" + std::to_string(::getpid());
   run_sql(db.url(), "DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role +
                         " LOGIN CONNECTION LIMIT 1; GRANT USAGE ON SCHEMA public TO " + role);
