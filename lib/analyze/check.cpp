@@ -19,6 +19,7 @@
 #include "analyze/tree.hpp"
 #include "dbsafe/check.hpp"
 #include "source/read_for_check.hpp"
+#include "util/huge_pages.hpp"
 #include "util/json_writer.hpp"
 #include "util/toml.hpp"
 
@@ -202,6 +203,7 @@ class ParsePipeline {
 
  private:
   void produce() {
+    util::heap_for_worker_thread();
     try {
       for (std::size_t i = 0; i < files_.size(); ++i) {
         {

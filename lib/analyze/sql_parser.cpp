@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "dbsafe/error.hpp"
+#include "util/huge_pages.hpp"
 
 namespace dbsafe::analyze {
 
@@ -204,7 +205,10 @@ std::unique_ptr<ParsedSql> ParsedSql::parse_in_chunks(std::string_view sql,
     }
   };
   {
-    std::thread helper(work);
+    std::thread helper([&] {
+      util::heap_for_worker_thread();
+      work();
+    });
     work();
     helper.join();
   }

@@ -20,6 +20,7 @@
 #include "source/read_for_check.hpp"
 #include "source/text_checks.hpp"
 #include "util/failpoint.hpp"
+#include "util/huge_pages.hpp"
 #include "util/json_writer.hpp"
 #include "util/toml.hpp"
 
@@ -517,7 +518,11 @@ class MigrationSetReader {
     };
     {
       std::thread helper;
-      if (parallel_reads_ && sql_files.size() > 64) helper = std::thread(work);
+      if (parallel_reads_ && sql_files.size() > 64)
+        helper = std::thread([&] {
+          util::heap_for_worker_thread();
+          work();
+        });
       work();
       if (helper.joinable()) helper.join();
     }
@@ -633,7 +638,11 @@ class MigrationSetReader {
     };
     {
       std::thread helper;
-      if (pending_.size() > 1) helper = std::thread(work);
+      if (pending_.size() > 1)
+        helper = std::thread([&] {
+          util::heap_for_worker_thread();
+          work();
+        });
       work();
       if (helper.joinable()) helper.join();
     }

@@ -1,0 +1,89 @@
+#include "util/huge_pages.hpp"
+
+#include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25  // Linux 6.1; older kernels answer EINVAL, which is fine
+#endif
+
+extern char end;  // the end of the program's data: the brk heap starts above it
+
+namespace dbsafe::util {
+namespace {
+
+constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
+// glibc's heaps for threads other than the main one are reservations of this
+// size (HEAP_MAX_SIZE on 64-bit), aligned to it, with the arena at the start.
+constexpr std::uintptr_t kThreadHeap = std::uintptr_t{64} << 20;
+// How much of the main heap is reserved for huge pages at start-up: address
+// space only, touched (and so counted) 2 MiB at a time as it is used.
+constexpr std::size_t kMainHeapReserve = std::size_t{256} << 20;
+
+std::atomic<bool> enabled{false};
+void *volatile below_the_boundary = nullptr;
+
+std::uintptr_t align_up(std::uintptr_t value, std::uintptr_t alignment) {
+  return (value + alignment - 1) & ~(alignment - 1);
+}
+
+bool in_main_heap(std::uintptr_t address) {
+  return address >= reinterpret_cast<std::uintptr_t>(&end) &&
+         address < reinterpret_cast<std::uintptr_t>(sbrk(0));
+}
+
+}  // namespace
+
+void use_huge_page_heaps() {
+  // A huge page can only back a 2 MiB range that no small page was faulted
+  // into first. So: grow the heap now while writing nothing into the new
+  // part, mark the new part from its first 2 MiB boundary, and keep the
+  // bytes below that boundary allocated, so later allocations start on it.
+  const int usual_top_pad = 16 << 20;
+  mallopt(M_TOP_PAD, static_cast<int>(kMainHeapReserve));
+  // One chunk more than the free top: malloc must move the break, and writes
+  // only the headers of this block and of the new top, both just above the
+  // old end of the heap.
+  const std::size_t free_top = mallinfo2().keepcost;
+  void *probe = std::malloc(free_top + 64);
+  mallopt(M_TOP_PAD, usual_top_pad);
+  if (probe == nullptr) return;
+  const auto block = reinterpret_cast<std::uintptr_t>(probe);
+  const auto heap_end = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  const auto first_huge = align_up(block + free_top + 64 + 4096, kHugePage);
+  const std::size_t below_first_huge = first_huge - block - 64;
+  std::free(probe);
+  if (heap_end <= first_huge + kHugePage) return;  // the heap did not grow in place
+  if (madvise(reinterpret_cast<void *>(first_huge), heap_end - first_huge, MADV_HUGEPAGE) != 0)
+    return;  // a kernel without transparent huge pages
+  enabled = true;
+  // Takes the freed block back, up to just below the boundary, for good:
+  // the command exits without freeing it. Stored through a volatile so the
+  // compiler cannot drop an allocation nothing reads.
+  below_the_boundary = std::malloc(below_first_huge);
+}
+
+void heap_for_worker_thread() {
+  if (!enabled.load(std::memory_order_relaxed)) return;
+  // The first allocation attaches the thread to an arena (its own, or one a
+  // finished thread left).
+  void *first = std::malloc(1);
+  const auto address = reinterpret_cast<std::uintptr_t>(first);
+  std::free(first);
+  if (address == 0 || in_main_heap(address)) return;  // shares the main heap: done above
+  const auto heap = address & ~(kThreadHeap - 1);
+  // The whole reservation, so the heap keeps the mark as malloc extends it.
+  if (madvise(reinterpret_cast<void *>(heap), kThreadHeap, MADV_HUGEPAGE) != 0) return;
+  // The first 2 MiB already hold small pages (the arena itself): extend the
+  // heap past them, then have the kernel move them onto one huge page.
+  void *past_first_page = std::malloc(kHugePage + 64 * 1024);
+  std::free(past_first_page);
+  madvise(reinterpret_cast<void *>(heap), kHugePage, MADV_COLLAPSE);
+}
+
+}  // namespace dbsafe::util
