@@ -51,8 +51,7 @@ if(NOT DBSAFE_LIBGSSAPI OR NOT DBSAFE_LIBLDAP)
   message(FATAL_ERROR "DBSAFE_PORTABLE: libpq.a needs GSSAPI and LDAP: apt-get install libkrb5-dev libldap-dev")
 endif()
 
-set(DBSAFE_SIMDJSON_SOURCE_DIR "" CACHE PATH
-    "Directory holding simdjson.cpp and simdjson.h (singleheader/ of the simdjson release that matches the installed headers)")
+# DBSAFE_SIMDJSON_SOURCE_DIR: defined in the top-level CMakeLists.txt.
 if(NOT EXISTS "${DBSAFE_SIMDJSON_SOURCE_DIR}/simdjson.cpp" OR NOT EXISTS "${DBSAFE_SIMDJSON_SOURCE_DIR}/simdjson.h")
   message(FATAL_ERROR
     "DBSAFE_PORTABLE: DBSAFE_SIMDJSON_SOURCE_DIR='${DBSAFE_SIMDJSON_SOURCE_DIR}' does not hold simdjson.cpp "

@@ -55,12 +55,60 @@ ensure_node_modules() {
   fi
 }
 
+# simdjson: Debian's libsimdjson-dev has headers and a shared library only, so
+# the portable bindings and the dbsafe command compile the single-file
+# simdjson.cpp of the very version whose headers are installed (Debian's
+# source package, checked by apt against the signed archive index), and
+# refuse anything else. Prints the directory holding simdjson.cpp; fetched
+# once into build-deps/ (DBSAFE_DEPS_DIR), or taken from DBSAFE_SIMDJSON_ORIG.
+simdjson_source() {
+  local version upstream deps dir tarball
+  version=$(dpkg-query -W -f='${Version}' libsimdjson-dev) || die "libsimdjson-dev is not installed"
+  upstream=${version%-*}
+  deps=${DBSAFE_DEPS_DIR:-$DBSAFE_ROOT/build-deps}
+  dir="$deps/simdjson-$upstream/singleheader"
+  if [ ! -f "$dir/simdjson.cpp" ]; then
+    mkdir -p "$deps"
+    tarball=${DBSAFE_SIMDJSON_ORIG:-$deps/simdjson_$upstream.orig.tar.gz}
+    if [ ! -f "$tarball" ]; then
+      say "fetching Debian's simdjson $version source package (apt-get source, own package lists in $deps/apt)"
+      # A private deb-src list: the machine's apt configuration is left alone.
+      mkdir -p "$deps/apt/parts" "$deps/apt/lists/partial"
+      cat >"$deps/apt/parts/debian-src.sources" <<SRC
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+      local apt=(apt-get -q -o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$deps/apt/parts"
+        -o "Dir::State::Lists=$deps/apt/lists")
+      "${apt[@]}" update >/dev/null || die "apt-get update for the simdjson source failed (no network? set DBSAFE_SIMDJSON_ORIG)"
+      (cd "$deps" && "${apt[@]}" source --download-only "simdjson=$version" >/dev/null 2>&1) ||
+        die "apt-get source simdjson=$version failed; download simdjson_$upstream.orig.tar.gz and set DBSAFE_SIMDJSON_ORIG"
+      tarball="$deps/simdjson_$upstream.orig.tar.gz"
+    fi
+    tar -xzf "$tarball" -C "$deps" "simdjson-$upstream/singleheader/simdjson.cpp" \
+      "simdjson-$upstream/singleheader/simdjson.h" || die "$tarball has no simdjson-$upstream/singleheader/"
+  fi
+  cmp -s "$dir/simdjson.h" /usr/include/simdjson.h ||
+    die "$dir/simdjson.h differs from /usr/include/simdjson.h (libsimdjson-dev $version): remove $deps and rerun"
+  printf '%s\n' "$dir"
+}
+
 # Configures build/ once (g++, every surface), then builds the given targets.
 build_main() {
   ensure_node_modules
   if [ ! -f "$DBSAFE_ROOT/build/CMakeCache.txt" ]; then
     say "configuring build/"
+    # The dbsafe command links simdjson, the C++ runtime, SQLite and zlib
+    # statically when simdjson's source is at hand (start-up is most of a
+    # small check); without it, it still builds, against the shared ones.
+    local simdjson_dir
+    simdjson_dir=$(simdjson_source) ||
+      { say "simdjson's source is unavailable: the dbsafe command will load the shared libraries"; simdjson_dir=""; }
     cmake -S "$DBSAFE_ROOT" -B "$DBSAFE_ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      "-DDBSAFE_SIMDJSON_SOURCE_DIR=$simdjson_dir" \
       -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ \
       -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
       -DDBSAFE_BUILD_PYTHON=ON -DDBSAFE_BUILD_NODE=ON -DPython_EXECUTABLE=/usr/bin/python3 \
