@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 
 #include "dbsafe/error.hpp"
 #include "dbsafe/source.hpp"
@@ -339,7 +341,10 @@ class MigrationSetReader {
                       std::to_string(options_.max_file_bytes) +
                       " bytes; split the migration, or raise the limit (--max-file-size)")
           .with_file(display);
-    std::string text(static_cast<std::size_t>(size), '\0');
+    // One byte more than fstat said: a regular file's read comes back short
+    // only at its end, so the usual file takes one read, and one that grew
+    // meanwhile fills the extra byte.
+    std::string text(static_cast<std::size_t>(size) + 1, '\0');
     std::size_t got = 0;
     while (got < text.size()) {
       ssize_t n = ::read(fd, text.data() + got, text.size() - got);
@@ -349,11 +354,12 @@ class MigrationSetReader {
             .with_file(display);
       if (n == 0) break;
       got += static_cast<std::size_t>(n);
+      if (got == size) break;  // short read at the end
     }
-    char extra;
-    if (got != size || ::read(fd, &extra, 1) > 0)
+    if (got != size)
       throw Error(ErrorCode::Io, display + ": the file changed while it was read; try again")
           .with_file(display);
+    text.resize(size);
     if (text.empty() && !allow_empty)
       throw Error(ErrorCode::Invalid,
                   display +
@@ -508,13 +514,24 @@ class MigrationSetReader {
     std::vector<const Entry *> sql_files;
     for (const auto &e : entries)
       if (is_sql_file(e)) sql_files.push_back(&e);
-    // Each file is opened, so a directory of thousands of plain files shares
-    // the work between two threads.
+    // Telling dbmate files from plain ones means reading them, so they are
+    // read whole here, once, and kept for read_plain/read_dbmate (a failed
+    // read keeps its error, raised when that file's turn comes). A
+    // directory of thousands of plain files shares the work between two
+    // threads.
+    std::vector<Prefetched> texts(sql_files.size());
     std::atomic<std::size_t> next{0};
     std::atomic<bool> dbmate{false};
     auto work = [&] {
-      for (std::size_t i; !dbmate && (i = next.fetch_add(1)) < sql_files.size();)
-        if (starts_with_dbmate_marker(sql_files[i]->path)) dbmate = true;
+      for (std::size_t i; !dbmate && (i = next.fetch_add(1)) < sql_files.size();) {
+        try {
+          texts[i].text = read_file(sql_files[i]->path, display + "/" + sql_files[i]->name, false);
+          if (starts_with_dbmate_marker(texts[i].text)) dbmate = true;
+        } catch (...) {
+          texts[i].error = std::current_exception();
+        }
+        texts[i].done = true;
+      }
     };
     {
       std::thread helper;
@@ -526,41 +543,34 @@ class MigrationSetReader {
       work();
       if (helper.joinable()) helper.join();
     }
+    prefetched_.reserve(sql_files.size());
+    for (std::size_t i = 0; i < sql_files.size(); ++i)
+      if (texts[i].done) prefetched_.emplace(sql_files[i], std::move(texts[i]));
     return dbmate ? Layout::Dbmate : Layout::Plain;
   }
 
   // Whether a line "-- migrate:up" comes before the file's first line of SQL
-  // (lines holding only comments or blanks come before it). Reads only as
-  // far as that first line; a file that cannot be read has no marker (reading
-  // it later reports why).
-  static bool starts_with_dbmate_marker(const fs::path &path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    struct FdCloser {
-      int fd;
-      ~FdCloser() { ::close(fd); }
-    } closer{fd};
-    // true: the marker; false: SQL first; nullopt: read on.
-    auto judge = [](std::string_view line) -> std::optional<bool> {
+  // (lines holding only comments or blanks come before it).
+  static bool starts_with_dbmate_marker(std::string_view text) {
+    for (std::size_t start = 0; start <= text.size();) {
+      auto nl = text.find('\n', start);
+      auto line =
+          text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
       if (line.rfind("-- migrate:up", 0) == 0) return true;
       if (line.find_first_not_of(" \t\r") != std::string_view::npos && line.rfind("--", 0) != 0)
         return false;
-      return std::nullopt;
-    };
-    std::string pending;  // a line not yet ended
-    char buf[4096];
-    for (;;) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      pending.append(buf, static_cast<std::size_t>(n));
-      std::size_t start = 0;
-      for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1)
-        if (auto verdict = judge(std::string_view(pending).substr(start, nl - start)))
-          return *verdict;
-      pending.erase(0, start);
+      if (nl == std::string_view::npos) break;
+      start = nl + 1;
     }
-    return judge(pending).value_or(false);
+    return false;
+  }
+
+  // A .sql file of the set: the text detect() already read, or read now.
+  std::string read_sql_entry(const Entry &e, const std::string &display) {
+    auto it = prefetched_.find(&e);
+    if (it == prefetched_.end()) return read_file(e.path, display, false);
+    if (it->second.error) std::rethrow_exception(it->second.error);
+    return std::move(it->second.text);
   }
 
   void read_prisma(MigrationSet &set, const std::vector<Entry> &entries,
@@ -795,7 +805,7 @@ class MigrationSetReader {
                                             ": not a dbmate migration name "
                                             "(<version>_<name>.sql); rename it")
             .with_file(file_display);
-      auto text = read_file(e.path, file_display, false);
+      auto text = read_sql_entry(e, file_display);
       auto mig =
           make_migration(e.name.substr(0, e.name.size() - 4), m[1].str(), m[2].str(), e.name, text);
       split_dbmate_sections(mig, text, file_display);
@@ -869,7 +879,7 @@ class MigrationSetReader {
       if (!is_sql_file(e)) continue;
       auto stem = e.name.substr(0, e.name.size() - 4);
       auto read = [this, &e, file_display = display + "/" + e.name] {
-        return read_file(e.path, file_display, false);
+        return read_sql_entry(e, file_display);
       };
       if (deferred) {
         set.migrations_.push_back(make_migration(stem, stem, "", e.name, {}));
@@ -887,6 +897,14 @@ class MigrationSetReader {
   bool checksums_ = true;
   bool parallel_reads_ = false;
   std::vector<PendingRead> pending_;
+  // What detect() read of a directory of .sql files: the text or the error.
+  // Looked up from both reading threads, written only before they start.
+  struct Prefetched {
+    std::string text;
+    std::exception_ptr error;
+    bool done = false;
+  };
+  std::unordered_map<const Entry *, Prefetched> prefetched_;
   fs::path canonical_root_;
   // The set's directory as messages name it (for errors about one migration).
   std::string set_display_;

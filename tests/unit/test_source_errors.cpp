@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "dbsafe/source.hpp"
+#include "source/read_for_check.hpp"
 #include "support/temp_dir.hpp"
 
 using dbsafe::ErrorCode;
@@ -277,6 +278,48 @@ TEST(SourceErrors, DbmateFileWithoutUpMarker) {
             dir.str() +
                 "/20240101_a.sql: no \"-- migrate:up\" line; a dbmate migration starts with -- "
                 "migrate:up (and may end with a -- migrate:down section)");
+}
+
+// A directory of plain files is read once, while telling dbmate files from
+// plain ones, on two threads when `check` reads it: the error reported is
+// still that of the first bad file in order, and a marker in the very last
+// file still makes the set dbmate's.
+TEST(SourceErrors, ManyPlainFilesReportTheFirstBadFileInOrder) {
+  TempDir dir;
+  char name[16];
+  for (int i = 1; i <= 300; ++i) {
+    std::snprintf(name, sizeof name, "%05d.sql", i);
+    dir.write(name, i == 120 ? "SELECT '\xC3\x28';\n" : i == 250 ? "" : "SELECT 1;\n");
+  }
+  const std::string expected =
+      dir.str() + "/00120.sql: invalid UTF-8 at byte 8 (line 1, column 9); save the file as UTF-8";
+  EXPECT_EQ(open_error(dir.str()).message, expected);
+  try {
+    dbsafe::source::read_for_check(dir.path(), {}, {});
+    ADD_FAILURE() << "expected an error";
+  } catch (const dbsafe::Error &e) {
+    EXPECT_EQ(e.message(), expected);
+  }
+}
+
+TEST(SourceErrors, DbmateMarkerInTheLastOfManyFilesMakesTheSetDbmate) {
+  TempDir dir;
+  char name[16];
+  for (int i = 1; i <= 300; ++i) {
+    std::snprintf(name, sizeof name, "%05d_m.sql", i);
+    dir.write(name, i == 300 ? "-- a comment\n\n-- migrate:up\nSELECT 1;\n" : "SELECT 1;\n");
+  }
+  const std::string expected =
+      dir.str() +
+      "/00001_m.sql: no \"-- migrate:up\" line; a dbmate migration starts with -- "
+      "migrate:up (and may end with a -- migrate:down section)";
+  EXPECT_EQ(open_error(dir.str()).message, expected);
+  try {
+    dbsafe::source::read_for_check(dir.path(), {}, {});
+    ADD_FAILURE() << "expected an error";
+  } catch (const dbsafe::Error &e) {
+    EXPECT_EQ(e.message(), expected);
+  }
 }
 
 TEST(SourceErrors, NotADirectory) {
