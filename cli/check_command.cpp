@@ -2,19 +2,25 @@
 
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "analyze/check_stream.hpp"
 #include "cli/exit_codes.hpp"
 #include "dbsafe/check.hpp"
 #include "dbsafe/version.hpp"
 #include "report/render.hpp"
+#include "util/huge_pages.hpp"
 #include "util/json_writer.hpp"
 
 namespace fs = std::filesystem;
@@ -22,6 +28,102 @@ namespace fs = std::filesystem;
 namespace dbsafe::cli {
 
 namespace {
+
+// The JSON report written out while the analysis runs: a report of tens of
+// thousands of findings is never held whole, neither as findings nor as one
+// string (the same bytes as CheckReport::to_json). Writing a large report is
+// a fifth of the analysing thread's work, so past the first few thousand
+// findings the writing moves to a thread of its own and the analysis goes
+// on; a small run never starts one.
+class StreamedJsonReport {
+ public:
+  explicit StreamedJsonReport(std::ostream &out) : out_(out) {
+    json_.begin_object().field("schema_version", 1).key("findings").begin_array();
+  }
+  ~StreamedJsonReport() { stop_writer(); }  // an error left the run: the writer ends
+
+  // Called on the analysing thread with each file's findings, in order.
+  void add(std::vector<Finding> &batch) {
+    if (!writer_.joinable()) {
+      write(batch);
+      written_ += batch.size();
+      if (written_ >= kFindingsBeforeAThread) writer_ = std::thread([this] { write_queued(); });
+      return;
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    room_.wait(lock, [&] { return queue_.size() < kQueuedBatches || failure_; });
+    if (failure_) std::rethrow_exception(failure_);
+    queue_.push_back(std::move(batch));
+    batch.clear();
+    ready_.notify_one();
+  }
+
+  void finish(const CheckSummary &summary) {
+    stop_writer();
+    if (failure_) std::rethrow_exception(failure_);
+    json_.end_array().key("summary");
+    analyze::write_summary_json(json_, summary);
+    json_.end_object();
+    out_ << json_.str() << "\n";
+  }
+
+ private:
+  static constexpr std::size_t kFindingsBeforeAThread = 4096;
+  static constexpr std::size_t kQueuedBatches = 256;
+  static constexpr std::size_t kChunk = 1 << 16;
+
+  void write(const std::vector<Finding> &batch) {
+    for (const auto &f : batch) {
+      analyze::write_finding_json(json_, f);
+      if (json_.str().size() >= kChunk) {
+        out_.write(json_.str().data(), static_cast<std::streamsize>(json_.str().size()));
+        json_.clear_text();
+      }
+    }
+  }
+
+  void write_queued() {
+    util::heap_for_worker_thread();
+    try {
+      for (;;) {
+        std::vector<Finding> batch;
+        {
+          std::unique_lock<std::mutex> lock(mutex_);
+          ready_.wait(lock, [&] { return !queue_.empty() || done_; });
+          if (queue_.empty()) return;  // done, and everything written
+          batch = std::move(queue_.front());
+          queue_.pop_front();
+          room_.notify_one();
+        }
+        write(batch);
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      failure_ = std::current_exception();
+      room_.notify_all();
+    }
+  }
+
+  void stop_writer() {
+    if (!writer_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    ready_.notify_one();
+    writer_.join();
+  }
+
+  std::ostream &out_;
+  util::JsonWriter json_;  // the analysing thread's until the writer starts, then the writer's
+  std::size_t written_ = 0;
+  std::mutex mutex_;
+  std::condition_variable ready_, room_;
+  std::deque<std::vector<Finding>> queue_;
+  bool done_ = false;
+  std::exception_ptr failure_;
+  std::thread writer_;
+};
 
 struct CheckArgs {
   std::vector<std::string> paths;
@@ -171,28 +273,12 @@ void add_check_command(CLI::App &app, std::ostream &out, int &exit_code) {
     };
 
     if (format == "json") {
-      // Written out file by file while the run goes on: a report of tens of
-      // thousands of findings is never held whole, neither as findings nor
-      // as one string (the same bytes as CheckReport::to_json).
-      constexpr std::size_t kChunk = 1 << 16;
-      util::JsonWriter w;
-      w.begin_object().field("schema_version", 1).key("findings").begin_array();
-      auto batch = [&](std::vector<Finding> &findings) {
-        for (const auto &f : findings) {
-          analyze::write_finding_json(w, f);
-          if (w.str().size() >= kChunk) {
-            out.write(w.str().data(), static_cast<std::streamsize>(w.str().size()));
-            w.clear_text();
-          }
-        }
-      };
+      StreamedJsonReport report(out);
+      auto batch = [&report](std::vector<Finding> &findings) { report.add(findings); };
       auto summary =
           from_stdin ? analyze::check_sql_streaming(read_all(std::cin), "<stdin>", options, batch)
                      : analyze::check_streaming(args->paths, options, batch);
-      w.end_array().key("summary");
-      analyze::write_summary_json(w, summary);
-      w.end_object();
-      out << w.str() << "\n";
+      report.finish(summary);
       finish(summary);
       return;
     }
