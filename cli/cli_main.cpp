@@ -6,6 +6,7 @@
 
 #include "cli/backup_command.hpp"
 #include "cli/check_command.hpp"
+#include "cli/command_groups.hpp"
 #include "cli/copy_command.hpp"
 #include "cli/deploy_command.hpp"
 #include "cli/exit_codes.hpp"
@@ -19,25 +20,52 @@
 #include "dbsafe/version.hpp"
 
 namespace dbsafe::cli {
+
+std::span<const CommandGroup> command_groups() {
+  static const CommandGroup groups[] = {
+      {{"list"}, add_list_command},
+      {{"check"}, add_check_command},
+      {{"stats"}, add_stats_command},
+      {{"rules"}, add_rules_command},
+      {{"migrate"}, add_migrate_command},
+      {{"drift", "diff", "schema", "verify"}, add_schema_commands},
+      {{"snapshot", "branch"}, add_provider_commands},
+      {{"deploy"}, add_deploy_command},
+      {{"restore"}, add_restore_command},
+      {{"backup"}, add_backup_commands},
+      {{"maintenance"}, add_maintenance_command},
+      {{"copy"}, add_copy_command},
+  };
+  return groups;
+}
+
+const CommandGroup *group_of(std::string_view command) {
+  for (const auto &group : command_groups())
+    for (auto name : group.commands)
+      if (!name.empty() && name == command) return &group;
+  return nullptr;
+}
+
 namespace {
+
+// The command a command line names: its first word, unless an option of
+// dbsafe's own (--help, --version) comes first.
+const CommandGroup *named_group(int argc, const char *const *argv) {
+  return argc > 1 && argv[1][0] != '-' ? group_of(argv[1]) : nullptr;
+}
 
 int run(int argc, const char *const *argv) {
   CLI::App app{"dbsafe: safe PostgreSQL schema deploys", "dbsafe"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(dbsafe::version()));
   int exit_code = kExitOk;
-  add_list_command(app, std::cout, exit_code);
-  add_check_command(app, std::cout, exit_code);
-  add_stats_command(app, std::cout, exit_code);
-  add_rules_command(app, std::cout, exit_code);
-  add_migrate_command(app, std::cout, exit_code);
-  add_schema_commands(app, std::cout, exit_code);
-  add_provider_commands(app, std::cout, exit_code);
-  add_deploy_command(app, std::cout, exit_code);
-  add_restore_command(app, std::cout, exit_code);
-  add_backup_commands(app, std::cout, exit_code);
-  add_maintenance_command(app, std::cout, exit_code);
-  add_copy_command(app, std::cout, exit_code);
+  // Everything for help, a mistyped command (CLI11 names the choices) or no
+  // command at all.
+  if (const CommandGroup *group = named_group(argc, argv)) {
+    group->add(app, std::cout, exit_code);
+  } else {
+    for (const auto &g : command_groups()) g.add(app, std::cout, exit_code);
+  }
 
   try {
     app.parse(argc, argv);
