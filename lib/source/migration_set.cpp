@@ -19,6 +19,7 @@
 
 #include "dbsafe/error.hpp"
 #include "dbsafe/source.hpp"
+#include "source/flyway_name.hpp"
 #include "source/read_for_check.hpp"
 #include "source/text_checks.hpp"
 #include "util/failpoint.hpp"
@@ -493,14 +494,13 @@ class MigrationSetReader {
   static bool is_sql_file(const Entry &e) { return e.is_file && e.name.ends_with(".sql"); }
 
   Layout detect(const std::vector<Entry> &entries, const std::string &display) {
-    static const std::regex flyway(R"((V[0-9][0-9._]*|R|U[0-9][0-9._]*)__.+\.sql)");
     bool any_sql = false, all_flyway = true, any_updown = false;
     for (const auto &e : entries) {
       if (e.name == "migration_lock.toml") return Layout::Prisma;
       if (e.is_dir && entry_exists(e.path / "migration.sql")) return Layout::Prisma;
       if (!is_sql_file(e)) continue;
       any_sql = true;
-      if (!std::regex_match(e.name, flyway)) all_flyway = false;
+      if (!source::is_flyway_file_name(e.name)) all_flyway = false;
       if (e.name.ends_with(".up.sql") || e.name.ends_with(".down.sql")) any_updown = true;
     }
     if (!any_sql)
