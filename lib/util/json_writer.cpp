@@ -1,5 +1,6 @@
 #include "util/json_writer.hpp"
 
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -29,64 +30,69 @@ bool clean_word(const char *p) {
 
 void append_json_string(std::string &out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  out.reserve(out.size() + text.size() + 2);
-  for (size_t i = 0; i < text.size();) {
-    // Fast path: a run of printable ASCII that needs no escaping, eight
-    // bytes at a time (reports repeat each statement's text in every finding,
-    // so this loop writes most of a large report).
-    size_t run = i;
-    while (run + 8 <= text.size() && clean_word(text.data() + run)) run += 8;
-    while (run < text.size()) {
-      auto r = static_cast<unsigned char>(text[run]);
-      if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;
-      ++run;
+  // What each ASCII byte becomes after a backslash: 0 none (written as is),
+  // 'u' the \u00XX form; bytes from 0x80 are UTF-8, checked sequence by
+  // sequence.
+  static constexpr auto kEscape = [] {
+    std::array<char, 128> t{};
+    for (int c = 0; c < 0x20; ++c) t[c] = 'u';
+    t['"'] = '"';
+    t['\\'] = '\\';
+    t['\n'] = 'n';
+    t['\r'] = 'r';
+    t['\t'] = 't';
+    return t;
+  }();
+  // Written into a buffer on the stack and appended a block at a time:
+  // statements are dense with quoted identifiers and line breaks, and an
+  // escape appended to the string on its own cost more than the byte.
+  char buf[1024];
+  std::size_t n = 0;
+  // Room for the longest write below (8 bytes) and the closing quote.
+  constexpr std::size_t kRoom = sizeof buf - 9;
+  buf[n++] = '"';
+  for (std::size_t i = 0; i < text.size();) {
+    if (n > kRoom) {
+      out.append(buf, n);
+      n = 0;
     }
-    if (run > i) {
-      out.append(text.data() + i, run - i);
-      i = run;
+    // Eight bytes at a time while they need no escaping.
+    if (i + 8 <= text.size() && clean_word(text.data() + i)) {
+      std::memcpy(buf + n, text.data() + i, 8);
+      n += 8;
+      i += 8;
       continue;
     }
-    unsigned char c = static_cast<unsigned char>(text[i]);
+    auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      size_t len = utf8_sequence_length(text, i);
+      std::size_t len = utf8_sequence_length(text, i);
       if (len == 0) {
-        out += "\\ufffd";
+        std::memcpy(buf + n, "\\ufffd", 6);
+        n += 6;
         ++i;
       } else {
-        out.append(text.substr(i, len));
+        std::memcpy(buf + n, text.data() + i, len);
+        n += len;
         i += len;
       }
       continue;
     }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xF]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+    const char escape = kEscape[c];
+    if (escape == 0) {
+      buf[n++] = static_cast<char>(c);
+    } else if (escape == 'u') {
+      std::memcpy(buf + n, "\\u00", 4);
+      buf[n + 4] = kHex[c >> 4];
+      buf[n + 5] = kHex[c & 0xF];
+      n += 6;
+    } else {
+      buf[n++] = '\\';
+      buf[n++] = escape;
     }
     ++i;
   }
-  out.push_back('"');
+  buf[n++] = '"';
+  out.append(buf, n);
 }
 
 void JsonWriter::before_value() {

@@ -61,6 +61,31 @@ TEST(JsonString, EveryByteAtEveryPositionIsEscapedAsByItself) {
   EXPECT_EQ(out, "\"caf\xc3\xa9 \\\"q\\\" \\\\ tab\\t end of a long line\"");
 }
 
+// Long texts are escaped through a fixed buffer appended block by block:
+// escapes of every length must come out whole across the block edges.
+TEST(JsonString, LongTextIsTheSameAsItsPiecesEscapedOneByOne) {
+  const std::string piece =
+      "\"Tab\"\x01"
+      "caf\xc3\xa9\xff"
+      "\\\n plain words here";
+  std::string one;
+  dbsafe::util::append_json_string(one, piece);
+  const std::string inner = one.substr(1, one.size() - 2);
+  for (std::size_t count : {1u, 37u, 38u, 39u, 500u}) {
+    std::string text, expected = "\"";
+    for (std::size_t i = 0; i < count; ++i) {
+      text += piece;
+      expected += inner;
+    }
+    expected += "\"";
+    for (std::size_t shift = 0; shift < 9; ++shift) {
+      std::string out;
+      dbsafe::util::append_json_string(out, std::string(shift, 'a') + text);
+      ASSERT_EQ(out, "\"" + std::string(shift, 'a') + expected.substr(1)) << count << "/" << shift;
+    }
+  }
+}
+
 TEST(LargeText, ParsedInRunsPlacesEveryStatementAsAParseOfItsPieces) {
   const std::string unit = kUnit;
   const auto one = dbsafe::analyze::ParsedSql::parse(unit);
