@@ -50,12 +50,22 @@ class StreamedJsonReport {
       if (written_ >= kFindingsBeforeAThread) writer_ = std::thread([this] { write_queued(); });
       return;
     }
-    std::unique_lock<std::mutex> lock(mutex_);
-    room_.wait(lock, [&] { return queue_.size() < kQueuedBatches || failure_; });
-    if (failure_) std::rethrow_exception(failure_);
-    queue_.push_back(std::move(batch));
+    bool wake = false;
+    std::vector<std::vector<Finding>> spent;  // freed below, on this thread
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      spent.swap(spent_);
+      if (queue_.size() >= kQueuedBatches && !failure_) {
+        analyser_waits_ = true;
+        room_.wait(lock, [&] { return queue_.size() < kQueuedBatches / 2 || failure_; });
+        analyser_waits_ = false;
+      }
+      if (failure_) std::rethrow_exception(failure_);
+      queue_.push_back(std::move(batch));
+      wake = writer_waits_ && queue_.size() >= kBatchesToWakeTheWriter;
+    }
     batch.clear();
-    ready_.notify_one();
+    if (wake) ready_.notify_one();
   }
 
   void finish(const CheckSummary &summary) {
@@ -69,7 +79,10 @@ class StreamedJsonReport {
 
  private:
   static constexpr std::size_t kFindingsBeforeAThread = 4096;
+  // Each side sleeps only when it must and is woken with work for a while:
+  // waking the writer for each file's batch was a context switch per file.
   static constexpr std::size_t kQueuedBatches = 256;
+  static constexpr std::size_t kBatchesToWakeTheWriter = 32;
   static constexpr std::size_t kChunk = 1 << 16;
 
   void write(const std::vector<Finding> &batch) {
@@ -87,15 +100,26 @@ class StreamedJsonReport {
     try {
       for (;;) {
         std::vector<Finding> batch;
+        bool wake = false;
         {
           std::unique_lock<std::mutex> lock(mutex_);
-          ready_.wait(lock, [&] { return !queue_.empty() || done_; });
+          if (queue_.empty() && !done_) {
+            writer_waits_ = true;
+            ready_.wait(lock, [&] { return queue_.size() >= kBatchesToWakeTheWriter || done_; });
+            writer_waits_ = false;
+          }
           if (queue_.empty()) return;  // done, and everything written
           batch = std::move(queue_.front());
           queue_.pop_front();
-          room_.notify_one();
+          wake = analyser_waits_ && queue_.size() < kQueuedBatches / 2;
         }
+        if (wake) room_.notify_one();
         write(batch);
+        // Handed back to be freed by the thread that allocated it: a free
+        // here waited on that thread's malloc arena while it allocated, a
+        // context switch per file.
+        std::lock_guard<std::mutex> lock(mutex_);
+        spent_.push_back(std::move(batch));
       }
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -120,7 +144,9 @@ class StreamedJsonReport {
   std::mutex mutex_;
   std::condition_variable ready_, room_;
   std::deque<std::vector<Finding>> queue_;
+  std::vector<std::vector<Finding>> spent_;  // written, to be freed by the analysing thread
   bool done_ = false;
+  bool writer_waits_ = false, analyser_waits_ = false;
   std::exception_ptr failure_;
   std::thread writer_;
 };
