@@ -280,6 +280,17 @@ TEST(SourceErrors, DbmateFileWithoutUpMarker) {
                 "migrate:up (and may end with a -- migrate:down section)");
 }
 
+// MigrationSet::open and check's reader (two threads) stop at the same error.
+void expect_both_readers_report(const TempDir &dir, const std::string &expected) {
+  EXPECT_EQ(open_error(dir.str()).message, expected);
+  try {
+    dbsafe::source::read_for_check(dir.path(), {}, {});
+    ADD_FAILURE() << "expected an error";
+  } catch (const dbsafe::Error &e) {
+    EXPECT_EQ(e.message(), expected);
+  }
+}
+
 // A directory of plain files is read once, while telling dbmate files from
 // plain ones, on two threads when `check` reads it: the error reported is
 // still that of the first bad file in order, and a marker in the very last
@@ -293,13 +304,7 @@ TEST(SourceErrors, ManyPlainFilesReportTheFirstBadFileInOrder) {
   }
   const std::string expected =
       dir.str() + "/00120.sql: invalid UTF-8 at byte 8 (line 1, column 9); save the file as UTF-8";
-  EXPECT_EQ(open_error(dir.str()).message, expected);
-  try {
-    dbsafe::source::read_for_check(dir.path(), {}, {});
-    ADD_FAILURE() << "expected an error";
-  } catch (const dbsafe::Error &e) {
-    EXPECT_EQ(e.message(), expected);
-  }
+  expect_both_readers_report(dir, expected);
 }
 
 TEST(SourceErrors, DbmateMarkerInTheLastOfManyFilesMakesTheSetDbmate) {
@@ -313,13 +318,7 @@ TEST(SourceErrors, DbmateMarkerInTheLastOfManyFilesMakesTheSetDbmate) {
       dir.str() +
       "/00001_m.sql: no \"-- migrate:up\" line; a dbmate migration starts with -- "
       "migrate:up (and may end with a -- migrate:down section)";
-  EXPECT_EQ(open_error(dir.str()).message, expected);
-  try {
-    dbsafe::source::read_for_check(dir.path(), {}, {});
-    ADD_FAILURE() << "expected an error";
-  } catch (const dbsafe::Error &e) {
-    EXPECT_EQ(e.message(), expected);
-  }
+  expect_both_readers_report(dir, expected);
 }
 
 TEST(SourceErrors, NotADirectory) {
