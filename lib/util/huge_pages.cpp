@@ -24,6 +24,9 @@ constexpr std::uintptr_t kThreadHeap = std::uintptr_t{64} << 20;
 // How much of the main heap is reserved for huge pages at start-up: address
 // space only, touched (and so counted) 2 MiB at a time as it is used.
 constexpr std::size_t kMainHeapReserve = std::size_t{256} << 20;
+// How far the heap grows past a request afterwards (a check of a large
+// migration allocates and frees parse trees of several megabytes per file).
+constexpr int kTopPad = 16 << 20;
 
 std::atomic<bool> enabled{false};
 void *volatile below_the_boundary = nullptr;
@@ -39,19 +42,20 @@ bool in_main_heap(std::uintptr_t address) {
 
 }  // namespace
 
-void use_huge_page_heaps() {
+void set_up_command_heap() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   // A huge page can only back a 2 MiB range that no small page was faulted
   // into first. So: grow the heap now while writing nothing into the new
   // part, mark the new part from its first 2 MiB boundary, and keep the
   // bytes below that boundary allocated, so later allocations start on it.
-  const int usual_top_pad = 16 << 20;
   mallopt(M_TOP_PAD, static_cast<int>(kMainHeapReserve));
   // One chunk more than the free top: malloc must move the break, and writes
   // only the headers of this block and of the new top, both just above the
   // old end of the heap.
   const std::size_t free_top = mallinfo2().keepcost;
   void *probe = std::malloc(free_top + 64);
-  mallopt(M_TOP_PAD, usual_top_pad);
+  mallopt(M_TOP_PAD, kTopPad);
   if (probe == nullptr) return;
   const auto block = reinterpret_cast<std::uintptr_t>(probe);
   const auto heap_end = reinterpret_cast<std::uintptr_t>(sbrk(0));

@@ -13,14 +13,17 @@
 
 namespace dbsafe::util {
 
-// Marks the main malloc heap for huge pages and makes every later
-// heap_for_worker_thread() call do the same for its thread's heap. Call once,
-// first thing in main(). Only a hint: where the kernel or the allocator does
-// not cooperate, memory stays on small pages and nothing else changes.
-void use_huge_page_heaps();
+// Sets malloc up for a command that runs once and exits: memory it frees is
+// kept for its next allocation rather than returned to the system and
+// faulted in again, the main heap is marked for huge pages, and every later
+// heap_for_worker_thread() call does the same for its thread's heap. Call
+// once, first thing in main(). The huge pages are only a hint: where the
+// kernel or the allocator does not cooperate, memory stays on small pages
+// and nothing else changes.
+void set_up_command_heap();
 
 // Called first by each worker thread the library starts; does nothing unless
-// use_huge_page_heaps() ran.
+// set_up_command_heap() ran.
 void heap_for_worker_thread();
 
 }  // namespace dbsafe::util
