@@ -333,8 +333,14 @@ class LocalProvider final : public Provider {
     const std::string stamp = utc_stamp();
     std::string old_db = options.preserve_under_name;
     if (old_db.empty()) {
-      std::string suffix = "_old_" + stamp;
-      old_db = source_.substr(0, kMaxIdentifier - suffix.size()) + suffix;
+      // Stamped to the second: a second restore within that second (a
+      // restore, then one with reapply) takes the next number rather than
+      // failing on the database the first one kept.
+      for (int n = 1;; ++n) {
+        std::string suffix = "_old_" + stamp + (n > 1 ? "_" + std::to_string(n) : "");
+        old_db = source_.substr(0, kMaxIdentifier - suffix.size()) + suffix;
+        if (n == 100 || !database_exists(conn, old_db)) break;
+      }
     }
     if (old_db.size() > kMaxIdentifier)
       throw Error(ErrorCode::Invalid, "\"" + old_db + "\" is longer than 63 bytes");
