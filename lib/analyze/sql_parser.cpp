@@ -6,10 +6,9 @@
 #include <atomic>
 #include <cctype>
 #include <exception>
-#include <thread>
 
 #include "dbsafe/error.hpp"
-#include "util/huge_pages.hpp"
+#include "util/two_threads.hpp"
 
 namespace dbsafe::analyze {
 
@@ -204,14 +203,7 @@ std::unique_ptr<ParsedSql> ParsedSql::parse_in_chunks(std::string_view sql,
       }
     }
   };
-  {
-    std::thread helper([&] {
-      util::heap_for_worker_thread();
-      work();
-    });
-    work();
-    helper.join();
-  }
+  util::run_on_two_threads(true, work);
   for (auto &f : failures)
     if (f) std::rethrow_exception(f);
   if (unclean) return nullptr;

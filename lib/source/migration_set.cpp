@@ -14,7 +14,6 @@
 #include <regex>
 #include <sstream>
 #include <system_error>
-#include <thread>
 #include <unordered_map>
 
 #include "dbsafe/error.hpp"
@@ -23,9 +22,9 @@
 #include "source/read_for_check.hpp"
 #include "source/text_checks.hpp"
 #include "util/failpoint.hpp"
-#include "util/huge_pages.hpp"
 #include "util/json_writer.hpp"
 #include "util/toml.hpp"
+#include "util/two_threads.hpp"
 
 namespace fs = std::filesystem;
 
@@ -533,16 +532,7 @@ class MigrationSetReader {
         texts[i].done = true;
       }
     };
-    {
-      std::thread helper;
-      if (parallel_reads_ && sql_files.size() > 64)
-        helper = std::thread([&] {
-          util::heap_for_worker_thread();
-          work();
-        });
-      work();
-      if (helper.joinable()) helper.join();
-    }
+    util::run_on_two_threads(parallel_reads_ && sql_files.size() > 64, work);
     prefetched_.reserve(sql_files.size());
     for (std::size_t i = 0; i < sql_files.size(); ++i)
       if (texts[i].done) prefetched_.emplace(sql_files[i], std::move(texts[i]));
@@ -646,16 +636,7 @@ class MigrationSetReader {
         }
       }
     };
-    {
-      std::thread helper;
-      if (pending_.size() > 1)
-        helper = std::thread([&] {
-          util::heap_for_worker_thread();
-          work();
-        });
-      work();
-      if (helper.joinable()) helper.join();
-    }
+    util::run_on_two_threads(pending_.size() > 1, work);
     pending_.clear();
     // The error reading in order would have stopped at.
     for (auto &f : failures)
