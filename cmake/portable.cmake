@@ -51,7 +51,8 @@ if(NOT DBSAFE_LIBGSSAPI OR NOT DBSAFE_LIBLDAP)
   message(FATAL_ERROR "DBSAFE_PORTABLE: libpq.a needs GSSAPI and LDAP: apt-get install libkrb5-dev libldap-dev")
 endif()
 
-# DBSAFE_SIMDJSON_SOURCE_DIR: defined in the top-level CMakeLists.txt.
+# DBSAFE_SIMDJSON_SOURCE_DIR and dbsafe_add_simdjson_from_source: defined in the
+# top-level CMakeLists.txt.
 if(NOT EXISTS "${DBSAFE_SIMDJSON_SOURCE_DIR}/simdjson.cpp" OR NOT EXISTS "${DBSAFE_SIMDJSON_SOURCE_DIR}/simdjson.h")
   message(FATAL_ERROR
     "DBSAFE_PORTABLE: DBSAFE_SIMDJSON_SOURCE_DIR='${DBSAFE_SIMDJSON_SOURCE_DIR}' does not hold simdjson.cpp "
@@ -59,10 +60,7 @@ if(NOT EXISTS "${DBSAFE_SIMDJSON_SOURCE_DIR}/simdjson.cpp" OR NOT EXISTS "${DBSA
     "simdjson from source; scripts/build-portable fetches Debian's source package (apt-get source simdjson) "
     "and passes its singleheader/ directory.")
 endif()
-add_library(dbsafe_simdjson STATIC ${DBSAFE_SIMDJSON_SOURCE_DIR}/simdjson.cpp)
-set_target_properties(dbsafe_simdjson PROPERTIES POSITION_INDEPENDENT_CODE ON
-                      CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
-target_include_directories(dbsafe_simdjson SYSTEM PUBLIC ${DBSAFE_SIMDJSON_SOURCE_DIR})
+dbsafe_add_simdjson_from_source(dbsafe_simdjson ON)
 add_library(simdjson::simdjson ALIAS dbsafe_simdjson)
 
 # _dl_find_object and arc4random for the static C++ runtime on glibc 2.34
