@@ -25,11 +25,7 @@ dbsafe::Level level_of(std::string_view v, const std::string &where) {
 // cancel token and deadline.
 dbsafe::CheckOptions parse_options(const char *json, std::string *database_url = nullptr) {
   dbsafe::CheckOptions o;
-  simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  if (!dbsafe::capi::parse_options_object(json, parser, obj)) return o;
-  for (auto [key, value] : obj) {
-    std::string k(key);
+  dbsafe::capi::each_option(json, {}, [&](const std::string &k, simdjson::dom::element value) {
     std::string_view s;
     int64_t i;
     double d;
@@ -90,9 +86,10 @@ dbsafe::CheckOptions parse_options(const char *json, std::string *database_url =
       if (value.get_int64().get(i)) bad_option("large_table_bytes must be an integer");
       o.large_table_bytes = i;
     } else {
-      bad_option("unknown option \"" + k + "\"");
+      return false;
     }
-  }
+    return true;
+  });
   return o;
 }
 

@@ -9,16 +9,13 @@
 namespace {
 
 using dbsafe::capi::bad_option;
+using dbsafe::capi::each_option;
 
 // The options document of dbsafe_deploy (c/deploy.h).
 dbsafe::DeployOptions parse_options(const char *json) {
   dbsafe::DeployOptions o;
-  simdjson::dom::parser parser;
-  simdjson::dom::object obj;
   // No document: no target either, which only a Vercel build may leave out.
-  if (!dbsafe::capi::parse_options_object(json, parser, obj)) return o;
-  for (auto [key, value] : obj) {
-    std::string k(key);
+  each_option(json, {}, [&](const std::string &k, simdjson::dom::element value) {
     std::string_view s;
     bool b;
     if (k == "target" || k == "config") {
@@ -38,48 +35,50 @@ dbsafe::DeployOptions parse_options(const char *json) {
         o.approved_by.emplace_back(s);
       }
     } else {
-      bad_option("unknown option \"" + k + "\"");
+      return false;
     }
-  }
+    return true;
+  });
   return o;
 }
 
 // The options document of dbsafe_restore (c/deploy.h).
 dbsafe::RestoreTargetOptions parse_restore_options(const char *json) {
   dbsafe::RestoreTargetOptions o;
-  simdjson::dom::parser parser;
-  simdjson::dom::object obj;
   const char *required =
       "\"target\" and \"from\" are required: the NAME of a [targets.NAME] table of dbsafe.toml "
       "and a snapshot's name or id (or an RFC 3339 time)";
-  if (!dbsafe::capi::parse_options_object(json, parser, obj)) bad_option(required);
-  for (auto [key, value] : obj) {
-    std::string k(key);
-    std::string_view s;
-    bool b;
-    if (k == "target" || k == "config" || k == "from" || k == "confirm") {
-      if (value.get_string().get(s)) bad_option(k + " must be a string");
-      (k == "target"   ? o.target
-       : k == "config" ? o.config_path
-       : k == "from"   ? o.from
-                       : o.confirm) = std::string(s);
-    } else if (k == "dry_run" || k == "reapply" || k == "safety_snapshot" || k == "maintenance") {
-      if (value.get_bool().get(b)) bad_option(k + " must be true or false");
-      (k == "dry_run"       ? o.dry_run
-       : k == "reapply"     ? o.reapply
-       : k == "maintenance" ? o.maintenance
-                            : o.safety_snapshot) = b;
-    } else if (k == "approved_by") {
-      simdjson::dom::array list;
-      if (value.get_array().get(list)) bad_option("approved_by must be an array of strings");
-      for (auto e : list) {
-        if (e.get_string().get(s)) bad_option("approved_by must be an array of strings");
-        o.approved_by.emplace_back(s);
-      }
-    } else {
-      bad_option("unknown option \"" + k + "\"");
-    }
-  }
+  each_option(
+      json, {"target", "from"},
+      [&](const std::string &k, simdjson::dom::element value) {
+        std::string_view s;
+        bool b;
+        if (k == "target" || k == "config" || k == "from" || k == "confirm") {
+          if (value.get_string().get(s)) bad_option(k + " must be a string");
+          (k == "target"   ? o.target
+           : k == "config" ? o.config_path
+           : k == "from"   ? o.from
+                           : o.confirm) = std::string(s);
+        } else if (k == "dry_run" || k == "reapply" || k == "safety_snapshot" ||
+                   k == "maintenance") {
+          if (value.get_bool().get(b)) bad_option(k + " must be true or false");
+          (k == "dry_run"       ? o.dry_run
+           : k == "reapply"     ? o.reapply
+           : k == "maintenance" ? o.maintenance
+                                : o.safety_snapshot) = b;
+        } else if (k == "approved_by") {
+          simdjson::dom::array list;
+          if (value.get_array().get(list)) bad_option("approved_by must be an array of strings");
+          for (auto e : list) {
+            if (e.get_string().get(s)) bad_option("approved_by must be an array of strings");
+            o.approved_by.emplace_back(s);
+          }
+        } else {
+          return false;
+        }
+        return true;
+      },
+      required);
   if (o.target.empty() || o.from.empty()) bad_option(required);
   return o;
 }

@@ -90,14 +90,9 @@ namespace {
 // The options document of the migrate calls (documented in c/migrate.h).
 dbsafe::MigrateOptions parse_options(const char *json, bool deploy = false) {
   dbsafe::MigrateOptions o;
-  simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  if (!dbsafe::capi::parse_options_object(json, parser, obj)) return o;
-  for (auto [key, value] : obj) {
-    std::string k(key);
-    if (!dbsafe::capi::migrate_option(o, k, value, deploy))
-      bad_option("unknown option \"" + k + "\"");
-  }
+  dbsafe::capi::each_option(json, {}, [&](const std::string &k, simdjson::dom::element value) {
+    return dbsafe::capi::migrate_option(o, k, value, deploy);
+  });
   return o;
 }
 

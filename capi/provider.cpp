@@ -43,23 +43,6 @@ std::vector<std::string> strings(dom::element v, const std::string &key) {
   return out;
 }
 
-[[noreturn]] void unknown(const std::string &key) {
-  bad_option("unknown option \"" + key + "\"");
-}
-
-// Walks the options object, handing each key to `fn`, which returns false
-// for a key it does not know. NULL or "" is no options.
-template <typename Fn>
-void each_option(const char *json, Fn &&fn) {
-  dom::parser parser;
-  dom::object obj;
-  if (!dbsafe::capi::parse_options_object(json, parser, obj)) return;
-  for (auto [key, value] : obj) {
-    std::string k(key);
-    if (!fn(k, value)) unknown(k);
-  }
-}
-
 dbsafe::Provider &require_provider(dbsafe_provider *p) {
   if (p == nullptr || !p->impl)
     throw Error(ErrorCode::Invalid, "provider is NULL; open one with dbsafe_provider_open");
@@ -90,7 +73,7 @@ int dbsafe_provider_open(dbsafe_provider **out, const char *options_json, dbsafe
   if (out == nullptr) throw Error(ErrorCode::Invalid, "out is NULL");
   *out = nullptr;
   dbsafe::ProviderOptions o;
-  each_option(options_json, [&](const std::string &k, dom::element v) {
+  dbsafe::capi::each_option(options_json, {}, [&](const std::string &k, dom::element v) {
     if (k == "kind")
       o.kind = option_text(v, k);
     else if (k == "api_key")
@@ -154,7 +137,7 @@ int dbsafe_provider_create_branch(dbsafe_buf *out_branch_json, dbsafe_provider *
   require_empty_buf(out_branch_json, "out_branch_json");
   auto &p = require_provider(provider);
   dbsafe::CreateBranchOptions o;
-  each_option(options_json, [&](const std::string &k, dom::element v) {
+  dbsafe::capi::each_option(options_json, {}, [&](const std::string &k, dom::element v) {
     if (k == "name")
       o.name = option_text(v, k);
     else if (k == "parent")
@@ -235,7 +218,7 @@ int dbsafe_provider_create_snapshot(dbsafe_buf *out_snapshot_json, dbsafe_provid
   require_empty_buf(out_snapshot_json, "out_snapshot_json");
   auto &p = require_provider(provider);
   dbsafe::CreateSnapshotOptions o;
-  each_option(options_json, [&](const std::string &k, dom::element v) {
+  dbsafe::capi::each_option(options_json, {}, [&](const std::string &k, dom::element v) {
     if (k == "name")
       o.name = option_text(v, k);
     else if (k == "branch")
@@ -275,7 +258,7 @@ int dbsafe_provider_restore_snapshot(dbsafe_buf *out_result_json, dbsafe_provide
   auto &p = require_provider(provider);
   auto name = require_text(name_or_id, "name_or_id", "pass the snapshot's name or id");
   dbsafe::RestoreOptions o;
-  each_option(options_json, [&](const std::string &k, dom::element v) {
+  dbsafe::capi::each_option(options_json, {}, [&](const std::string &k, dom::element v) {
     if (k == "target_branch")
       o.target_branch = option_text(v, k);
     else if (k == "finalize")
@@ -300,7 +283,7 @@ int dbsafe_snapshot_rotate(dbsafe_buf *out_report_json, dbsafe_provider *provide
   require_empty_buf(out_report_json, "out_report_json");
   auto &p = require_provider(provider);
   dbsafe::RotateOptions o;
-  each_option(options_json, [&](const std::string &k, dom::element v) {
+  dbsafe::capi::each_option(options_json, {}, [&](const std::string &k, dom::element v) {
     if (k == "name")
       o.name = option_text(v, k);
     else if (k == "branch")
@@ -324,7 +307,7 @@ int dbsafe_snapshot_retention(dbsafe_buf *out_report_json, dbsafe_provider *prov
   dbsafe::RetentionPolicy policy;
   std::string just_taken;
   bool dry_run = false;
-  each_option(options_json, [&](const std::string &k, dom::element v) {
+  dbsafe::capi::each_option(options_json, {}, [&](const std::string &k, dom::element v) {
     if (policy_option(policy, k, v)) return true;
     if (k == "just_taken")
       just_taken = option_text(v, k);
@@ -349,7 +332,7 @@ int dbsafe_branch_prune(dbsafe_buf *out_report_json, dbsafe_provider *provider,
   require_empty_buf(out_report_json, "out_report_json");
   auto &p = require_provider(provider);
   dbsafe::BranchPruneOptions o;
-  each_option(options_json, [&](const std::string &k, dom::element v) {
+  dbsafe::capi::each_option(options_json, {}, [&](const std::string &k, dom::element v) {
     if (policy_option(o.policy, k, v)) return true;
     if (k == "expired")
       o.expired = option_flag(v, k);

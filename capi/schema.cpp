@@ -47,14 +47,10 @@ bool filter_option(dbsafe::SchemaFilter &f, const std::string &k, simdjson::dom:
 // dump reads only the filter.
 dbsafe::DiffOptions parse_diff_options(const char *json) {
   dbsafe::DiffOptions o;
-  simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  if (!dbsafe::capi::parse_options_object(json, parser, obj)) return o;
-  for (auto [key, value] : obj) {
-    std::string k(key);
+  dbsafe::capi::each_option(json, {}, [&](const std::string &k, simdjson::dom::element value) {
     std::string_view s;
     int64_t i;
-    if (filter_option(o.filter, k, value)) continue;
+    if (filter_option(o.filter, k, value)) return true;
     if (k == "shadow_database_url") {
       if (value.get_string().get(s)) bad_option("shadow_database_url must be a string");
       o.shadow.shadow_database_url = std::string(s);
@@ -86,9 +82,10 @@ dbsafe::DiffOptions parse_diff_options(const char *json) {
         bad_option("pg_version must be a PostgreSQL major version such as 15");
       o.check.pg_version = static_cast<int>(i);
     } else {
-      bad_option("unknown option \"" + k + "\"");
+      return false;
     }
-  }
+    return true;
+  });
   return o;
 }
 
@@ -96,20 +93,16 @@ dbsafe::DiffOptions parse_diff_options(const char *json) {
 // migrate options of c/migrate.h ("schema" is _prisma_migrations' schema).
 dbsafe::BaselineFromDatabaseOptions parse_baseline_options(const char *json) {
   dbsafe::BaselineFromDatabaseOptions o;
-  simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  if (!dbsafe::capi::parse_options_object(json, parser, obj)) return o;
-  for (auto [key, value] : obj) {
-    std::string k(key);
+  dbsafe::capi::each_option(json, {}, [&](const std::string &k, simdjson::dom::element value) {
     std::string_view s;
-    if (filter_option(o.filter, k, value)) continue;
+    if (filter_option(o.filter, k, value)) return true;
     if (k == "migration_name") {
       if (value.get_string().get(s)) bad_option("migration_name must be a string");
       o.migration_name = std::string(s);
-    } else if (!dbsafe::capi::migrate_option(o.migrate, k, value)) {
-      bad_option("unknown option \"" + k + "\"");
+      return true;
     }
-  }
+    return dbsafe::capi::migrate_option(o.migrate, k, value);
+  });
   return o;
 }
 
