@@ -28,17 +28,15 @@ def main(argv: list[str]) -> int:
     except dbsafe.Error as err:
         print(f"{err.code}: {err.message}", file=sys.stderr)
         return 2
-    for failure in report["failures"]:
-        print(f"cannot convert {failure['table']}.{failure['column']} "
-              f"(rowid {failure['rowid']}): {failure['reason']}")
-    for table in report["tables"]:
-        check = table["verification"]
-        if check and not check["equal"]:
-            print(f"{table['target']}: {check['differences_total']} rows differ")
-    state = "ok" if report["ok"] else "NOT ok"
-    print(f"{state}: {report['rows_copied']} rows into {len(report['tables'])} tables")
-    return 0 if report["ok"] else 1
-
+    for failure in report.failures:
+        print(f"cannot convert {failure.table}.{failure.column} "
+              f"(rowid {failure.rowid}): {failure.reason}")
+    for table in report.unverified_tables:
+        assert table.verification is not None
+        print(f"{table.target}: {table.verification.differences_total} rows differ")
+    state = "ok" if report.ok else "NOT ok"
+    print(f"{state}: {report.rows_copied} rows into {len(report.tables)} tables")
+    return 0 if report.ok else 1
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

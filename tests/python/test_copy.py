@@ -297,14 +297,21 @@ def test_mapping_renames_tables_and_columns(tmp_path, database_url, psql, lang):
 def test_python_binding_releases_the_gil(game_db, target):
     import threading
     events, result, ticks = [], {}, [0]
-    worker = threading.Thread(target=lambda: result.update(dbsafe.copy(
+    worker = threading.Thread(target=lambda: result.update(report=dbsafe.copy(
         game_db, to=target, tables=["Match"], progress=events.append)))
     worker.start()
     while worker.is_alive():
         ticks[0] += 1
         worker.join(0.001)
-    jsonschema.Draft202012Validator(SCHEMA).validate(result)
-    assert result["ok"] and result["rows_copied"] == 20000
+    report = result["report"]
+    assert isinstance(report, dbsafe.CopyReport)
+    jsonschema.Draft202012Validator(SCHEMA).validate(report.to_dict())
+    assert report.ok and report.rows_copied == 20000 and not report.failures
+    (match,) = report.tables
+    assert (match.source, match.status, match.copied_rows) == ("Match", "copied", 20000)
+    assert match.verification is not None and match.verification.equal
+    assert match.verification.source_digest == match.verification.target_digest
+    assert not report.unverified_tables
     assert ticks[0] > 10, "the main thread ran while the copy did"
     assert any(e["event"] == "copy-progress" and e["done"] for e in events)
     with pytest.raises(TypeError):

@@ -80,6 +80,11 @@ from ._types import (
     MaintenanceReport,
     MaintenanceWindow,
     MaintenanceWriter,
+    CopyDifference,
+    CopyFailure,
+    CopyReport,
+    CopyTable,
+    CopyVerification,
 )
 from .errors import (
     AuthError,
@@ -129,6 +134,11 @@ __all__ = [
     "MaintenanceWindow",
     "MaintenanceWriter",
     "copy",
+    "CopyReport",
+    "CopyTable",
+    "CopyVerification",
+    "CopyDifference",
+    "CopyFailure",
     "BackupManifest",
     "BackupCheck",
     "BackupCreateReport",
@@ -1852,16 +1862,17 @@ def copy(
     progress: Optional[ProgressCallback] = None,
     timeout: Optional[float] = None,
     cancel: Optional[CancelToken] = None,
-) -> Dict[str, Any]:
+) -> CopyReport:
     """Copy a SQLite database into the existing schema of a PostgreSQL database.
 
     ``source`` is ``"sqlite:PATH"`` (or a path); ``to`` defaults to
     ``DATABASE_URL``. Values are converted by the target column's type,
     tables are copied parents first, each in its own transaction recorded for
     resume (or all in one with ``single_transaction``), then verified by row
-    counts and digests. Returns the report (docs/schema/copy-report.v1.json)
-    as a dict: ``report["ok"]`` is False when a value did not convert or
-    verification found a difference. ``progress`` receives
+    counts and digests. Returns a :class:`CopyReport`
+    (docs/schema/copy-report.v1.json; ``to_dict()`` gives the document):
+    ``report.ok`` is False when a value did not convert or verification found
+    a difference. ``progress`` receives
     ``{"event": "copy-progress", "table", "rows", "total",
     "rows_per_second", "done"}`` dicts. The GIL is released while it runs.
 
@@ -1904,7 +1915,7 @@ def copy(
         if renamed is exc:
             raise
         raise renamed from None
-    return _json.loads(text)
+    return CopyReport.from_json(text)
 
 
 def checksum_matches(script: Union[bytes, str], stored_checksum: str) -> bool:

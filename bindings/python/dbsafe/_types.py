@@ -46,6 +46,11 @@ __all__ = [
     "DeployVerify",
     "DeployAudit",
     "DeployReport",
+    "CopyDifference",
+    "CopyVerification",
+    "CopyTable",
+    "CopyFailure",
+    "CopyReport",
 ]
 
 
@@ -1514,6 +1519,152 @@ class MaintenanceReport:
             duration_ms=doc["duration_ms"],
             json=text,
         )
+
+    def to_dict(self) -> Dict[str, Any]:
+        return _json.loads(self.json)
+
+
+@dataclass(frozen=True)
+class CopyDifference:
+    """A row whose digest differs between the SQLite file and the target."""
+
+    #: The primary key's normalised values, comma-separated.
+    key: str
+    #: ``"changed"``, ``"missing"`` (in the target) or ``"extra"`` (only in the target).
+    kind: str
+
+
+@dataclass(frozen=True)
+class CopyVerification:
+    """A copied table compared with its source by row count and per-row digests."""
+
+    target_rows: int
+    source_digest: str
+    target_digest: str
+    equal: bool
+    differences_total: int
+    #: The first 100 of them.
+    differences: List[CopyDifference]
+
+
+@dataclass(frozen=True)
+class CopyTable:
+    """One table of a copy, in the order copied (foreign-key parents first)."""
+
+    source: str
+    #: ``schema.table``.
+    target: str
+    #: ``"copied"``, ``"resumed"``, ``"planned"``, ``"failed"``, ``"blocked"`` or ``"rolled-back"``.
+    status: str
+    source_rows: int
+    copied_rows: int
+    duration_ms: int
+    rows_per_second: int
+    conversions: List[str]
+    sequences_reset: List[str]
+    note: str
+    #: None when the table was not verified (``verify=False``, a dry run, a failure).
+    verification: Optional[CopyVerification]
+
+
+@dataclass(frozen=True)
+class CopyFailure:
+    """A SQLite value that does not convert to its target column's type."""
+
+    table: str
+    rowid: int
+    key: str
+    column: str
+    #: As SQLite holds it, at most 80 bytes (blobs as ``x'hex'``).
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CopyReport:
+    """What :func:`dbsafe.copy` did (``docs/schema/copy-report.v1.json``).
+
+    ``ok`` is False when a value did not convert or verification found a
+    difference.
+    """
+
+    source: str
+    #: SHA-256 of the SQLite file (and its -wal file): a rerun resumes only for the same identity.
+    source_identity: str
+    #: The target URL, password replaced by ``***``.
+    target: str
+    schema: str
+    copy_id: str
+    dry_run: bool
+    single_transaction: bool
+    verify: bool
+    ok: bool
+    rows_copied: int
+    duration_ms: int
+    tables: List[CopyTable]
+    skipped: List[str]
+    cycles: List[str]
+    failures_total: int
+    #: The first 1,000 of them.
+    failures: List[CopyFailure]
+    #: The report exactly as the library produced it (``--format json``).
+    json: str = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "CopyReport":
+        doc = _json.loads(text)
+
+        def verification(v: Optional[Dict[str, Any]]) -> Optional[CopyVerification]:
+            if v is None:
+                return None
+            return CopyVerification(
+                target_rows=v["target_rows"],
+                source_digest=v["source_digest"],
+                target_digest=v["target_digest"],
+                equal=v["equal"],
+                differences_total=v["differences_total"],
+                differences=[CopyDifference(**d) for d in v["differences"]],
+            )
+
+        return cls(
+            source=doc["source"],
+            source_identity=doc["source_identity"],
+            target=doc["target"],
+            schema=doc["schema"],
+            copy_id=doc["copy_id"],
+            dry_run=doc["dry_run"],
+            single_transaction=doc["single_transaction"],
+            verify=doc["verify"],
+            ok=doc["ok"],
+            rows_copied=doc["rows_copied"],
+            duration_ms=doc["duration_ms"],
+            tables=[
+                CopyTable(
+                    source=t["source"],
+                    target=t["target"],
+                    status=t["status"],
+                    source_rows=t["source_rows"],
+                    copied_rows=t["copied_rows"],
+                    duration_ms=t["duration_ms"],
+                    rows_per_second=t["rows_per_second"],
+                    conversions=list(t["conversions"]),
+                    sequences_reset=list(t["sequences_reset"]),
+                    note=t["note"],
+                    verification=verification(t["verification"]),
+                )
+                for t in doc["tables"]
+            ],
+            skipped=list(doc["skipped"]),
+            cycles=list(doc["cycles"]),
+            failures_total=doc["failures_total"],
+            failures=[CopyFailure(**f) for f in doc["failures"]],
+            json=text,
+        )
+
+    @property
+    def unverified_tables(self) -> List[CopyTable]:
+        """The tables whose verification found a difference."""
+        return [t for t in self.tables if t.verification is not None and not t.verification.equal]
 
     def to_dict(self) -> Dict[str, Any]:
         return _json.loads(self.json)
