@@ -41,11 +41,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
 
   // A known password in a URI-form URL built around the input: redact must
-  // hide it whatever the rest of the URL holds.
+  // hide it whatever the rest of the URL holds. The input may spell the
+  // canary itself (in the host, where it is no secret), so the redacted URL
+  // may hold it only as often as the input's part does.
   std::string secret = "Pw-canary-91";
   std::string host_part = url.substr(0, url.find_first_of("@/?#"));
   std::string uri = "postgresql://user:" + secret + "@" + host_part + "/db";
-  if (pg::redact(uri).find(secret) != std::string::npos) __builtin_trap();
+  auto occurrences = [&](const std::string &s) {
+    std::size_t n = 0;
+    for (auto at = s.find(secret); at != std::string::npos; at = s.find(secret, at + 1)) ++n;
+    return n;
+  };
+  if (occurrences(pg::redact(uri)) > occurrences(host_part)) __builtin_trap();
 
   try {
     http::Url u = http::parse_url(text);
