@@ -176,6 +176,26 @@ Result Connection::simple(const std::string &sql) {
   throw_result_error(this->raw(), raw);
 }
 
+void Connection::send_statements(const std::string &sql) {
+  if (!PQsendQuery(raw(), sql.c_str()))
+    throw Error(ErrorCode::Connect,
+                "cannot send the statements: " + trim_newlines(PQerrorMessage(raw())));
+}
+
+Result Connection::next_result() {
+  PGresult *raw = PQgetResult(this->raw());
+  if (raw == nullptr)
+    throw Error(ErrorCode::Internal, "asked for more results than the statements sent");
+  Result r(raw);
+  if (ok_status(PQresultStatus(raw))) return r;
+  finish_statements();
+  throw_result_error(this->raw(), raw);
+}
+
+void Connection::finish_statements() {
+  while (PGresult *rest = PQgetResult(raw())) PQclear(rest);
+}
+
 void Connection::exec_script(const std::string &sql, const CallContext &ctx,
                              const ScriptObserver &observer) {
   PGconn *c = raw();

@@ -85,6 +85,20 @@ class Connection {
   // parameters; returns the last statement's result.
   Result simple(const std::string &sql);
 
+  // Sends `sql`, several statements, as one simple query without waiting
+  // for it; next_result() then hands back each statement's result in order,
+  // as soon as that statement is done. The server runs the next statements
+  // while the caller works on the results it has, and there is one round
+  // trip in all. Not interruptible, like exec().
+  void send_statements(const std::string &sql);
+  // The next result of send_statements(). A failed statement is thrown as
+  // ServerError, after which the server has skipped the rest; asking for a
+  // result past the last statement is Error(Internal).
+  Result next_result();
+  // Reads what remains of send_statements() (the rest's results, unread);
+  // the connection can then take other queries.
+  void finish_statements();
+
   // Sends `sql` (any number of statements) as one simple query and waits for
   // it, polling the cancel token and deadline: when the call must stop, the
   // statement is cancelled on the server and Error(Cancelled/Timeout) thrown.

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "pg/connection.hpp"
 #include "schema/model.hpp"
@@ -409,7 +412,7 @@ Column column(element o) {
 
 class Rows {
  public:
-  Rows(pg::Connection &conn, const std::string &sql) : text_(conn.exec(sql).text(0, 0)) {
+  explicit Rows(const pg::Result &result) : text_(result.text(0, 0)) {
     if (parser_.parse(text_).get(root_))
       throw Error(ErrorCode::Internal, "introspection: the server returned malformed JSON");
   }
@@ -429,8 +432,7 @@ class Rows {
 // Rows of a flat query (select() of `fields`), read by field name.
 class FlatRows {
  public:
-  FlatRows(pg::Connection &conn, const std::string &sql, const Fields &fields)
-      : result_(conn.exec(sql)), fields_(fields) {}
+  FlatRows(pg::Result result, const Fields &fields) : result_(std::move(result)), fields_(fields) {}
 
   class Row {
    public:
@@ -520,23 +522,46 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
   auto conn = pg::Connection::open(pg::parse_target(database_url).conninfo, ctx);
   Model m;
   Filter keep{filter};
-  conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  // Every name outside pg_catalog comes out schema-qualified.
-  conn.exec("SET LOCAL search_path = pg_catalog");
-  conn.exec("SET LOCAL statement_timeout = '120s'");
-  m.server_version_num = std::stoi(conn.exec("SHOW server_version_num").text(0, 0));
+  // Every query goes out at once, as one simple query: the server runs
+  // each while the rows of the one before are read into the model.
+  const std::vector<std::string> statements = {
+      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+      // Every name outside pg_catalog comes out schema-qualified.
+      "SET LOCAL search_path = pg_catalog",
+      "SET LOCAL statement_timeout = '120s'",
+      "SHOW server_version_num",
+      schemas_query(),
+      extensions_query(),
+      types_query(),
+      tables_query(),
+      columns_query(),
+      constraints_query(),
+      views_query(),
+      sequences_query(),
+      indexes_query(),
+      functions_query(),
+      triggers_query(),
+      policies_query(),
+      unsupported_query(),
+      "COMMIT",
+  };
+  std::string batch;
+  for (const auto &statement : statements) batch += statement + ";\n";
+  conn.send_statements(batch);
+  for (int i = 0; i < 3; ++i) conn.next_result();
+  m.server_version_num = std::stoi(conn.next_result().text(0, 0));
   ctx.checkpoint();
 
-  Rows(conn, schemas_query()).each([&](element r) {
+  Rows(conn.next_result()).each([&](element r) {
     if (keep.schema(str(r, "name"))) m.schemas.push_back({str(r, "name"), str(r, "comment")});
   });
-  Rows(conn, extensions_query()).each([&](element r) {
+  Rows(conn.next_result()).each([&](element r) {
     // An extension belongs to the schema its objects live in.
     if (keep.schema(str(r, "schema")))
       m.extensions.push_back({str(r, "name"), str(r, "schema"), str(r, "version")});
   });
   ctx.checkpoint();
-  Rows(conn, types_query()).each([&](element r) {
+  Rows(conn.next_result()).each([&](element r) {
     std::string schema_name = str(r, "schema");
     if (!keep.schema(schema_name)) return;
     char kind = character(r, "kind");
@@ -571,7 +596,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
 
   std::set<std::string> tables_read;
   std::map<std::string, std::size_t> table_by_oid;  // index into m.tables
-  FlatRows(conn, tables_query(), table_fields()).each([&](const FlatRows::Row &r) {
+  FlatRows(conn.next_result(), table_fields()).each([&](const FlatRows::Row &r) {
     Table t;
     t.schema = r.str("schema");
     t.name = r.str("name");
@@ -594,7 +619,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     auto it = table_by_oid.find(r.str("table"));
     return it == table_by_oid.end() ? nullptr : &m.tables[it->second];
   };
-  FlatRows(conn, columns_query(), column_fields()).each([&](const FlatRows::Row &r) {
+  FlatRows(conn.next_result(), column_fields()).each([&](const FlatRows::Row &r) {
     if (Table *t = table_of(r)) t->columns.push_back(column(r));
   });
   // Only a partition's columns come from its parent's definition; plain
@@ -602,7 +627,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
   for (auto &t : m.tables)
     if (t.partition_of.empty())
       for (auto &c : t.columns) c.inherited = false;
-  FlatRows(conn, constraints_query(), constraint_fields()).each([&](const FlatRows::Row &r) {
+  FlatRows(conn.next_result(), constraint_fields()).each([&](const FlatRows::Row &r) {
     Table *t = table_of(r);
     if (!t) return;
     Constraint k;
@@ -617,7 +642,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
   ctx.checkpoint();
 
   std::set<std::string> views_read;
-  Rows(conn, views_query()).each([&](element r) {
+  Rows(conn.next_result()).each([&](element r) {
     View v;
     v.schema = str(r, "schema");
     v.name = str(r, "name");
@@ -633,7 +658,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     m.views.push_back(std::move(v));
   });
 
-  Rows(conn, sequences_query()).each([&](element r) {
+  Rows(conn.next_result()).each([&](element r) {
     Sequence s;
     s.schema = str(r, "schema");
     s.name = str(r, "name");
@@ -651,7 +676,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
   });
   ctx.checkpoint();
 
-  FlatRows(conn, indexes_query(), index_fields()).each([&](const FlatRows::Row &r) {
+  FlatRows(conn.next_result(), index_fields()).each([&](const FlatRows::Row &r) {
     Index i;
     i.schema = r.str("schema");
     i.name = r.str("name");
@@ -663,7 +688,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     i.comment = r.str("comment");
     m.indexes.push_back(std::move(i));
   });
-  Rows(conn, functions_query()).each([&](element r) {
+  Rows(conn.next_result()).each([&](element r) {
     Function f;
     f.schema = str(r, "schema");
     if (!keep.schema(f.schema)) return;
@@ -677,7 +702,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     m.functions.push_back(std::move(f));
   });
   ctx.checkpoint();
-  Rows(conn, triggers_query()).each([&](element r) {
+  Rows(conn.next_result()).each([&](element r) {
     Trigger t;
     t.table = str(r, "table");
     if (!tables_read.count(t.table) && !views_read.count(t.table)) return;
@@ -687,7 +712,7 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     t.comment = str(r, "comment");
     m.triggers.push_back(std::move(t));
   });
-  Rows(conn, policies_query()).each([&](element r) {
+  Rows(conn.next_result()).each([&](element r) {
     Policy p;
     p.table = str(r, "table");
     if (!tables_read.count(p.table)) return;
@@ -700,10 +725,11 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
     p.comment = str(r, "comment");
     m.policies.push_back(std::move(p));
   });
-  Rows(conn, unsupported_query()).each([&](element r) {
+  Rows(conn.next_result()).each([&](element r) {
     if (keep.schema(str(r, "schema"))) m.unsupported.push_back(str(r, "what"));
   });
-  conn.exec("COMMIT");
+  conn.next_result();  // COMMIT
+  conn.finish_statements();
   m.sort();
   return m;
 }

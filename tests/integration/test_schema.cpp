@@ -584,6 +584,38 @@ TEST(Introspect, ARoleLimitedToOneConnectionGetsTheSameModel) {
   EXPECT_NE(full.find("Post_authorId_fkey"), std::string::npos);
 }
 
+// Introspection sends all its catalog queries at once and reads each result
+// as it comes.
+TEST(Connection, StatementsSentTogetherComeBackInOrderAndAFailureStopsTheRest) {
+  TestDatabase db;
+  auto conn = dbsafe::pg::Connection::open(db.url(), {});
+  conn.send_statements("SELECT 1; SELECT 'two'; SELECT 1 / 0; SELECT 4;");
+  EXPECT_EQ(conn.next_result().text(0, 0), "1");
+  EXPECT_EQ(conn.next_result().text(0, 0), "two");
+  try {
+    conn.next_result();
+    ADD_FAILURE() << "division by zero was not reported";
+  } catch (const dbsafe::pg::ServerError &e) {
+    EXPECT_EQ(e.sqlstate(), "22012");
+  }
+  // The statement after the failure never ran, and the connection takes
+  // the next query.
+  EXPECT_EQ(conn.exec("SELECT 5").text(0, 0), "5");
+
+  conn.send_statements("SELECT 1;");
+  conn.next_result();
+  try {
+    conn.next_result();
+    ADD_FAILURE() << "a result past the last statement was handed out";
+  } catch (const dbsafe::Error &e) {
+    EXPECT_EQ(e.code(), dbsafe::ErrorCode::Internal);
+  }
+  conn.send_statements("SELECT 6; SELECT 7;");
+  EXPECT_EQ(conn.next_result().text(0, 0), "6");
+  conn.finish_statements();
+  EXPECT_EQ(conn.exec("SELECT 8").text(0, 0), "8");
+}
+
 TEST(Baseline, FromALiveDatabaseWritesTheMigrationAndRecordsIt) {
   TestDatabase db;
   run_sql(db.url(), kMigration1);
