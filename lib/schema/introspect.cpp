@@ -522,13 +522,18 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
   auto conn = pg::Connection::open(pg::parse_target(database_url).conninfo, ctx);
   Model m;
   Filter keep{filter};
-  // Every query goes out at once, as one simple query: the server runs
-  // each while the rows of the one before are read into the model.
-  const std::vector<std::string> statements = {
+  const std::vector<std::string> settings = {
       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
       // Every name outside pg_catalog comes out schema-qualified.
       "SET LOCAL search_path = pg_catalog",
       "SET LOCAL statement_timeout = '120s'",
+      // The queries below name their driving catalog first and join the
+      // rest by key; searching for another join order cost the planner
+      // more than it found (2 of the 30 ms of a 286-index schema).
+      "SET LOCAL join_collapse_limit = 1",
+  };
+  // Read in this order below.
+  const std::vector<std::string> queries = {
       "SHOW server_version_num",
       schemas_query(),
       extensions_query(),
@@ -545,10 +550,13 @@ Model introspect(const std::string &database_url, const SchemaFilter &filter,
       unsupported_query(),
       "COMMIT",
   };
+  // Everything goes out at once, as one simple query: the server runs each
+  // query while the rows of the one before are read into the model.
   std::string batch;
-  for (const auto &statement : statements) batch += statement + ";\n";
+  for (const auto &statements : {settings, queries})
+    for (const auto &statement : statements) batch += statement + ";\n";
   conn.send_statements(batch);
-  for (int i = 0; i < 3; ++i) conn.next_result();
+  for (std::size_t i = 0; i < settings.size(); ++i) conn.next_result();
   m.server_version_num = std::stoi(conn.next_result().text(0, 0));
   ctx.checkpoint();
 
