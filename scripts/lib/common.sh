@@ -15,8 +15,12 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 DBSAFE_CLI_PACKAGES=(g++ cmake make pkg-config ccache git ca-certificates
   libpq-dev libpg-query-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev
   libboost-dev libssl-dev libsqlite3-dev)
+# postgresql-server-dev-15, libkrb5-dev and libldap-dev let the command link
+# libpq in (CMakeLists.txt); without them it loads libpq.so.5, as the
+# GitHub Action's build on other releases does.
 DBSAFE_BUILD_PACKAGES=("${DBSAFE_CLI_PACKAGES[@]}" libgtest-dev pybind11-dev python3-dev
-  python3-setuptools python3-wheel python3-venv python3-pip postgresql-15)
+  python3-setuptools python3-wheel python3-venv python3-pip postgresql-15
+  postgresql-server-dev-15 libkrb5-dev libldap-dev)
 DBSAFE_TEST_PACKAGES=(clang-14 libclang-rt-14-dev python3-pytest python3-jsonschema binutils util-linux
   abigail-tools mypy)
 

@@ -29,6 +29,16 @@ contains "help lists list" "$out" "list"
 out=$("$cli" --version 2>&1); check "version" 0 $?
 contains "version text" "$out" "dbsafe 0."
 
+# A command that never connects loads no database client library: libpq
+# (linked in or loaded by the library), GSSAPI and LDAP come with the first
+# connection.
+out=$(LD_DEBUG=files "$cli" list "$src/tests/fixtures/prisma" 2>&1 >/dev/null); check "list, libraries" 0 $?
+for lib in libpq libgssapi libldap libssl.so libcrypto.so; do
+  if [[ "$out" == *"file=$lib"* || "$out" == *"/$lib"* ]]; then
+    echo "FAIL list loads $lib:"; echo "$out" | grep "$lib" | head -3; fail=$((fail + 1))
+  else passed=$((passed + 1)); fi
+done
+
 out=$(DBSAFE_FAILPOINTS=source.open "$cli" list "$src/tests/fixtures/prisma" 2>&1); check "internal error" 5 $?
 contains "internal error message" "$out" "dbsafe: internal error: failpoint source.open triggered"
 
