@@ -46,18 +46,10 @@ dbsafe::CheckOptions parse_options(const char *json, std::string *database_url =
         if (level.get_string().get(s)) bad_option("rules values must be strings");
         o.rule_levels[std::string(id)] = level_of(s, "rules." + std::string(id));
       }
-    } else if (k == "enable" || k == "only_migrations") {
-      simdjson::dom::array list;
-      if (value.get_array().get(list)) bad_option(k + " must be an array of strings");
-      std::vector<std::string> names;
-      for (auto e : list) {
-        if (e.get_string().get(s)) bad_option(k + " must be an array of strings");
-        names.emplace_back(s);
-      }
-      if (k == "enable")
-        o.enable = names;
-      else
-        o.only_migrations = names;
+    } else if (k == "enable") {
+      o.enable = dbsafe::capi::option_strings(value, k);
+    } else if (k == "only_migrations") {
+      o.only_migrations = dbsafe::capi::option_strings(value, k);
     } else if (k == "config") {
       if (value.get_string().get(s)) bad_option("config must be a path");
       o.config_path = std::string(s);

@@ -129,6 +129,18 @@ bool option_flag(simdjson::dom::element value, const std::string &key) {
   return b;
 }
 
+std::vector<std::string> option_strings(simdjson::dom::element value, const std::string &key) {
+  simdjson::dom::array list;
+  if (value.get_array().get(list)) bad_option(key + " must be an array of strings");
+  std::vector<std::string> out;
+  for (auto e : list) {
+    std::string_view s;
+    if (e.get_string().get(s)) bad_option(key + " must be an array of strings");
+    out.emplace_back(s);
+  }
+  return out;
+}
+
 int option_count(simdjson::dom::element value, const std::string &key, std::int64_t max) {
   std::int64_t n;
   if (value.get_int64().get(n) || n < 0 || n > max)

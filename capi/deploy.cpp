@@ -28,12 +28,7 @@ dbsafe::DeployOptions parse_options(const char *json) {
       if (value.get_bool().get(b)) bad_option(k + " must be true or false");
       (k == "dry_run" ? o.dry_run : o.approve) = b;
     } else if (k == "approved_by") {
-      simdjson::dom::array list;
-      if (value.get_array().get(list)) bad_option("approved_by must be an array of strings");
-      for (auto e : list) {
-        if (e.get_string().get(s)) bad_option("approved_by must be an array of strings");
-        o.approved_by.emplace_back(s);
-      }
+      o.approved_by = dbsafe::capi::option_strings(value, k);
     } else {
       return false;
     }
@@ -67,12 +62,7 @@ dbsafe::RestoreTargetOptions parse_restore_options(const char *json) {
            : k == "maintenance" ? o.maintenance
                                 : o.safety_snapshot) = b;
         } else if (k == "approved_by") {
-          simdjson::dom::array list;
-          if (value.get_array().get(list)) bad_option("approved_by must be an array of strings");
-          for (auto e : list) {
-            if (e.get_string().get(s)) bad_option("approved_by must be an array of strings");
-            o.approved_by.emplace_back(s);
-          }
+          o.approved_by = dbsafe::capi::option_strings(value, k);
         } else {
           return false;
         }

@@ -69,6 +69,8 @@ bool parse_options_object(const char *json, simdjson::dom::parser &parser,
 // "options_json: ..." form the bindings recognise.
 std::string option_text(simdjson::dom::element value, const std::string &key);
 bool option_flag(simdjson::dom::element value, const std::string &key);
+// An array of strings.
+std::vector<std::string> option_strings(simdjson::dom::element value, const std::string &key);
 // An integer from 0 to `max`.
 int option_count(simdjson::dom::element value, const std::string &key, std::int64_t max);
 

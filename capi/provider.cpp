@@ -35,14 +35,6 @@ std::int64_t count(dom::element v, const std::string &key) {
   return n;
 }
 
-std::vector<std::string> strings(dom::element v, const std::string &key) {
-  dom::array list;
-  if (v.get_array().get(list)) bad_option(key + " must be an array of strings");
-  std::vector<std::string> out;
-  for (auto e : list) out.push_back(option_text(e, key));
-  return out;
-}
-
 dbsafe::Provider &require_provider(dbsafe_provider *p) {
   if (p == nullptr || !p->impl)
     throw Error(ErrorCode::Invalid, "provider is NULL; open one with dbsafe_provider_open");
@@ -58,7 +50,7 @@ bool policy_option(dbsafe::RetentionPolicy &p, const std::string &k, dom::elemen
   else if (k == "max_age_seconds")
     p.max_age = std::chrono::seconds(count(v, k));
   else if (k == "protected_names")
-    p.protected_names = strings(v, k);
+    p.protected_names = dbsafe::capi::option_strings(v, k);
   else
     return false;
   return true;

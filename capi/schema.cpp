@@ -14,24 +14,12 @@ using dbsafe::ErrorCode;
 using dbsafe::capi::bad_option;
 using dbsafe::capi::require_text;
 
-std::vector<std::string> string_array(simdjson::dom::element value, const std::string &key) {
-  simdjson::dom::array list;
-  if (value.get_array().get(list)) bad_option(key + " must be an array of strings");
-  std::vector<std::string> out;
-  for (auto e : list) {
-    std::string_view s;
-    if (e.get_string().get(s)) bad_option(key + " must be an array of strings");
-    out.emplace_back(s);
-  }
-  return out;
-}
-
 // The keys every schema call takes that pick the schemas of a model.
 bool filter_option(dbsafe::SchemaFilter &f, const std::string &k, simdjson::dom::element value) {
   if (k == "schemas") {
-    f.include = string_array(value, k);
+    f.include = dbsafe::capi::option_strings(value, k);
   } else if (k == "exclude_schemas") {
-    f.exclude = string_array(value, k);
+    f.exclude = dbsafe::capi::option_strings(value, k);
   } else if (k == "include_history") {
     bool b;
     if (value.get_bool().get(b)) bad_option("include_history must be true or false");
@@ -70,7 +58,7 @@ dbsafe::DiffOptions parse_diff_options(const char *json) {
       if (value.get_string().get(s)) bad_option("cache_dir must be a string");
       o.shadow.cache_dir = std::string(s);
     } else if (k == "renames") {
-      for (const auto &spec : string_array(value, k)) {
+      for (const auto &spec : dbsafe::capi::option_strings(value, k)) {
         try {
           o.renames.push_back(dbsafe::RenameHint::parse(spec));
         } catch (const Error &e) {
