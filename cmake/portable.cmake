@@ -29,19 +29,16 @@ endif()
 set(OPENSSL_USE_STATIC_LIBS TRUE)
 set(ZLIB_USE_STATIC_LIBS ON)
 
-find_program(DBSAFE_PG_CONFIG pg_config REQUIRED)
-execute_process(COMMAND ${DBSAFE_PG_CONFIG} --pkglibdir OUTPUT_VARIABLE DBSAFE_PG_PKGLIBDIR
-                OUTPUT_STRIP_TRAILING_WHITESPACE COMMAND_ERROR_IS_FATAL ANY)
-execute_process(COMMAND ${DBSAFE_PG_CONFIG} --libdir OUTPUT_VARIABLE DBSAFE_PG_LIBDIR
-                OUTPUT_STRIP_TRAILING_WHITESPACE COMMAND_ERROR_IS_FATAL ANY)
-set(DBSAFE_PG_HINT "apt-get install libpq-dev postgresql-server-dev-15 (libpq.a, libpgcommon_shlib.a, libpgport_shlib.a)")
-find_library(DBSAFE_LIBPQ_STATIC NAMES libpq.a HINTS ${DBSAFE_PG_LIBDIR})
-find_library(DBSAFE_PGCOMMON_SHLIB NAMES libpgcommon_shlib.a HINTS ${DBSAFE_PG_PKGLIBDIR} ${DBSAFE_PG_LIBDIR})
-find_library(DBSAFE_PGPORT_SHLIB NAMES libpgport_shlib.a HINTS ${DBSAFE_PG_PKGLIBDIR} ${DBSAFE_PG_LIBDIR})
+# dbsafe_find_libpq_archives: defined in the top-level CMakeLists.txt.
+dbsafe_find_libpq_archives()
+if(NOT DBSAFE_PG_CONFIG)
+  message(FATAL_ERROR "DBSAFE_PORTABLE: pg_config not found; apt-get install libpq-dev")
+endif()
 foreach(var DBSAFE_LIBPQ_STATIC DBSAFE_PGCOMMON_SHLIB DBSAFE_PGPORT_SHLIB)
   if(NOT ${var})
-    message(FATAL_ERROR "DBSAFE_PORTABLE: ${var} not found (pg_config --pkglibdir says "
-                        "${DBSAFE_PG_PKGLIBDIR}); ${DBSAFE_PG_HINT}")
+    message(FATAL_ERROR "DBSAFE_PORTABLE: ${var} not found (looked where pg_config points); "
+                        "apt-get install libpq-dev postgresql-server-dev-15 (libpq.a, "
+                        "libpgcommon_shlib.a, libpgport_shlib.a)")
   endif()
 endforeach()
 # What `pkg-config --static libpq` lists after libpgcommon/libpgport.
