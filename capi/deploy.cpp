@@ -10,23 +10,20 @@ namespace {
 
 using dbsafe::capi::bad_option;
 using dbsafe::capi::each_option;
+using dbsafe::capi::option_flag;
+using dbsafe::capi::option_text;
 
 // The options document of dbsafe_deploy (c/deploy.h).
 dbsafe::DeployOptions parse_options(const char *json) {
   dbsafe::DeployOptions o;
   // No document: no target either, which only a Vercel build may leave out.
   each_option(json, {}, [&](const std::string &k, simdjson::dom::element value) {
-    std::string_view s;
-    bool b;
-    if (k == "target" || k == "config") {
-      if (value.get_string().get(s)) bad_option(k + " must be a string");
-      (k == "target" ? o.target : o.config_path) = std::string(s);
-    } else if (k == "seed_command") {
-      if (value.get_string().get(s)) bad_option("seed_command must be a string");
-      o.seed_command = std::string(s);
+    if (k == "target" || k == "config" || k == "seed_command") {
+      (k == "target"   ? o.target
+       : k == "config" ? o.config_path
+                       : o.seed_command) = option_text(value, k);
     } else if (k == "dry_run" || k == "approve") {
-      if (value.get_bool().get(b)) bad_option(k + " must be true or false");
-      (k == "dry_run" ? o.dry_run : o.approve) = b;
+      (k == "dry_run" ? o.dry_run : o.approve) = option_flag(value, k);
     } else if (k == "approved_by") {
       o.approved_by = dbsafe::capi::option_strings(value, k);
     } else {
@@ -46,21 +43,17 @@ dbsafe::RestoreTargetOptions parse_restore_options(const char *json) {
   each_option(
       json, {"target", "from"},
       [&](const std::string &k, simdjson::dom::element value) {
-        std::string_view s;
-        bool b;
         if (k == "target" || k == "config" || k == "from" || k == "confirm") {
-          if (value.get_string().get(s)) bad_option(k + " must be a string");
           (k == "target"   ? o.target
            : k == "config" ? o.config_path
            : k == "from"   ? o.from
-                           : o.confirm) = std::string(s);
+                           : o.confirm) = option_text(value, k);
         } else if (k == "dry_run" || k == "reapply" || k == "safety_snapshot" ||
                    k == "maintenance") {
-          if (value.get_bool().get(b)) bad_option(k + " must be true or false");
           (k == "dry_run"       ? o.dry_run
            : k == "reapply"     ? o.reapply
            : k == "maintenance" ? o.maintenance
-                                : o.safety_snapshot) = b;
+                                : o.safety_snapshot) = option_flag(value, k);
         } else if (k == "approved_by") {
           o.approved_by = dbsafe::capi::option_strings(value, k);
         } else {
