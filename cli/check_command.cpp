@@ -87,7 +87,7 @@ class StreamedJsonReport {
 
   void write(const std::vector<Finding> &batch) {
     for (const auto &f : batch) {
-      analyze::write_finding_json(json_, f);
+      finding_writer_.write(json_, f);
       if (json_.str().size() >= kChunk) {
         out_.write(json_.str().data(), static_cast<std::streamsize>(json_.str().size()));
         json_.clear_text();
@@ -139,7 +139,9 @@ class StreamedJsonReport {
   }
 
   std::ostream &out_;
-  util::JsonWriter json_;  // the analysing thread's until the writer starts, then the writer's
+  // The analysing thread's until the writer starts, then the writer's.
+  util::JsonWriter json_;
+  analyze::FindingJsonWriter finding_writer_;
   std::size_t written_ = 0;
   std::mutex mutex_;
   std::condition_variable ready_, room_;

@@ -494,7 +494,17 @@ CheckSummary check_sql_streaming(std::string_view sql, const std::string &name,
   return run(std::move(files), options, config, CallContext{}, batch);
 }
 
-void write_finding_json(util::JsonWriter &w, const Finding &f) {
+std::string_view FindingJsonWriter::escaped(Escaped &slot, const std::string &text) {
+  if (slot.json.empty() || slot.text != text) {
+    slot.text = text;
+    slot.json.clear();
+    util::append_json_string(slot.json, text);
+  }
+  return slot.json;
+}
+
+void FindingJsonWriter::write(util::JsonWriter &w, const Finding &f) {
+  auto &[why, fix] = why_and_fix_[f.rule];
   w.begin_object().field("rule", f.rule).key("severity").begin_array();
   for (const auto &s : f.severity) w.value(s);
   w.end_array()
@@ -505,7 +515,8 @@ void write_finding_json(util::JsonWriter &w, const Finding &f) {
       .field("column", f.column)
       .field("end_line", f.end_line)
       .field("end_column", f.end_column)
-      .field("statement", f.statement)
+      .key("statement")
+      .raw(escaped(statement_, f.statement))
       .key("objects")
       .begin_array();
   for (const auto &o : f.objects) w.value(o);
@@ -515,8 +526,10 @@ void write_finding_json(util::JsonWriter &w, const Finding &f) {
   w.field("rewrite", f.rewrite)
       .field("scan", f.scan)
       .field("message", f.message)
-      .field("why", f.why)
-      .field("fix", f.fix)
+      .key("why")
+      .raw(escaped(why, f.why))
+      .key("fix")
+      .raw(escaped(fix, f.fix))
       .field("fingerprint", f.fingerprint);
   if (f.impact) {
     const auto &i = *f.impact;
@@ -602,7 +615,8 @@ CheckReport check_sql(std::string_view sql, const std::string &name, const Check
 std::string CheckReport::to_json() const {
   util::JsonWriter w;
   w.begin_object().field("schema_version", 1).key("findings").begin_array();
-  for (const auto &f : findings) analyze::write_finding_json(w, f);
+  analyze::FindingJsonWriter finding_writer;
+  for (const auto &f : findings) finding_writer.write(w, f);
   w.end_array().key("summary");
   analyze::write_summary_json(w, summary);
   w.end_object();

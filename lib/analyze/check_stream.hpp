@@ -8,6 +8,8 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "dbsafe/call.hpp"
@@ -26,9 +28,25 @@ CheckSummary check_streaming(const std::vector<std::string> &paths, const CheckO
 CheckSummary check_sql_streaming(std::string_view sql, const std::string &name,
                                  const CheckOptions &options, const FindingBatch &batch);
 
-// The pieces of CheckReport::to_json: one element of "findings", and the
-// value of "summary".
-void write_finding_json(util::JsonWriter &w, const Finding &f);
+// Writes the elements of "findings" as CheckReport::to_json does. It keeps
+// the escaped form of the texts that findings repeat, as escaping them
+// again was most of the writing: each rule's why and fix, and the statement
+// of the previous finding (a statement's findings come one after another).
+class FindingJsonWriter {
+ public:
+  void write(util::JsonWriter &w, const Finding &f);
+
+ private:
+  struct Escaped {
+    std::string text, json;
+  };
+  // `text` as a JSON string, from `slot` when it holds that text.
+  static std::string_view escaped(Escaped &slot, const std::string &text);
+  std::unordered_map<std::string, std::pair<Escaped, Escaped>> why_and_fix_;  // by rule
+  Escaped statement_;
+};
+
+// The value of "summary" in CheckReport::to_json.
 void write_summary_json(util::JsonWriter &w, const CheckSummary &s);
 
 }  // namespace dbsafe::analyze

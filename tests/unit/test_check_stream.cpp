@@ -134,10 +134,38 @@ TEST(LargeText, ASyntaxErrorIsReportedAsInAOnePieceParse) {
 
 std::string json_of(const std::vector<dbsafe::Finding> &findings) {
   dbsafe::util::JsonWriter w;
+  dbsafe::analyze::FindingJsonWriter writer;
   w.begin_array();
-  for (const auto &f : findings) dbsafe::analyze::write_finding_json(w, f);
+  for (const auto &f : findings) writer.write(w, f);
   w.end_array();
   return w.take();
+}
+
+// The writer remembers escaped texts; a text that changes under the same
+// rule, or a statement that comes back after another, is written as it is.
+TEST(FindingJson, RememberedTextsNeverStandInForOthers) {
+  dbsafe::Finding a;
+  a.rule = "drop-column";
+  a.why = "why \"a\"\n";
+  a.fix = "fix a";
+  a.statement = "ALTER TABLE \"T\" DROP COLUMN \"x\";";
+  dbsafe::Finding b = a;
+  b.why = "why b";
+  b.fix = "fix \tb";
+  b.statement = "DROP TABLE \"T\";";
+  dbsafe::Finding c = a;
+  c.rule = "drop-table";
+  const std::vector<dbsafe::Finding> findings{a, a, b, a, c, b};
+  std::string expected = "[";
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    dbsafe::util::JsonWriter alone;
+    dbsafe::analyze::FindingJsonWriter fresh;  // nothing remembered
+    fresh.write(alone, findings[i]);
+    expected += (i ? "," : "") + alone.str();
+  }
+  expected += "]";
+  EXPECT_EQ(json_of(findings), expected);
+  EXPECT_NE(expected.find("\"why\":\"why \\\"a\\\"\\n\""), std::string::npos) << expected;
 }
 
 void write_set(const TempDir &dir) {
