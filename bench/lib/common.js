@@ -84,6 +84,18 @@ function squawkBin({ install = true } = {}) {
   return bin;
 }
 
+// bench/lib/runtime.c, compiled on first use into bench/node_modules/.cache
+// (rebuilt when the source is newer): the launcher that times one run.
+function runtimeBin() {
+  const src = path.join(BENCH_DIR, "lib", "runtime.c");
+  const bin = path.join(BENCH_DIR, "node_modules", ".cache", "dbsafe-bench-runtime");
+  if (fs.existsSync(bin) && fs.statSync(bin).mtimeMs >= fs.statSync(src).mtimeMs) return bin;
+  fs.mkdirSync(path.dirname(bin), { recursive: true });
+  const r = spawnSync("cc", ["-O2", "-o", bin, src], { stdio: ["ignore", 2, 2] });
+  if (r.status !== 0) die(`cannot compile ${src} with cc (apt-get install gcc)`);
+  return bin;
+}
+
 function gitInfo() {
   const run = (args) => {
     const r = spawnSync("git", args, { cwd: REPO_ROOT, encoding: "utf8" });
@@ -107,5 +119,5 @@ function writeJson(file, obj) {
 
 module.exports = {
   BENCH_DIR, REPO_ROOT, CORPUS_REL, PROJECTS, SQUAWK_VERSION, RESULTS_DIR,
-  die, say, corpusAbs, listMigrationFiles, dbsafeBin, squawkBin, gitInfo, median, writeJson,
+  die, say, corpusAbs, listMigrationFiles, dbsafeBin, squawkBin, runtimeBin, gitInfo, median, writeJson,
 };
