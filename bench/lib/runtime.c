@@ -17,7 +17,9 @@
 
 extern char **environ;
 
-static double seconds(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec / 1e6; }
+static double seconds(struct timeval tv) {
+  return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
 
 int main(int argc, char **argv) {
   if (argc < 3) {
