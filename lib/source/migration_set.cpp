@@ -307,11 +307,10 @@ class MigrationSetReader {
 
   // Reads a file of the set after checking where it really lives, its size
   // and its text.
-  // `if_missing`: what to throw when the file does not exist (default: an
-  // I/O error with the system's words).
   // `missing_dir`: the file is a Prisma migration's migration.sql, and a
-  // missing one is reported as that migration directory's problem (built
-  // only then: building the error for every file was a tenth of a read).
+  // missing one is reported as that migration directory's problem (the
+  // error is built only then, not for every file read); otherwise a missing
+  // file is an I/O error with the system's words.
   std::string read_file(const fs::path &file, const std::string &display, bool allow_empty,
                         const std::string *missing_dir = nullptr) {
     ctx_.checkpoint();
