@@ -13,15 +13,14 @@
 #include <mutex>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "analyze/check_stream.hpp"
 #include "cli/exit_codes.hpp"
 #include "dbsafe/check.hpp"
 #include "dbsafe/version.hpp"
 #include "report/render.hpp"
-#include "util/huge_pages.hpp"
 #include "util/json_writer.hpp"
+#include "util/worker_thread.hpp"
 
 namespace fs = std::filesystem;
 
@@ -47,7 +46,8 @@ class StreamedJsonReport {
     if (!writer_.joinable()) {
       write(batch);
       written_ += batch.size();
-      if (written_ >= kFindingsBeforeAThread) writer_ = std::thread([this] { write_queued(); });
+      if (written_ >= kFindingsBeforeAThread)
+        writer_ = util::WorkerThread([this] { write_queued(); });
       return;
     }
     bool wake = false;
@@ -96,7 +96,6 @@ class StreamedJsonReport {
   }
 
   void write_queued() {
-    util::heap_for_worker_thread();
     try {
       for (;;) {
         std::vector<Finding> batch;
@@ -150,7 +149,7 @@ class StreamedJsonReport {
   bool done_ = false;
   bool writer_waits_ = false, analyser_waits_ = false;
   std::exception_ptr failure_;
-  std::thread writer_;
+  util::WorkerThread writer_;
 };
 
 struct CheckArgs {

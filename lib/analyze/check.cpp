@@ -10,7 +10,6 @@
 #include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 #include <unordered_map>
 
 #include "analyze/analyzer.hpp"
@@ -20,9 +19,9 @@
 #include "analyze/tree.hpp"
 #include "dbsafe/check.hpp"
 #include "source/read_for_check.hpp"
-#include "util/huge_pages.hpp"
 #include "util/json_writer.hpp"
 #include "util/toml.hpp"
+#include "util/worker_thread.hpp"
 
 namespace fs = std::filesystem;
 
@@ -187,7 +186,7 @@ class ParsePipeline {
   ParsePipeline(std::vector<ParsedFile> &files, const CallContext &ctx)
       : files_(files), ctx_(ctx), state_(files.size(), State::Waiting) {
     // A single file is parsed by the analyzer: a thread would only wait.
-    if (files.size() > 1) producer_ = std::thread([this] { produce(); });
+    if (files.size() > 1) producer_ = util::WorkerThread([this] { produce(); });
   }
   ~ParsePipeline() {
     {
@@ -195,7 +194,7 @@ class ParsePipeline {
       stop_ = true;
     }
     room_.notify_all();
-    if (producer_.joinable()) producer_.join();
+    producer_.join();
   }
 
   // Returns once file `i` is parsed, parsing files itself while it is not;
@@ -258,7 +257,6 @@ class ParsePipeline {
   }
 
   void produce() {
-    util::heap_for_worker_thread();
     try {
       for (;;) {
         std::optional<std::size_t> next;
@@ -308,7 +306,7 @@ class ParsePipeline {
   bool producer_waits_ = false;
   bool stop_ = false;
   std::exception_ptr failure_;
-  std::thread producer_;  // started last, once every member above exists
+  util::WorkerThread producer_;  // started last, once every member above exists
 };
 
 // Puts `batch` in report order: by line, then column, ties in the order found.

@@ -1,10 +1,7 @@
 // Sharing one piece of work between the calling thread and a helper thread.
 #pragma once
 
-#include <thread>
-#include <utility>
-
-#include "util/huge_pages.hpp"
+#include "util/worker_thread.hpp"
 
 namespace dbsafe::util {
 
@@ -15,14 +12,10 @@ namespace dbsafe::util {
 // where its own order of errors decides which one is reported.
 template <typename Work>
 void run_on_two_threads(bool with_helper, Work &&work) {
-  std::thread helper;
-  if (with_helper)
-    helper = std::thread([&work] {
-      heap_for_worker_thread();
-      work();
-    });
+  WorkerThread helper;
+  if (with_helper) helper = WorkerThread([&work] { work(); });
   work();
-  if (helper.joinable()) helper.join();
+  helper.join();
 }
 
 }  // namespace dbsafe::util
