@@ -162,6 +162,7 @@ class MigrationSetReader {
   static std::vector<Migration> take_migrations(MigrationSet &set) {
     return std::move(set.migrations_);
   }
+  std::vector<source::PendingRead> take_pending() { return std::move(pending_); }
 
   MigrationSet read(const fs::path &given) {
     util::failpoint("source.open");
@@ -450,7 +451,9 @@ class MigrationSetReader {
     if (ec)
       throw Error(ErrorCode::Io, display + ": cannot resolve: " + errno_text(ec))
           .with_file(display);
-    auto entries = list_dir(dir, display);
+    // Kept in the reader: the reads a check leaves pending refer to them.
+    entries_ = list_dir(dir, display);
+    const auto &entries = entries_;
     Layout layout = options_.layout;
     if (layout == Layout::Auto) layout = detect(entries, display);
     ctx_.log(LogLevel::Debug, kSourceComponent,
@@ -610,40 +613,12 @@ class MigrationSetReader {
           make_migration(e->name, version, description, rel, std::move(text)));
       report_progress(set, dirs.size());
     }
-    run_pending(set);
   }
 
-  // Reads that wait until a set's listing is done, then run on two threads.
-  struct PendingRead {
-    std::size_t migration;              // index in migrations_
-    std::function<std::string()> read;  // the checks and the read, as done in order
-  };
-  // Only `check` defers (a deploy reads in order and reports each file's
-  // progress); it reads thousands of small files, where the system calls
-  // per file dominate and the second core is otherwise idle.
+  // Only `check` defers reads (a deploy reads in order and reports each
+  // file's progress): its caller does them, on two threads, once the set is
+  // listed (read_for_check, list_for_check).
   bool defer_reads() const { return parallel_reads_ && !ctx_.has_progress(); }
-
-  void run_pending(MigrationSet &set) {
-    if (pending_.empty()) return;
-    std::vector<std::exception_ptr> failures(pending_.size());
-    std::atomic<std::size_t> next{0};
-    auto work = [&] {
-      for (std::size_t i; (i = next.fetch_add(1)) < pending_.size();) {
-        try {
-          auto &m = set.migrations_[pending_[i].migration];
-          m.sql = pending_[i].read();
-          m.bytes = m.sql.size();
-        } catch (...) {
-          failures[i] = std::current_exception();
-        }
-      }
-    };
-    util::run_on_two_threads(pending_.size() > 1, work);
-    pending_.clear();
-    // The error reading in order would have stopped at.
-    for (auto &f : failures)
-      if (f) std::rethrow_exception(f);
-  }
 
   void read_prisma_lock(MigrationSet &set, const fs::path &path, const std::string &display) {
     auto text = read_file(path, display, true);
@@ -872,14 +847,14 @@ class MigrationSetReader {
       set.migrations_.push_back(make_migration(stem, stem, "", e.name, read()));
       report_progress(set, total);
     }
-    run_pending(set);
   }
 
   const SourceOptions &options_;
   const CallContext &ctx_;
   bool checksums_ = true;
   bool parallel_reads_ = false;
-  std::vector<PendingRead> pending_;
+  std::vector<source::PendingRead> pending_;
+  std::vector<Entry> entries_;  // of the directory read_dir lists
   // What detect() read of a directory of .sql files: the text or the error.
   // Looked up from both reading threads, written only before they start.
   struct Prefetched {
@@ -942,14 +917,55 @@ std::string MigrationSet::to_json() const {
 
 namespace source {
 
+namespace {
+
+// What a listed set's pending reads use, alive as long as they may run.
+struct ListingReader {
+  SourceOptions options;
+  CallContext ctx;
+  MigrationSetReader reader;
+  ListingReader(const SourceOptions &given, const CallOptions &call)
+      : options(given), ctx(call), reader(options, ctx, true) {
+    if (options.max_file_bytes == 0) options.max_file_bytes = kDefaultMaxFileBytes;
+  }
+};
+
+}  // namespace
+
+ListedSet list_for_check(const fs::path &path, const SourceOptions &options,
+                         const CallOptions &call) {
+  auto state = std::make_shared<ListingReader>(options, call);
+  auto set = state->reader.read(path);
+  ListedSet listed;
+  listed.root = set.root();
+  listed.migrations = MigrationSetReader::take_migrations(set);
+  listed.unread = state->reader.take_pending();
+  listed.reader = std::move(state);
+  return listed;
+}
+
 CheckedSet read_for_check(const fs::path &path, const SourceOptions &options,
                           const CallOptions &call) {
-  CallContext ctx(call);
-  SourceOptions effective = options;
-  if (effective.max_file_bytes == 0) effective.max_file_bytes = kDefaultMaxFileBytes;
-  MigrationSetReader reader(effective, ctx, true);
-  auto set = reader.read(path);
-  return {set.root(), MigrationSetReader::take_migrations(set)};
+  auto listed = list_for_check(path, options, call);
+  const auto &unread = listed.unread;
+  std::vector<std::exception_ptr> failures(unread.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < unread.size();) {
+      try {
+        auto &m = listed.migrations[unread[i].migration];
+        m.sql = unread[i].read();
+        m.bytes = m.sql.size();
+      } catch (...) {
+        failures[i] = std::current_exception();
+      }
+    }
+  };
+  util::run_on_two_threads(unread.size() > 1, work);
+  // The error reading in order would have stopped at.
+  for (auto &f : failures)
+    if (f) std::rethrow_exception(f);
+  return {std::move(listed.root), std::move(listed.migrations)};
 }
 
 }  // namespace source

@@ -253,4 +253,53 @@ TEST(Reading, TheFirstBrokenFileInOrderIsReported) {
   EXPECT_EQ(from_check, from_open);
 }
 
+// The files are read while the first ones are analysed; a set with an
+// unreadable file still reports that error and not one finding.
+TEST(Reading, ALateBrokenFileStopsTheCheckBeforeAnyFindingIsReported) {
+  TempDir dir;
+  dir.write("migrations/migration_lock.toml", "provider = \"postgresql\"\n");
+  for (int i = 0; i < 300; ++i) {
+    char name[64];
+    std::snprintf(name, sizeof name, "migrations/2024%010d_m/migration.sql", i);
+    dir.write(name, i == 290 ? std::string("DROP TABLE t;\xff\n") : std::string("DROP TABLE t;\n"));
+  }
+  dbsafe::CheckOptions options;
+  options.config_path = "-";
+  std::size_t delivered = 0;
+  std::string error;
+  try {
+    dbsafe::analyze::check_streaming(
+        {dir.str() + "/migrations"}, options,
+        [&](std::vector<dbsafe::Finding> &batch) { delivered += batch.size(); });
+  } catch (const dbsafe::Error &e) {
+    error = e.message();
+  }
+  EXPECT_NE(error.find("2024"
+                       "0000000290_m/migration.sql: invalid UTF-8"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(delivered, 0u);
+}
+
+// Several sets: an unreadable file of the first is met before a second set
+// that does not exist, as reading them in order meets them.
+TEST(Reading, AnEarlierSetsBrokenFileComesBeforeALaterSetsError) {
+  TempDir dir;
+  dir.write("migrations/migration_lock.toml", "provider = \"postgresql\"\n");
+  dir.write("migrations/20240101000000_a/migration.sql", "SELECT 1;\n");
+  dir.write("migrations/20240102000000_b/migration.sql", "");
+  dir.write("migrations/20240103000000_c/migration.sql", "SELECT 1;\n");
+  dbsafe::CheckOptions options;
+  options.config_path = "-";
+  std::string error;
+  try {
+    dbsafe::check({dir.str() + "/migrations", dir.str() + "/missing"}, options);
+  } catch (const dbsafe::Error &e) {
+    error = e.message();
+  }
+  EXPECT_NE(error.find("20240102000000_b/migration.sql: migration file is empty"),
+            std::string::npos)
+      << error;
+}
+
 }  // namespace
