@@ -253,8 +253,14 @@ struct Analyzer::State {
   // The file being analysed.
   const FileInput *input = nullptr;
   const Statement *stmt = nullptr;
-  // The last statement whose digest went into a fingerprint (emit).
-  std::string digested_statement, statement_digest;
+  // The digest of the last statement a finding was made for (make), keyed
+  // by its place: its findings share it without comparing their texts.
+  struct StatementDigest {
+    int file = -1;
+    std::size_t begin = 0, end = 0;
+    std::string hex;
+  };
+  mutable StatementDigest statement_digest;
   struct Txn {
     int id = -1;
     bool explicit_block = false;
@@ -377,12 +383,27 @@ struct Analyzer::State {
       f.end_column = stmt->end_column;
       f.statement = std::string(input->sql.substr(stmt->begin, stmt->end - stmt->begin));
     }
+    // Held in the fingerprint field until emit() makes the fingerprint.
+    f.fingerprint = digest_of_statement(f.statement);
     f.objects = std::move(objects);
     f.lock = lock_name(lock);
     f.rewrite = rewrite;
     f.scan = scan || rewrite;
     f.message = std::move(message);
     return f;
+  }
+
+  // The SHA-256 (hex) of `text`, the current statement's text or empty.
+  const std::string &digest_of_statement(const std::string &text) const {
+    std::size_t begin = stmt ? stmt->begin : 0, end = stmt ? stmt->end : 0;
+    auto &d = statement_digest;
+    if (d.hex.empty() || d.file != file_index || d.begin != begin || d.end != end) {
+      d.file = file_index;
+      d.begin = begin;
+      d.end = end;
+      d.hex = sha256_hex(text);
+    }
+    return d.hex;
   }
 
   // The default level (clarification 10), scaled by what is known of the table.
@@ -457,14 +478,10 @@ struct Analyzer::State {
     }
     // Stable across pushes, and distinct for several findings of one rule on
     // one statement (code scanning merges equal fingerprints). The statement
-    // enters through its own digest, computed once however many findings it
-    // has: hashing a long CREATE TABLE again for each of its columns'
-    // findings was a sixth of a large file's analysis.
-    if (statement_digest.empty() || digested_statement != f.statement) {
-      statement_digest = sha256_hex(f.statement);
-      digested_statement = f.statement;
-    }
-    std::string key = f.rule + '\x1f' + f.file + '\x1f' + statement_digest + '\x1f';
+    // enters through its own digest (make), computed once however many
+    // findings it has: hashing a long CREATE TABLE again for each of its
+    // columns' findings was a sixth of a large file's analysis.
+    std::string key = f.rule + '\x1f' + f.file + '\x1f' + f.fingerprint + '\x1f';
     for (const auto &o : f.objects) key += o + '\x1e';
     f.fingerprint = sha256_hex(key).substr(0, 32);
     findings.push_back(std::move(f));
@@ -1082,6 +1099,9 @@ struct Analyzer::State {
   // The parser has already truncated long names (as PostgreSQL does), so
   // they are found in the statement's text: identifiers outside strings and
   // comments, quoted or not.
+  // As std::isalpha in the "C" locale, without a library call per byte
+  // (this scan reads every byte of every statement).
+  static bool ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
   void long_identifiers(const Statement &s) {
     std::string_view text = input->sql.substr(s.begin, s.end - s.begin);
     std::size_t i = 0;
@@ -1112,9 +1132,9 @@ struct Analyzer::State {
       } else if (c == '-' && i + 1 < text.size() && text[i + 1] == '-') {
         auto nl = text.find('\n', i);
         i = nl == std::string_view::npos ? text.size() : nl + 1;
-      } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      } else if (ascii_letter(c) || c == '_') {
         std::size_t j = i;
-        while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) ||
+        while (j < text.size() && (ascii_letter(text[j]) || (text[j] >= '0' && text[j] <= '9') ||
                                    text[j] == '_' || text[j] == '$'))
           ++j;
         if (j - i > 63) report(text.substr(i, j - i));

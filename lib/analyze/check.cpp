@@ -59,13 +59,13 @@ struct Config {
   std::optional<int> pg_version;
   std::optional<Runner> runner;
   std::optional<Level> fail_on;
-  std::map<std::string, Level> rules;
+  std::map<std::string, Level, std::less<>> rules;
   std::vector<std::string> enable;
   std::optional<double> large_table_rows;
   std::optional<std::int64_t> large_table_bytes;
   struct Override {
     std::vector<std::string> paths;  // globs, relative to the config's directory
-    std::map<std::string, Level> rules;
+    std::map<std::string, Level, std::less<>> rules;
   };
   std::vector<Override> overrides;
 };
@@ -436,14 +436,15 @@ CheckSummary run(std::vector<ParsedFile> files, const CheckOptions &given, const
 
   std::set<std::string> enabled(options.enable.begin(), options.enable.end());
   enabled.insert(config.enable.begin(), config.enable.end());
+  // Asked for every finding: the usual run sets no levels, and then builds
+  // no strings to find that out.
   auto policy = [&](std::string_view rule, const std::string &file, Level computed) {
     const auto *info = analyze::find_rule(rule);
     Level level = computed;
     if (info && info->off_by_default && !enabled.count(std::string(rule))) level = Level::Off;
-    if (auto it = config.rules.find(std::string(rule)); it != config.rules.end())
-      level = it->second;
+    if (auto it = config.rules.find(rule); it != config.rules.end()) level = it->second;
     for (const auto &o : config.overrides) {
-      auto it = o.rules.find(std::string(rule));
+      auto it = o.rules.find(rule);
       if (it == o.rules.end()) continue;
       std::error_code ec;
       auto rel =
@@ -451,8 +452,9 @@ CheckSummary run(std::vector<ParsedFile> files, const CheckOptions &given, const
       for (const auto &glob : o.paths)
         if (fnmatch(glob.c_str(), rel.c_str(), 0) == 0) level = it->second;
     }
-    if (auto it = options.rule_levels.find(std::string(rule)); it != options.rule_levels.end())
-      level = it->second;
+    if (!options.rule_levels.empty())
+      if (auto it = options.rule_levels.find(std::string(rule)); it != options.rule_levels.end())
+        level = it->second;
     return level;
   };
 

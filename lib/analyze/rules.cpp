@@ -1,6 +1,6 @@
 #include "analyze/rules.hpp"
 
-#include <algorithm>
+#include <unordered_map>
 
 namespace dbsafe::analyze {
 
@@ -459,9 +459,15 @@ const std::vector<RuleInfo> &rule_catalogue() {
 }
 
 const RuleInfo *find_rule(std::string_view id) {
-  const auto &rules = rule_catalogue();
-  auto it = std::find_if(rules.begin(), rules.end(), [&](const RuleInfo &r) { return r.id == id; });
-  return it == rules.end() ? nullptr : &*it;
+  // Every finding looks its rule up, twice: a hash rather than a walk
+  // through the catalogue comparing ids.
+  static const std::unordered_map<std::string_view, const RuleInfo *> by_id = [] {
+    std::unordered_map<std::string_view, const RuleInfo *> map;
+    for (const auto &r : rule_catalogue()) map.emplace(r.id, &r);
+    return map;
+  }();
+  auto it = by_id.find(id);
+  return it == by_id.end() ? nullptr : it->second;
 }
 
 }  // namespace dbsafe::analyze
