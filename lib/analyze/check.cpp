@@ -164,6 +164,7 @@ struct ParsedFile {
   std::string migration;
   std::string sql;
   std::function<std::string()> read;  // set while `sql` is still to be read
+  std::shared_ptr<void> reader;       // what `read` uses; the last file read frees it
   std::exception_ptr read_error;
   std::unique_ptr<analyze::ParsedSql> parsed;
   bool report = true;
@@ -323,6 +324,8 @@ class ParsePipeline {
         f.read_error = std::current_exception();
         done = State::ReadFailed;
       }
+      f.read = nullptr;
+      f.reader.reset();
     } else {
       f.parsed = analyze::ParsedSql::parse(f.sql);
     }
@@ -592,7 +595,6 @@ CheckSummary check_streaming(const std::vector<std::string> &paths, const CheckO
   // The sets are listed here and their files read while the first ones are
   // parsed and analysed (ParsePipeline).
   std::vector<ParsedFile> files;
-  std::vector<std::shared_ptr<void>> readers;  // what the pending reads use
   for (const auto &p : paths) {
     source::ListedSet set;
     try {
@@ -617,8 +619,11 @@ CheckSummary check_streaming(const std::vector<std::string> &paths, const CheckO
       }
       files.push_back(std::move(f));
     }
-    for (auto &r : set.unread) files[first + r.migration].read = std::move(r.read);
-    readers.push_back(std::move(set.reader));
+    for (auto &r : set.unread) {
+      auto &f = files[first + r.migration];
+      f.read = std::move(r.read);
+      f.reader = set.reader;
+    }
   }
   if (options.only_migrations) {
     // A migration added since the base ref must sort after every migration
