@@ -19,6 +19,7 @@
 #include "dbsafe/error.hpp"
 #include "dbsafe/source.hpp"
 #include "source/flyway_name.hpp"
+#include "source/lock_file.hpp"
 #include "source/read_for_check.hpp"
 #include "source/text_checks.hpp"
 #include "util/failpoint.hpp"
@@ -622,16 +623,20 @@ class MigrationSetReader {
 
   void read_prisma_lock(MigrationSet &set, const fs::path &path, const std::string &display) {
     auto text = read_file(path, display, true);
-    toml::table parsed;
-    try {
-      parsed = toml::parse(text, display);
-    } catch (const toml::parse_error &err) {
-      throw Error(ErrorCode::Parse, display + ": " + std::string(err.description()) +
-                                        "; restore the file Prisma wrote")
-          .with_file(display, static_cast<std::uint32_t>(err.source().begin.line),
-                     static_cast<std::uint32_t>(err.source().begin.column));
+    auto provider = source::plain_lock_file_provider(text);
+    if (!provider) {
+      // Anything but the plain form Prisma writes goes through a TOML parser.
+      toml::table parsed;
+      try {
+        parsed = toml::parse(text, display);
+      } catch (const toml::parse_error &err) {
+        throw Error(ErrorCode::Parse, display + ": " + std::string(err.description()) +
+                                          "; restore the file Prisma wrote")
+            .with_file(display, static_cast<std::uint32_t>(err.source().begin.line),
+                       static_cast<std::uint32_t>(err.source().begin.column));
+      }
+      provider = parsed["provider"].value<std::string>();
     }
-    auto provider = parsed["provider"].value<std::string>();
     if (!provider)
       throw Error(ErrorCode::Invalid,
                   display + ": has no provider; it should say provider = \"postgresql\"")
