@@ -178,8 +178,8 @@ struct ParsedFile {
 // or parse first, then other reads, then the next parse. At the start that
 // puts the first file's read and parse on the analyzer while the thread
 // reads the rest, so the analysis starts before the other files are read
-// (a 21-file check spent a sixth of its time reading before anything was
-// parsed). Each parse tree is freed, by the thread that parsed it, as soon
+// (listing and reading a 21-file set took a sixth of its check before the
+// first parse began). Each parse tree is freed, by the thread that parsed it, as soon
 // as its file is analysed, so memory stays small and is reused rather than
 // freshly faulted in.
 //
