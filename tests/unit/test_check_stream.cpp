@@ -221,31 +221,44 @@ TEST(Streaming, APathGivenTwiceKeepsEachFilesFindingsTogether) {
   EXPECT_LT(order[1], order[2]);
 }
 
-TEST(Reading, TheFirstBrokenFileInOrderIsReported) {
-  TempDir dir;
+// A Prisma set of `count` migrations, migration i holding text(i).
+template <typename Text>
+void write_numbered_set(const TempDir &dir, int count, Text &&text) {
   dir.write("migrations/migration_lock.toml", "provider = \"postgresql\"\n");
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < count; ++i) {
     char name[64];
     std::snprintf(name, sizeof name, "migrations/2024%010d_m/migration.sql", i);
-    // Two broken files far apart: the reads run on two threads, the error
-    // must still be the one reading in order meets first.
-    dir.write(name, i == 120  ? std::string("SELECT 1;\xff\n")
-                    : i == 40 ? std::string()
-                              : std::string("SELECT 1;\n"));
+    dir.write(name, text(i));
   }
-  std::string from_open, from_check;
+}
+
+// The message of the dbsafe::Error `run` throws (empty when it throws none).
+template <typename Run>
+std::string error_of(Run &&run) {
   try {
-    dbsafe::MigrationSet::open(dir.path() / "migrations");
+    run();
   } catch (const dbsafe::Error &e) {
-    from_open = e.message();
+    return e.message();
   }
-  try {
-    dbsafe::CheckOptions options;
-    options.config_path = "-";
-    dbsafe::check({dir.str() + "/migrations"}, options);
-  } catch (const dbsafe::Error &e) {
-    from_check = e.message();
-  }
+  return {};
+}
+
+dbsafe::CheckOptions without_config() {
+  dbsafe::CheckOptions options;
+  options.config_path = "-";
+  return options;
+}
+
+TEST(Reading, TheFirstBrokenFileInOrderIsReported) {
+  TempDir dir;
+  // Two broken files far apart: the reads run on two threads, the error
+  // must still be the one reading in order meets first.
+  write_numbered_set(dir, 200, [](int i) {
+    return i == 120 ? std::string("SELECT 1;\xff\n") : i == 40 ? std::string() : "SELECT 1;\n";
+  });
+  const auto from_open = error_of([&] { dbsafe::MigrationSet::open(dir.path() / "migrations"); });
+  const auto from_check =
+      error_of([&] { dbsafe::check({dir.str() + "/migrations"}, without_config()); });
   EXPECT_NE(from_open.find("2024"
                            "0000000040_m/migration.sql"),
             std::string::npos)
@@ -257,23 +270,15 @@ TEST(Reading, TheFirstBrokenFileInOrderIsReported) {
 // unreadable file still reports that error and not one finding.
 TEST(Reading, ALateBrokenFileStopsTheCheckBeforeAnyFindingIsReported) {
   TempDir dir;
-  dir.write("migrations/migration_lock.toml", "provider = \"postgresql\"\n");
-  for (int i = 0; i < 300; ++i) {
-    char name[64];
-    std::snprintf(name, sizeof name, "migrations/2024%010d_m/migration.sql", i);
-    dir.write(name, i == 290 ? std::string("DROP TABLE t;\xff\n") : std::string("DROP TABLE t;\n"));
-  }
-  dbsafe::CheckOptions options;
-  options.config_path = "-";
+  write_numbered_set(dir, 300, [](int i) {
+    return i == 290 ? std::string("DROP TABLE t;\xff\n") : std::string("DROP TABLE t;\n");
+  });
   std::size_t delivered = 0;
-  std::string error;
-  try {
+  const auto error = error_of([&] {
     dbsafe::analyze::check_streaming(
-        {dir.str() + "/migrations"}, options,
+        {dir.str() + "/migrations"}, without_config(),
         [&](std::vector<dbsafe::Finding> &batch) { delivered += batch.size(); });
-  } catch (const dbsafe::Error &e) {
-    error = e.message();
-  }
+  });
   EXPECT_NE(error.find("2024"
                        "0000000290_m/migration.sql: invalid UTF-8"),
             std::string::npos)
@@ -285,19 +290,12 @@ TEST(Reading, ALateBrokenFileStopsTheCheckBeforeAnyFindingIsReported) {
 // that does not exist, as reading them in order meets them.
 TEST(Reading, AnEarlierSetsBrokenFileComesBeforeALaterSetsError) {
   TempDir dir;
-  dir.write("migrations/migration_lock.toml", "provider = \"postgresql\"\n");
-  dir.write("migrations/20240101000000_a/migration.sql", "SELECT 1;\n");
-  dir.write("migrations/20240102000000_b/migration.sql", "");
-  dir.write("migrations/20240103000000_c/migration.sql", "SELECT 1;\n");
-  dbsafe::CheckOptions options;
-  options.config_path = "-";
-  std::string error;
-  try {
-    dbsafe::check({dir.str() + "/migrations", dir.str() + "/missing"}, options);
-  } catch (const dbsafe::Error &e) {
-    error = e.message();
-  }
-  EXPECT_NE(error.find("20240102000000_b/migration.sql: migration file is empty"),
+  write_numbered_set(dir, 3, [](int i) { return i == 1 ? std::string() : "SELECT 1;\n"; });
+  const auto error = error_of([&] {
+    dbsafe::check({dir.str() + "/migrations", dir.str() + "/missing"}, without_config());
+  });
+  EXPECT_NE(error.find("2024"
+                       "0000000001_m/migration.sql: migration file is empty"),
             std::string::npos)
       << error;
 }
