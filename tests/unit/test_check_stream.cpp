@@ -3,12 +3,15 @@
 // files read on two threads.
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "analyze/check_stream.hpp"
 #include "analyze/sql_parser.hpp"
+#include "dbsafe/call.hpp"
 #include "dbsafe/check.hpp"
 #include "dbsafe/source.hpp"
 #include "support/temp_dir.hpp"
@@ -298,6 +301,32 @@ TEST(Reading, AnEarlierSetsBrokenFileComesBeforeALaterSetsError) {
                        "0000000001_m/migration.sql: migration file is empty"),
             std::string::npos)
       << error;
+}
+
+// Cancelled while both threads read, parse and analyse: the check stops
+// with Cancelled, whichever thread sees the request first.
+TEST(Reading, ACancelledCheckStopsBothThreads) {
+  TempDir dir;
+  write_numbered_set(dir, 400, [](int) { return std::string("DROP TABLE t;\n"); });
+  for (int stop_after : {1, 50, 200}) {
+    auto token = std::make_shared<dbsafe::CancelToken>();
+    dbsafe::CallOptions call;
+    call.cancel = token;
+    int batches = 0;
+    std::optional<dbsafe::ErrorCode> code;
+    try {
+      dbsafe::analyze::check_streaming(
+          {dir.str() + "/migrations"}, without_config(),
+          [&](std::vector<dbsafe::Finding> &) {
+            if (++batches == stop_after) token->request();
+          },
+          call);
+    } catch (const dbsafe::Error &e) {
+      code = e.code();
+    }
+    EXPECT_EQ(code, dbsafe::ErrorCode::Cancelled) << stop_after;
+    EXPECT_EQ(batches, stop_after);
+  }
 }
 
 }  // namespace
