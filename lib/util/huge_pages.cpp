@@ -4,9 +4,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <mutex>
+#include <vector>
 
 extern char end;  // the end of the program's data: the brk heap starts above it
 
@@ -79,12 +82,27 @@ void heap_for_worker_thread() {
   const auto heap = address & ~(kThreadHeap - 1);
   // The whole reservation, so the heap keeps the mark as malloc extends it:
   // a thread whose heap grows past its first 2 MiB (a large migration's
-  // parse trees) gets huge pages from there. The first 2 MiB, which already
-  // hold small pages (the arena itself), stay on them. Moving them onto a
-  // huge page at once (MADV_COLLAPSE) was tried: where a page fault is cheap
-  // it cost more than it saved, a quarter of a 21-file check (3.9 vs 2.9 ms)
-  // and of the whole corpus's (65 vs 55 ms).
+  // parse trees) gets huge pages from there. The first 2 MiB already hold
+  // small pages (the arena itself), so the thread's allocations start at
+  // the next boundary instead, as the main heap's do: the rest of the first
+  // 2 MiB is taken, untouched, for good. A 21-file check's parse thread
+  // took 113 small page faults there; one huge page instead cut the whole
+  // check's CPU time by 5 % (2.79 -> 2.65 ms, perf stat, 40 runs). Moving
+  // the first 2 MiB onto a huge page at once (MADV_COLLAPSE) was tried:
+  // where a page fault is cheap it cost more than it saved, a quarter of a
+  // 21-file check (3.9 vs 2.9 ms) and of the whole corpus's (65 vs 55 ms).
   madvise(reinterpret_cast<void *>(heap), kThreadHeap, MADV_HUGEPAGE);
+  // Once per heap: a thread can take over the heap of one that finished.
+  static std::mutex mutex;
+  static std::vector<std::uintptr_t> moved_past_the_boundary;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (std::find(moved_past_the_boundary.begin(), moved_past_the_boundary.end(), heap) !=
+      moved_past_the_boundary.end())
+    return;
+  moved_past_the_boundary.push_back(heap);
+  const std::uintptr_t boundary = heap + kHugePage;
+  constexpr std::uintptr_t kSlack = 4096;  // the block's own header and the new top's
+  if (address + kSlack < boundary) below_the_boundary = std::malloc(boundary - address - kSlack);
 }
 
 }  // namespace dbsafe::util
