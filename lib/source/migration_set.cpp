@@ -844,7 +844,9 @@ class MigrationSetReader {
       auto read = [this, &e, file_display = display + "/" + e.name] {
         return read_sql_entry(e, file_display);
       };
-      if (deferred) {
+      // A text detect() already read is taken now: left pending, its
+      // reading would be only a hand-over, each one a job for the caller.
+      if (deferred && !prefetched_.count(&e)) {
         set.migrations_.push_back(make_migration(stem, stem, "", e.name, {}));
         pending_.push_back({set.migrations_.size() - 1, std::move(read)});
         continue;

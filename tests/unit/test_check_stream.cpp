@@ -269,6 +269,24 @@ TEST(Reading, TheFirstBrokenFileInOrderIsReported) {
   EXPECT_EQ(from_check, from_open);
 }
 
+// A directory of .sql files is read whole while its layout is told apart:
+// the first broken file in order is still the one reported.
+TEST(Reading, ThePlainLayoutsFirstBrokenFileInOrderIsReported) {
+  TempDir dir;
+  for (int i = 0; i < 100; ++i) {
+    char name[64];
+    std::snprintf(name, sizeof name, "plain/%03d_m.sql", i);
+    dir.write(name, i == 70   ? std::string("SELECT 1;\xff\n")
+                    : i == 30 ? std::string()
+                              : std::string("SELECT 1;\n"));
+  }
+  const auto from_open = error_of([&] { dbsafe::MigrationSet::open(dir.path() / "plain"); });
+  const auto from_check =
+      error_of([&] { dbsafe::check({dir.str() + "/plain"}, without_config()); });
+  EXPECT_NE(from_open.find("030_m.sql: migration file is empty"), std::string::npos) << from_open;
+  EXPECT_EQ(from_check, from_open);
+}
+
 // The files are read while the first ones are analysed; a set with an
 // unreadable file still reports that error and not one finding.
 TEST(Reading, ALateBrokenFileStopsTheCheckBeforeAnyFindingIsReported) {
