@@ -1096,12 +1096,13 @@ struct Analyzer::State {
                 where + " is timestamp without time zone"));
   }
 
+  // As std::isalpha in the "C" locale, without a library call per byte
+  // (long_identifiers reads every byte of every statement).
+  static bool ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
   // The parser has already truncated long names (as PostgreSQL does), so
   // they are found in the statement's text: identifiers outside strings and
   // comments, quoted or not.
-  // As std::isalpha in the "C" locale, without a library call per byte
-  // (this scan reads every byte of every statement).
-  static bool ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
   void long_identifiers(const Statement &s) {
     std::string_view text = input->sql.substr(s.begin, s.end - s.begin);
     std::size_t i = 0;

@@ -277,9 +277,13 @@ class ParsePipeline {
   };
 
   bool parsed(std::size_t i) const { return state_[i] >= State::ParsedByThread; }
-  // The worker, stopped at a full window, goes on once half of it is free.
+  // Whether the sleeping worker has a reason to wake: a read to take, the
+  // next file to parse read and, after a full window, half of it free, or
+  // nothing left at all. Both wakers and the worker's wait ask this.
   bool worker_may_go_on() const {
-    return stop_ || unread_claimable() || claimed_ < consumed_ + kWindow / 2;
+    if (stop_ || unread_claimable()) return true;
+    if (claimed_ >= files_.size()) return unread_ == 0;
+    return state_[claimed_] != State::Reading && claimed_ < consumed_ + kWindow / 2;
   }
   bool unread_claimable() const {
     return next_unread_ < files_.size();  // kept at the first Unread file, or the end
@@ -343,12 +347,11 @@ class ParsePipeline {
       if (job.read) --unread_;
       wake_analyzer = analyzer_waits_for_ == job.file + 1;
       // The worker may wait for the read of the next file to parse.
-      wake_worker = job.read && worker_waits_ && worker_may_go_on_after_read(job.file);
+      wake_worker = job.read && worker_waits_ && worker_may_go_on();
     }
     if (wake_analyzer) parsed_cv_.notify_one();
     if (wake_worker) room_.notify_one();
   }
-  bool worker_may_go_on_after_read(std::size_t i) const { return i == claimed_ || unread_ == 0; }
 
   void work() {
     try {
@@ -361,12 +364,7 @@ class ParsePipeline {
             if ((job = claim_next_read()) || (job = claim_next_parse())) break;
             if (claimed_ >= files_.size() && unread_ == 0) return;  // nothing left
             worker_waits_ = true;
-            room_.wait(lock, [&] {
-              return stop_ || unread_claimable() ||
-                     (claimed_ < files_.size() && state_[claimed_] != State::Reading &&
-                      claimed_ < consumed_ + kWindow / 2) ||
-                     (claimed_ >= files_.size() && unread_ == 0);
-            });
+            room_.wait(lock, [&] { return worker_may_go_on(); });
             worker_waits_ = false;
           }
         }
