@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -187,13 +188,17 @@ class MigrationSetReader {
                       "migrations")
           .with_file(display);
 
-    fs::path dir = given;
-    if (options_.layout == Layout::Auto && !looks_like_migration_dir(dir, display)) {
-      dir = discover(given, display);
-      display = display_of(dir);
-      ctx_.log(LogLevel::Info, kSourceComponent, "found Prisma migrations in " + display);
-    }
-    return read_dir(dir, display);
+    if (options_.layout != Layout::Auto) return read_dir(given, display, list_dir(given, display));
+    // Each directory is listed once: the one given, to tell whether it holds
+    // migrations and, if not, as the first step of the search below it; the
+    // one found, both by the search and for reading the set.
+    auto listed = read_entries(given, display);
+    auto entries = to_entries(listed, display);
+    if (looks_like_migration_dir(entries)) return read_dir(given, display, std::move(entries));
+    auto found = discover(given, std::move(listed), display);
+    display = display_of(found.dir);
+    ctx_.log(LogLevel::Info, kSourceComponent, "found Prisma migrations in " + display);
+    return read_dir(found.dir, display, to_entries(found.entries, display));
   }
 
  private:
@@ -203,25 +208,40 @@ class MigrationSetReader {
     return s.empty() ? "." : s;
   }
 
-  std::vector<Entry> list_dir(const fs::path &dir, const std::string &display) {
-    std::vector<Entry> entries;
-    std::error_code ec;
+  // A directory's entries as the listing gave them, each with the type the
+  // listing reported; `ec` says why the listing stopped early, if it did.
+  static std::vector<fs::directory_entry> read_entries(const fs::path &dir, std::error_code &ec) {
+    std::vector<fs::directory_entry> listed;
     fs::directory_iterator it(dir, ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) listed.push_back(*it);
+    return listed;
+  }
+  std::vector<fs::directory_entry> read_entries(const fs::path &dir, const std::string &display) {
+    std::error_code ec;
+    auto listed = read_entries(dir, ec);
     if (ec)
       throw Error(ErrorCode::Io, display + ": cannot read directory: " + errno_text(ec))
           .with_file(display);
-    for (; it != fs::directory_iterator(); it.increment(ec)) {
-      if (ec)
-        throw Error(ErrorCode::Io, display + ": cannot read directory: " + errno_text(ec))
-            .with_file(display);
+    return listed;
+  }
+  std::vector<Entry> list_dir(const fs::path &dir, const std::string &display) {
+    return to_entries(read_entries(dir, display), display);
+  }
+
+  // The visible entries of a listing, symlinks followed, in name order.
+  std::vector<Entry> to_entries(const std::vector<fs::directory_entry> &listed,
+                                const std::string &display) {
+    std::vector<Entry> entries;
+    entries.reserve(listed.size());
+    for (const auto &entry : listed) {
       Entry e;
-      e.path = it->path();
+      e.path = entry.path();
       e.name = e.path.filename().string();
       if (is_hidden(e.path)) continue;
       // The entry's type comes with the directory listing; only a symlink
       // (or a file system that does not report types) costs a stat.
       std::error_code sec;
-      if (it->is_symlink(sec) || sec) {
+      if (entry.is_symlink(sec) || sec) {
         e.is_symlink = !sec;
         sec.clear();
         auto st = fs::status(e.path, sec);  // follows symlinks
@@ -238,8 +258,8 @@ class MigrationSetReader {
         e.is_dir = !sec && fs::is_directory(st);
         e.is_file = !sec && fs::is_regular_file(st);
       } else {
-        e.is_dir = it->is_directory(sec);
-        e.is_file = !sec && it->is_regular_file(sec);
+        e.is_dir = entry.is_directory(sec);
+        e.is_file = !sec && entry.is_regular_file(sec);
       }
       entries.push_back(std::move(e));
     }
@@ -249,8 +269,8 @@ class MigrationSetReader {
     return entries;
   }
 
-  bool looks_like_migration_dir(const fs::path &dir, const std::string &display) {
-    for (const auto &e : list_dir(dir, display)) {
+  bool looks_like_migration_dir(const std::vector<Entry> &entries) {
+    for (const auto &e : entries) {
       if (e.name == "migration_lock.toml") return true;
       if (e.is_file && e.name.size() > 4 && e.name.ends_with(".sql")) return true;
       if (e.is_dir && entry_exists(e.path / "migration.sql")) return true;
@@ -258,32 +278,40 @@ class MigrationSetReader {
     return false;
   }
 
+  struct Listing {
+    fs::path dir;
+    std::vector<fs::directory_entry> entries;
+  };
+
   // A project directory: find the one Prisma migration directory below it.
-  fs::path discover(const fs::path &given, const std::string &display) {
-    std::vector<fs::path> found;
+  // `given_entries` is the project directory's listing; the one found comes
+  // back with its own, so neither is listed twice. A directory that cannot
+  // be listed is passed over; one whose listing fails part-way is searched
+  // as far as it was listed.
+  Listing discover(const fs::path &given, std::vector<fs::directory_entry> given_entries,
+                   const std::string &display) {
+    std::vector<Listing> found;
     std::vector<std::pair<fs::path, int>> pending{{given, 0}};
     while (!pending.empty()) {
       auto [dir, depth] = pending.back();
       pending.pop_back();
       std::error_code ec;
-      fs::directory_iterator it(dir, ec);
-      if (ec) continue;
+      auto listed = dir == given ? std::move(given_entries) : read_entries(dir, ec);
       std::vector<fs::path> subdirs;
       bool is_migrations = false;
-      for (; it != fs::directory_iterator(); it.increment(ec)) {
-        if (ec) break;
-        const auto &p = it->path();
+      for (const auto &entry : listed) {
+        const auto &p = entry.path();
         auto name = p.filename().string();
         if (name == "migration_lock.toml") is_migrations = true;
-        if (is_hidden(p) || name == "node_modules" || it->is_symlink()) continue;
-        if (it->is_directory(ec)) {
+        if (is_hidden(p) || name == "node_modules" || entry.is_symlink(ec)) continue;
+        if (entry.is_directory(ec)) {
           if (!is_migrations && dir.filename() == "migrations" && entry_exists(p / "migration.sql"))
             is_migrations = true;
           subdirs.push_back(p);
         }
       }
       if (is_migrations && dir != given) {
-        found.push_back(dir);
+        found.push_back({dir, std::move(listed)});
         continue;
       }
       if (depth < kDiscoveryMaxDepth)
@@ -297,14 +325,15 @@ class MigrationSetReader {
                       "that holds the migrations")
           .with_file(display);
     if (found.size() > 1) {
-      std::sort(found.begin(), found.end());
+      std::sort(found.begin(), found.end(),
+                [](const Listing &a, const Listing &b) { return a.dir < b.dir; });
       std::string list;
-      for (const auto &f : found) list += (list.empty() ? "" : ", ") + display_of(f);
+      for (const auto &f : found) list += (list.empty() ? "" : ", ") + display_of(f.dir);
       throw Error(ErrorCode::Invalid, display + ": holds several Prisma migration directories (" +
                                           list + "); pass the one to use")
           .with_file(display);
     }
-    return found.front();
+    return std::move(found.front());
   }
 
   // Reads a file of the set after checking where it really lives, its size
@@ -379,6 +408,19 @@ class MigrationSetReader {
     return text;
   }
 
+  const fs::path &canonical_root() {
+    std::lock_guard<std::mutex> lock(canonical_root_mutex_);
+    if (!canonical_root_) {
+      std::error_code ec;
+      auto resolved = fs::canonical(root_dir_, ec);
+      if (ec)
+        throw Error(ErrorCode::Io, set_display_ + ": cannot resolve: " + errno_text(ec))
+            .with_file(set_display_);
+      canonical_root_ = std::move(resolved);
+    }
+    return *canonical_root_;
+  }
+
   // A symlink must resolve to a place inside the migration directory, so a
   // set never reads what it does not contain.
   void require_inside(const fs::path &path, const std::string &display, const char *what) {
@@ -388,7 +430,7 @@ class MigrationSetReader {
     if (ec)
       throw Error(ErrorCode::Io, display + ": cannot resolve symbolic link: " + errno_text(ec))
           .with_file(display);
-    if (!is_within(target, canonical_root_))
+    if (!is_within(target, canonical_root()))
       throw Error(ErrorCode::Invalid, display +
                                           ": symbolic link leads outside the migration "
                                           "directory (to " +
@@ -446,14 +488,12 @@ class MigrationSetReader {
     ctx_.progress(w.str());
   }
 
-  MigrationSet read_dir(const fs::path &dir, const std::string &display) {
-    std::error_code ec;
-    canonical_root_ = fs::canonical(dir, ec);
-    if (ec)
-      throw Error(ErrorCode::Io, display + ": cannot resolve: " + errno_text(ec))
-          .with_file(display);
+  // `listed`: the directory's entries, from to_entries.
+  MigrationSet read_dir(const fs::path &dir, const std::string &display,
+                        std::vector<Entry> listed) {
+    root_dir_ = dir;
     // Kept in the reader: the reads a check leaves pending refer to them.
-    entries_ = list_dir(dir, display);
+    entries_ = std::move(listed);
     const auto &entries = entries_;
     Layout layout = options_.layout;
     if (layout == Layout::Auto) layout = detect(entries, display);
@@ -487,8 +527,7 @@ class MigrationSetReader {
 
   MigrationSet read_single_file(const fs::path &file, const std::string &display) {
     fs::path parent = file.parent_path().empty() ? fs::path(".") : file.parent_path();
-    std::error_code ec;
-    canonical_root_ = fs::canonical(parent, ec);
+    root_dir_ = parent;
     MigrationSet set;
     set.root_ = display_of(parent);
     set_display_ = set.root_;
@@ -870,7 +909,12 @@ class MigrationSetReader {
     bool done = false;
   };
   std::unordered_map<const Entry *, Prefetched> prefetched_;
-  fs::path canonical_root_;
+  fs::path root_dir_;  // the set's directory, as given or found
+  // root_dir_ resolved, worked out at the first symlink (most sets have
+  // none, and resolving a path costs a system call per component); the
+  // reading threads of a check may both ask.
+  std::mutex canonical_root_mutex_;
+  std::optional<fs::path> canonical_root_;
   // The set's directory as messages name it (for errors about one migration).
   std::string set_display_;
 };

@@ -201,6 +201,41 @@ TEST(SourceErrors, SymlinkInsideTheDirectoryIsFollowed) {
   EXPECT_EQ(set.migrations()[0].sql, "SELECT 1;\n");
 }
 
+// The set's own directory is resolved only once a symlink needs it: a set
+// found below a project directory, and one reached through a symlinked
+// path, judge their symlinks by where the set really is.
+TEST(SourceErrors, SymlinkLeadingOutsideADiscoveredSet) {
+  TempDir dir;
+  auto outside = dir.write("secret.sql", "SELECT 1;\n");
+  dir.write("app/prisma/migrations/migration_lock.toml", kLock);
+  std::filesystem::create_directories(dir.path() / "app/prisma/migrations/20240101000000_a");
+  std::filesystem::create_symlink(
+      outside, dir.path() / "app/prisma/migrations/20240101000000_a/migration.sql");
+  auto e = open_error(dir.str() + "/app");
+  EXPECT_EQ(e.code, ErrorCode::Invalid);
+  EXPECT_EQ(e.message, dir.str() +
+                           "/app/prisma/migrations/20240101000000_a/migration.sql: symbolic link "
+                           "leads outside the migration directory (to " +
+                           std::filesystem::canonical(outside).generic_string() +
+                           "); copy the file into the migration directory instead");
+}
+
+TEST(SourceErrors, SymlinkInsideASetReachedThroughASymlinkIsFollowed) {
+  TempDir dir;
+  dir.write("real/m/shared/body.sql", "SELECT 1;\n");
+  dir.write("real/m/shared/migration.sql", "SELECT 0;\n");
+  dir.write("real/m/migration_lock.toml", kLock);
+  std::filesystem::create_directories(dir.path() / "real/m/20240101000000_a");
+  std::filesystem::create_symlink(dir.path() / "real/m/shared/body.sql",
+                                  dir.path() / "real/m/20240101000000_a/migration.sql");
+  std::filesystem::create_directory_symlink(dir.path() / "real/m", dir.path() / "link");
+  auto set = MigrationSet::open(dir.str() + "/link");
+  EXPECT_EQ(set.migrations()[0].sql, "SELECT 1;\n");
+  // A check reads the files on two threads, which may both resolve the set.
+  auto checked = dbsafe::source::read_for_check(dir.str() + "/link", {}, {});
+  EXPECT_EQ(checked.migrations[0].sql, "SELECT 1;\n");
+}
+
 TEST(SourceErrors, SymlinkLoop) {
   TempDir dir;
   dir.write("m/migration_lock.toml", kLock);
