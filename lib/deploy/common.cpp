@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
-#include <random>
 #include <thread>
 
 #include "dbsafe/migrate.hpp"
@@ -16,6 +15,7 @@
 #include "pg/connection.hpp"
 #include "util/failpoint.hpp"
 #include "util/json_writer.hpp"
+#include "util/random.hpp"
 
 namespace dbsafe {
 inline namespace v1 {
@@ -32,15 +32,7 @@ double ms_since(Clock::time_point t) {
 }
 
 std::string new_id() {
-  std::random_device rd;
-  std::mt19937_64 rng((static_cast<std::uint64_t>(rd()) << 32) ^ rd());
-  std::uint64_t a = rng(), b = rng();
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                static_cast<unsigned long long>(b & 0xffffffffffffull));
-  return buf;
+  return util::random_uuid();
 }
 
 std::string trim(std::string s) {

@@ -21,13 +21,13 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <thread>
 
 #include "pg/connection.hpp"
 #include "pg/tools.hpp"
 #include "provider/factory.hpp"
 #include "util/failpoint.hpp"
+#include "util/random.hpp"
 
 extern char **environ;
 
@@ -39,14 +39,6 @@ namespace fs = std::filesystem;
 
 constexpr const char *kMaintenanceDb = "postgres";
 constexpr std::size_t kMaxIdentifier = 63;  // NAMEDATALEN - 1
-
-std::string random_hex(std::size_t n) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += digits[rng() % 16];
-  return out;
-}
 
 // Lower-case letters, digits and '_' only, so the database name needs no
 // quoting in anything a person types.
@@ -350,7 +342,7 @@ class LocalProvider final : public Provider {
     // 1. A fresh copy of the snapshot, so the snapshot itself stays reusable.
     // Named after the source, so whoever looks at the server (or a test)
     // can tell which restore a leftover copy belongs to.
-    const std::string copy = "dbsafe_restore_" + source_.substr(0, 30) + "_" + random_hex(8);
+    const std::string copy = "dbsafe_restore_" + source_.substr(0, 30) + "_" + util::random_hex(8);
     ctx.checkpoint();
     ctx.log(LogLevel::Info, "provider.local",
             "copying snapshot database \"" + snap.database + "\" into \"" + copy + "\"");
@@ -416,7 +408,7 @@ class LocalProvider final : public Provider {
     // listed, can be connected to, and is pruned like Neon's "(old)" branches.
     try {
       Row row;
-      row.id = random_hex(8);
+      row.id = util::random_hex(8);
       row.kind = "branch";
       row.name = options.preserve_under_name.empty() ? source_ + " (old " + stamp + ")"
                                                      : options.preserve_under_name;
@@ -652,7 +644,7 @@ class LocalProvider final : public Provider {
   Row make_copy(pg::Connection &conn, const CallContext &ctx, const std::string &kind,
                 const std::string &name, const std::optional<std::string> &expires) {
     Row row;
-    row.id = random_hex(8);
+    row.id = util::random_hex(8);
     row.kind = kind;
     row.name = name;
     const std::string prefix = kind == "snapshot" ? "dbsafe_snap_" : "dbsafe_branch_";

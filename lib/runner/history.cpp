@@ -1,7 +1,6 @@
 #include "runner/history.hpp"
 
-#include <cstdio>
-#include <random>
+#include "util/random.hpp"
 
 namespace dbsafe::runner {
 
@@ -62,20 +61,10 @@ std::vector<HistoryRow> History::rows() {
   return out;
 }
 
+// Ids must not repeat across the processes that deploy at once: each is
+// drawn from the operating system.
 std::string History::new_id() {
-  // A version 4 UUID. random_device per call: ids must not repeat across the
-  // processes that deploy at once.
-  static thread_local std::mt19937_64 rng{
-      (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}()};
-  std::uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  char buf[37];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return buf;
+  return util::random_uuid();
 }
 
 std::string History::insert_started(const std::string &id, const std::string &name,

@@ -16,7 +16,6 @@
 //   resolves it; the error names the file, line, column and the command.
 #include <chrono>
 #include <cstdlib>
-#include <random>
 #include <set>
 #include <thread>
 
@@ -27,6 +26,7 @@
 #include "runner/steps.hpp"
 #include "util/failpoint.hpp"
 #include "util/json_writer.hpp"
+#include "util/random.hpp"
 #include "util/utf8.hpp"
 
 namespace dbsafe {
@@ -632,10 +632,10 @@ class Deployer {
   bool lock_timeout(const pg::ServerError &e) const { return e.sqlstate() == "55P03"; }
 
   void backoff(int attempt, const Migration &m, const runner::Step &step) {
-    static thread_local std::mt19937 rng{std::random_device{}()};
     auto base = options_.lock_retry_backoff * (1 << std::min(attempt - 1, 6));
-    auto jitter = milliseconds(std::uniform_int_distribution<int>(
-        0, static_cast<int>(std::max<std::int64_t>(1, base.count() / 2)))(rng));
+    auto jitter =
+        milliseconds(util::random_u64() %
+                     static_cast<std::uint64_t>(std::max<std::int64_t>(1, base.count() / 2) + 1));
     auto delay = base + jitter;
     std::string who = last_blockers_.empty() ? "" : " held by " + last_blockers_;
     ctx_.log(LogLevel::Warning, "runner",
