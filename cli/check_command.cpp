@@ -140,7 +140,8 @@ class StreamedJsonReport {
   std::ostream &out_;
   // The analysing thread's until the writer starts, then the writer's.
   util::JsonWriter json_;
-  analyze::FindingJsonWriter finding_writer_;
+  // The findings come without why and fix (check_streaming below).
+  analyze::FindingJsonWriter finding_writer_{analyze::Explanations::FromCatalogue};
   std::size_t written_ = 0;
   std::mutex mutex_;
   std::condition_variable ready_, room_;
@@ -302,9 +303,11 @@ void add_check_command(CLI::App &app, std::ostream &out, int &exit_code) {
     if (format == "json") {
       StreamedJsonReport report(out);
       auto batch = [&report](std::vector<Finding> &findings) { report.add(findings); };
-      auto summary =
-          from_stdin ? analyze::check_sql_streaming(read_all(std::cin), "<stdin>", options, batch)
-                     : analyze::check_streaming(args->paths, options, batch);
+      constexpr auto kExplanations = analyze::Explanations::FromCatalogue;  // as the report's
+      auto summary = from_stdin
+                         ? analyze::check_sql_streaming(read_all(std::cin), "<stdin>", options,
+                                                        batch, kExplanations)
+                         : analyze::check_streaming(args->paths, options, batch, {}, kExplanations);
       report.finish(summary);
       finish(summary);
       return;

@@ -369,11 +369,10 @@ struct Analyzer::State {
     const RuleInfo *info = find_rule(rule);
     Finding f;
     f.rule = std::string(rule);
-    if (info) {
+    // why and fix are the rule's, added where the findings are delivered
+    // (Explanations in check_stream.hpp).
+    if (info)
       for (auto s : info->severity) f.severity.emplace_back(s);
-      f.why = std::string(info->why);
-      f.fix = std::string(info->fix);
-    }
     f.file = input->file;
     f.migration = input->migration;
     if (stmt) {

@@ -429,7 +429,8 @@ void sort_by_position(std::vector<Finding> &batch, std::vector<std::size_t> &ord
 }
 
 CheckSummary run(std::vector<ParsedFile> files, const CheckOptions &given, const Config &config,
-                 const CallContext &ctx, const analyze::FindingBatch &deliver) {
+                 const CallContext &ctx, const analyze::FindingBatch &deliver,
+                 analyze::Explanations explanations) {
   CheckOptions options = given;
   // dbsafe.toml first, then what the caller set explicitly wins.
   if (config.pg_version && given.pg_version == CheckOptions{}.pg_version)
@@ -511,6 +512,12 @@ CheckSummary run(std::vector<ParsedFile> files, const CheckOptions &given, const
       analyzer.analyze_file(in);
       pipeline.done_with(i);
       analyzer.take_findings(batch);
+      if (explanations == analyze::Explanations::InFindings)
+        for (auto &finding : batch)
+          if (const auto *info = analyze::find_rule(finding.rule)) {
+            finding.why = info->why;
+            finding.fix = info->fix;
+          }
       if (!all_read && (all_read = pipeline.all_read()))
         for (auto &h : held) {
           ctx.checkpoint();  // a request made while delivering stops the rest
@@ -595,7 +602,8 @@ std::vector<RuleDescription> rules() {
 namespace analyze {
 
 CheckSummary check_streaming(const std::vector<std::string> &paths, const CheckOptions &options,
-                             const FindingBatch &batch, const CallOptions &call) {
+                             const FindingBatch &batch, const CallOptions &call,
+                             Explanations explanations) {
   CallContext ctx(call);
   if (paths.empty())
     throw Error(ErrorCode::Invalid, "no migrations to check; pass a directory or a .sql file");
@@ -643,11 +651,12 @@ CheckSummary check_streaming(const std::vector<std::string> &paths, const CheckO
       for (std::size_t i = 0; i < *last_merged; ++i)
         if (files[i].report) files[i].sorts_before = files[*last_merged].migration;
   }
-  return run(std::move(files), options, config, ctx, batch);
+  return run(std::move(files), options, config, ctx, batch, explanations);
 }
 
 CheckSummary check_sql_streaming(std::string_view sql, const std::string &name,
-                                 const CheckOptions &options, const FindingBatch &batch) {
+                                 const CheckOptions &options, const FindingBatch &batch,
+                                 Explanations explanations) {
   std::vector<ParsedFile> files(1);
   files[0].file = name;
   files[0].migration = name;
@@ -655,7 +664,7 @@ CheckSummary check_sql_streaming(std::string_view sql, const std::string &name,
   Config config;
   if (!options.config_path.empty() && options.config_path != "-")
     config = load_config(options.config_path);
-  return run(std::move(files), options, config, CallContext{}, batch);
+  return run(std::move(files), options, config, CallContext{}, batch, explanations);
 }
 
 std::string_view FindingJsonWriter::escaped(Escaped &slot, const std::string &text) {
@@ -668,7 +677,22 @@ std::string_view FindingJsonWriter::escaped(Escaped &slot, const std::string &te
 }
 
 void FindingJsonWriter::write(util::JsonWriter &w, const Finding &f) {
-  auto &[why, fix] = why_and_fix_[f.rule];
+  std::string_view why_json, fix_json;
+  if (explanations_ == Explanations::FromCatalogue) {
+    const auto *info = find_rule(f.rule);
+    std::string_view rule = info ? info->id : std::string_view();
+    auto &[why, fix] = catalogue_json_[rule];
+    if (why.empty()) {  // a JSON string is never empty: not written yet
+      util::append_json_string(why, info ? info->why : std::string_view());
+      util::append_json_string(fix, info ? info->fix : std::string_view());
+    }
+    why_json = why;
+    fix_json = fix;
+  } else {
+    auto &[why, fix] = why_and_fix_[f.rule];
+    why_json = escaped(why, f.why);
+    fix_json = escaped(fix, f.fix);
+  }
   w.begin_object().field("rule", f.rule).key("severity").begin_array();
   for (const auto &s : f.severity) w.value(s);
   w.end_array()
@@ -691,9 +715,9 @@ void FindingJsonWriter::write(util::JsonWriter &w, const Finding &f) {
       .field("scan", f.scan)
       .field("message", f.message)
       .key("why")
-      .raw(escaped(why, f.why))
+      .raw(why_json)
       .key("fix")
-      .raw(escaped(fix, f.fix))
+      .raw(fix_json)
       .field("fingerprint", f.fingerprint);
   if (f.impact) {
     const auto &i = *f.impact;
