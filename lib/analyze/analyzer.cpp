@@ -12,6 +12,7 @@
 #include "analyze/rules.hpp"
 #include "analyze/tree.hpp"
 #include "dbsafe/source.hpp"
+#include "source/digest.hpp"
 
 namespace dbsafe::analyze {
 
@@ -261,6 +262,7 @@ struct Analyzer::State {
     std::string hex;
   };
   mutable StatementDigest statement_digest;
+  std::string fingerprint_key;  // emit()'s scratch
   struct Txn {
     int id = -1;
     bool explicit_block = false;
@@ -400,7 +402,7 @@ struct Analyzer::State {
       d.file = file_index;
       d.begin = begin;
       d.end = end;
-      d.hex = sha256_hex(text);
+      source::sha256_hex_into(text, 64, d.hex);
     }
     return d.hex;
   }
@@ -480,9 +482,12 @@ struct Analyzer::State {
     // enters through its own digest (make), computed once however many
     // findings it has: hashing a long CREATE TABLE again for each of its
     // columns' findings was a sixth of a large file's analysis.
-    std::string key = f.rule + '\x1f' + f.file + '\x1f' + f.fingerprint + '\x1f';
-    for (const auto &o : f.objects) key += o + '\x1e';
-    f.fingerprint = sha256_hex(key).substr(0, 32);
+    auto &key = fingerprint_key;  // reused: no allocation once it is long enough
+    key.clear();
+    key.append(f.rule).append(1, '\x1f').append(f.file).append(1, '\x1f');
+    key.append(f.fingerprint).append(1, '\x1f');
+    for (const auto &o : f.objects) key.append(o).append(1, '\x1e');
+    source::sha256_hex_into(key, 32, f.fingerprint);
     findings.push_back(std::move(f));
   }
 

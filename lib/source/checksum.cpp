@@ -6,11 +6,13 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
 #include "dbsafe/error.hpp"
 #include "dbsafe/source.hpp"
+#include "source/digest.hpp"
 
 namespace dbsafe {
 inline namespace v1 {
@@ -72,6 +74,25 @@ bool digest_matches(std::string_view script, std::string_view stored) {
 std::string sha256_hex(std::string_view data) {
   return hex(sha256(data), true);
 }
+
+}  // namespace v1
+
+namespace source {
+
+void sha256_hex_into(std::string_view data, std::size_t digits, std::string &out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto d = sha256(data);
+  digits = std::min<std::size_t>(digits, 2 * SHA256_DIGEST_LENGTH);
+  out.resize(digits);  // within the capacity a string reused for this already has
+  for (std::size_t i = 0; i < digits; ++i) {
+    unsigned char b = d.bytes[i / 2];
+    out[i] = kHex[i % 2 == 0 ? b >> 4 : b & 0xF];
+  }
+}
+
+}  // namespace source
+
+inline namespace v1 {
 
 bool checksum_matches(std::string_view script, std::string_view stored_checksum) {
   if (digest_matches(script, stored_checksum)) return true;

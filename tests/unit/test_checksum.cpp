@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "dbsafe/source.hpp"
+#include "source/digest.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -58,3 +59,15 @@ TEST(Checksum, PrismaUnpaddedLegacyForm) {
 }
 
 }  // namespace
+
+TEST(Checksum, HexIntoAStringIsThePrefixOfTheDigest) {
+  std::string out = "left over from before, longer than any digest written here......";
+  for (std::string_view data : {"", "abc", "CREATE TABLE t (id int);"}) {
+    for (std::size_t digits : {std::size_t{0}, std::size_t{1}, std::size_t{32}, std::size_t{64}}) {
+      dbsafe::source::sha256_hex_into(data, digits, out);
+      EXPECT_EQ(out, dbsafe::sha256_hex(data).substr(0, digits)) << data << " " << digits;
+    }
+  }
+  dbsafe::source::sha256_hex_into("abc", 100, out);  // at most the whole digest
+  EXPECT_EQ(out, dbsafe::sha256_hex("abc"));
+}
