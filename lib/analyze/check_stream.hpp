@@ -24,8 +24,8 @@ using FindingBatch = std::function<void(std::vector<Finding> &batch)>;
 // Where a finding's why and fix come from. Every finding of a rule explains
 // it in the same two paragraphs, the rule catalogue's: a writer that takes
 // them from there (FindingJsonWriter) needs findings without them. Copying
-// them into each finding and comparing them again in the writer was a fifth
-// of the per-finding cost of a check's JSON.
+// them (about 1 KB) into each finding and comparing them again in the
+// writer cost about 1 % of a check (the corpus: 6,488 findings).
 enum class Explanations {
   InFindings,    // each finding carries its rule's why and fix
   FromCatalogue  // why and fix left empty: the reader looks the rule up

