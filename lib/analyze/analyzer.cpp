@@ -311,14 +311,25 @@ struct Analyzer::State {
   }
 
   // ------------------------------------------------------------------ names
+  // "schema.name", built in one allocation: every relation a statement
+  // names goes through here.
+  static std::string dotted(std::string_view schema, std::string_view name) {
+    std::string q;
+    q.reserve(schema.size() + 1 + name.size());
+    q.append(schema).append(1, '.').append(name);
+    return q;
+  }
   std::string qualify(std::string_view schema, std::string_view name) const {
-    if (!schema.empty()) return std::string(schema) + "." + std::string(name);
+    if (!schema.empty()) return dotted(schema, name);
+    if (search_path.empty()) return dotted("public", name);
+    // The first schema of the path that has it, else the first schema.
+    std::string first;
     for (const auto &s : search_path) {
-      auto q = s + "." + std::string(name);
+      auto q = dotted(s, name);
       if (relations.count(q) || enums.count(q) || domains.count(q)) return q;
+      if (first.empty()) first = std::move(q);
     }
-    return (search_path.empty() ? std::string("public") : search_path.front()) + "." +
-           std::string(name);
+    return first;
   }
   std::string range_var(Node rv) const {
     return qualify(str(rv, "schemaname"), str(rv, "relname"));
@@ -1202,16 +1213,19 @@ struct Analyzer::State {
                  : rel + "_" + (k.columns.empty() ? "" : k.columns[0]) + suffix.at(k.kind);
     }
     if (k.kind == 'p' || k.kind == 'u') {
-      auto schema = table.substr(0, table.find('.'));
+      auto index = dotted(std::string_view(table).substr(0, table.find('.')), name);
       Relation idx = new_relation('i');
       idx.table = table;
       idx.index_columns = k.columns;
       idx.unique = true;
       idx.constraint_backed = true;
-      relations[schema + "." + name] = idx;
-      indexes_by_table.emplace(table, schema + "." + name);
+      relations[index] = std::move(idx);
+      indexes_by_table.emplace(table, std::move(index));
     }
-    constraints[table + "|" + name] = k;
+    std::string key;
+    key.reserve(table.size() + 1 + name.size());
+    key.append(table).append(1, '|').append(name);
+    constraints[std::move(key)] = std::move(k);
   }
 
   void create_table(Node b) {
@@ -1626,7 +1640,7 @@ struct Analyzer::State {
     Finding analyze_f = make("missing-analyze-after-type-change", {rel}, Lock::None, false, false,
                              "changes the type of " + where + " without ANALYZE " + rel +
                                  " afterwards in this migration");
-    analyze_pending.emplace_back(rel, analyze_f);
+    analyze_pending.emplace_back(rel, std::move(analyze_f));
     if (collate)
       emit(make("change-column-collation", {where}, Lock::AccessExclusive, true, true,
                 "changes the collation of " + where + "; its indexes are rebuilt"),

@@ -73,6 +73,7 @@ inline std::pair<std::string_view, Node> unwrap(Node n) {
 // A list of {"String":{"sval":...}} nodes, e.g. a qualified name.
 inline std::vector<std::string> strings(const Items &list) {
   std::vector<std::string> out;
+  out.reserve(list.size());
   for (Node e : list) {
     auto [type, body] = unwrap(e);
     if (type == "String") out.emplace_back(str(body, "sval"));
