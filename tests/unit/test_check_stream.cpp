@@ -208,6 +208,35 @@ TEST(Streaming, BatchesAreTheReportInOrder) {
   EXPECT_EQ(a.str(), b.str());
 }
 
+// The CLI's JSON streams findings without why and fix, and its writer takes
+// them from the rule catalogue: the same text as check()'s findings, which
+// carry them.
+TEST(Streaming, ExplanationsFromTheCatalogueWriteTheSameJson) {
+  TempDir dir;
+  write_set(dir);
+  dbsafe::CheckOptions options;
+  options.config_path = "-";
+  const std::vector<std::string> paths{dir.str() + "/migrations"};
+  const auto report = dbsafe::check(paths, options);
+  ASSERT_FALSE(report.findings.empty());
+  for (const auto &f : report.findings) EXPECT_FALSE(f.why.empty() || f.fix.empty()) << f.rule;
+
+  dbsafe::util::JsonWriter w;
+  dbsafe::analyze::FindingJsonWriter writer(dbsafe::analyze::Explanations::FromCatalogue);
+  w.begin_array();
+  dbsafe::analyze::check_streaming(
+      paths, options,
+      [&](std::vector<dbsafe::Finding> &batch) {
+        for (const auto &f : batch) {
+          EXPECT_TRUE(f.why.empty() && f.fix.empty()) << f.rule;
+          writer.write(w, f);
+        }
+      },
+      {}, dbsafe::analyze::Explanations::FromCatalogue);
+  w.end_array();
+  EXPECT_EQ(w.str(), json_of(report.findings));
+}
+
 TEST(Streaming, APathGivenTwiceKeepsEachFilesFindingsTogether) {
   TempDir dir;
   write_set(dir);
