@@ -631,28 +631,35 @@ class MigrationSetReader {
     const bool deferred = defer_reads();
     if (deferred) set.migrations_.reserve(dirs.size());
     for (const Entry *e : dirs) {
-      std::string dir_display = display + "/" + e->name;
-      fs::path sql = e->path / "migration.sql";
       std::string rel = e->name + "/migration.sql";
-      auto read = [this, e, dir_display, sql, file_display = display + "/" + rel] {
-        if (e->is_symlink) require_inside(e->path, dir_display, "directory");
-        // Named by the directory, as the fix is there.
-        return read_file(sql, file_display, false, &dir_display);
-      };
+      // The paths it reads and names are built when it runs (on a reading
+      // thread, for a check), not for every migration while the set is
+      // listed: building them there took a sixth of listing a 21-migration
+      // set (0.025 of 0.14 ms).
+      auto read = [this, e] { return read_prisma_migration(*e); };
       auto underscore = e->name.find('_');
       std::string version = e->name.substr(0, underscore);
       std::string description =
           underscore == std::string::npos ? std::string() : e->name.substr(underscore + 1);
       if (deferred) {
-        set.migrations_.push_back(make_migration(e->name, version, description, rel, {}));
+        set.migrations_.push_back(make_migration(e->name, std::move(version),
+                                                 std::move(description), std::move(rel), {}));
         pending_.push_back({set.migrations_.size() - 1, std::move(read)});
         continue;
       }
       auto text = read();
-      set.migrations_.push_back(
-          make_migration(e->name, version, description, rel, std::move(text)));
+      set.migrations_.push_back(make_migration(e->name, std::move(version), std::move(description),
+                                               std::move(rel), std::move(text)));
       report_progress(set, dirs.size());
     }
+  }
+
+  // A Prisma migration's migration.sql. A missing one is reported as its
+  // directory's problem, as the fix is there.
+  std::string read_prisma_migration(const Entry &e) {
+    std::string dir_display = set_display_ + "/" + e.name;
+    if (e.is_symlink) require_inside(e.path, dir_display, "directory");
+    return read_file(e.path / "migration.sql", dir_display + "/migration.sql", false, &dir_display);
   }
 
   // Only `check` defers reads (a deploy reads in order and reports each
