@@ -183,13 +183,26 @@ void write_set(const TempDir &dir) {
             "ALTER TABLE \"A\" ALTER COLUMN \"b\" SET NOT NULL;\nDROP TABLE \"A\";\n");
 }
 
-TEST(Streaming, BatchesAreTheReportInOrder) {
+// The set write_set writes, the options to check it (no dbsafe.toml), and
+// check()'s report of it.
+struct ReportedSet {
   TempDir dir;
-  write_set(dir);
   dbsafe::CheckOptions options;
-  options.config_path = "-";
-  const std::vector<std::string> paths{dir.str() + "/migrations"};
-  const auto report = dbsafe::check(paths, options);
+  std::vector<std::string> paths;
+  dbsafe::CheckReport report;
+  ReportedSet() {
+    write_set(dir);
+    options.config_path = "-";
+    paths = {dir.str() + "/migrations"};
+    report = dbsafe::check(paths, options);
+  }
+};
+
+TEST(Streaming, BatchesAreTheReportInOrder) {
+  const ReportedSet set;
+  const auto &options = set.options;
+  const auto &paths = set.paths;
+  const auto &report = set.report;
   ASSERT_GE(report.findings.size(), 4u);
 
   std::vector<dbsafe::Finding> streamed;
@@ -212,12 +225,10 @@ TEST(Streaming, BatchesAreTheReportInOrder) {
 // them from the rule catalogue: the same text as check()'s findings, which
 // carry them.
 TEST(Streaming, ExplanationsFromTheCatalogueWriteTheSameJson) {
-  TempDir dir;
-  write_set(dir);
-  dbsafe::CheckOptions options;
-  options.config_path = "-";
-  const std::vector<std::string> paths{dir.str() + "/migrations"};
-  const auto report = dbsafe::check(paths, options);
+  const ReportedSet set;
+  const auto &options = set.options;
+  const auto &paths = set.paths;
+  const auto &report = set.report;
   ASSERT_FALSE(report.findings.empty());
   for (const auto &f : report.findings) EXPECT_FALSE(f.why.empty() || f.fix.empty()) << f.rule;
 

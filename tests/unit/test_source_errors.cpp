@@ -158,19 +158,26 @@ TEST(SourceErrors, FileOverTheSizeLimit) {
                            "migration, or raise the limit (--max-file-size)");
 }
 
-TEST(SourceErrors, SymlinkLeadingOutsideTheDirectory) {
-  TempDir dir;
+// A Prisma set at `set` in `dir` whose one migration's migration.sql is a
+// symlink to a file outside it: opening `open` must refuse it.
+void expect_file_link_outside_refused(const TempDir &dir, const std::string &set,
+                                      const std::string &open) {
   auto outside = dir.write("secret.sql", "SELECT 1;\n");
-  dir.write("m/migration_lock.toml", kLock);
-  std::filesystem::create_directories(dir.path() / "m/20240101000000_a");
-  std::filesystem::create_symlink(outside, dir.path() / "m/20240101000000_a/migration.sql");
-  auto e = open_error(dir.str() + "/m");
+  dir.write(set + "/migration_lock.toml", kLock);
+  std::filesystem::create_directories(dir.path() / set / "20240101000000_a");
+  std::filesystem::create_symlink(outside, dir.path() / set / "20240101000000_a/migration.sql");
+  auto e = open_error(dir.str() + "/" + open);
   EXPECT_EQ(e.code, ErrorCode::Invalid);
-  EXPECT_EQ(e.message, dir.str() +
-                           "/m/20240101000000_a/migration.sql: symbolic link leads outside the "
+  EXPECT_EQ(e.message, dir.str() + "/" + set +
+                           "/20240101000000_a/migration.sql: symbolic link leads outside the "
                            "migration directory (to " +
                            std::filesystem::canonical(outside).generic_string() +
                            "); copy the file into the migration directory instead");
+}
+
+TEST(SourceErrors, SymlinkLeadingOutsideTheDirectory) {
+  TempDir dir;
+  expect_file_link_outside_refused(dir, "m", "m");
 }
 
 TEST(SourceErrors, DirectorySymlinkLeadingOutside) {
@@ -189,14 +196,20 @@ TEST(SourceErrors, DirectorySymlinkLeadingOutside) {
           "); copy the directory into the migration directory instead");
 }
 
+// A Prisma set at `set` in `dir` whose first migration's migration.sql is a
+// symlink to a file inside the set holding "SELECT 1;".
+void write_set_with_inside_link(const TempDir &dir, const std::string &set) {
+  dir.write(set + "/shared/body.sql", "SELECT 1;\n");
+  dir.write(set + "/shared/migration.sql", "SELECT 0;\n");  // "shared" is a migration too
+  dir.write(set + "/migration_lock.toml", kLock);
+  std::filesystem::create_directories(dir.path() / set / "20240101000000_a");
+  std::filesystem::create_symlink(dir.path() / set / "shared/body.sql",
+                                  dir.path() / set / "20240101000000_a/migration.sql");
+}
+
 TEST(SourceErrors, SymlinkInsideTheDirectoryIsFollowed) {
   TempDir dir;
-  dir.write("m/shared/body.sql", "SELECT 1;\n");
-  dir.write("m/migration_lock.toml", kLock);
-  std::filesystem::create_directories(dir.path() / "m/20240101000000_a");
-  std::filesystem::create_symlink(dir.path() / "m/shared/body.sql",
-                                  dir.path() / "m/20240101000000_a/migration.sql");
-  dir.write("m/shared/migration.sql", "SELECT 0;\n");  // "shared" is a migration too
+  write_set_with_inside_link(dir, "m");
   auto set = MigrationSet::open(dir.str() + "/m");
   EXPECT_EQ(set.migrations()[0].sql, "SELECT 1;\n");
 }
@@ -206,28 +219,12 @@ TEST(SourceErrors, SymlinkInsideTheDirectoryIsFollowed) {
 // path, judge their symlinks by where the set really is.
 TEST(SourceErrors, SymlinkLeadingOutsideADiscoveredSet) {
   TempDir dir;
-  auto outside = dir.write("secret.sql", "SELECT 1;\n");
-  dir.write("app/prisma/migrations/migration_lock.toml", kLock);
-  std::filesystem::create_directories(dir.path() / "app/prisma/migrations/20240101000000_a");
-  std::filesystem::create_symlink(
-      outside, dir.path() / "app/prisma/migrations/20240101000000_a/migration.sql");
-  auto e = open_error(dir.str() + "/app");
-  EXPECT_EQ(e.code, ErrorCode::Invalid);
-  EXPECT_EQ(e.message, dir.str() +
-                           "/app/prisma/migrations/20240101000000_a/migration.sql: symbolic link "
-                           "leads outside the migration directory (to " +
-                           std::filesystem::canonical(outside).generic_string() +
-                           "); copy the file into the migration directory instead");
+  expect_file_link_outside_refused(dir, "app/prisma/migrations", "app");
 }
 
 TEST(SourceErrors, SymlinkInsideASetReachedThroughASymlinkIsFollowed) {
   TempDir dir;
-  dir.write("real/m/shared/body.sql", "SELECT 1;\n");
-  dir.write("real/m/shared/migration.sql", "SELECT 0;\n");
-  dir.write("real/m/migration_lock.toml", kLock);
-  std::filesystem::create_directories(dir.path() / "real/m/20240101000000_a");
-  std::filesystem::create_symlink(dir.path() / "real/m/shared/body.sql",
-                                  dir.path() / "real/m/20240101000000_a/migration.sql");
+  write_set_with_inside_link(dir, "real/m");
   std::filesystem::create_directory_symlink(dir.path() / "real/m", dir.path() / "link");
   auto set = MigrationSet::open(dir.str() + "/link");
   EXPECT_EQ(set.migrations()[0].sql, "SELECT 1;\n");
