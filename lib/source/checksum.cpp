@@ -83,7 +83,7 @@ void sha256_hex_into(std::string_view data, std::size_t digits, std::string &out
   static constexpr char kHex[] = "0123456789abcdef";
   const auto d = sha256(data);
   digits = std::min<std::size_t>(digits, 2 * SHA256_DIGEST_LENGTH);
-  out.resize(digits);  // within the capacity a string reused for this already has
+  out.resize(digits);  // no allocation where `out` is reused and has had the room
   for (std::size_t i = 0; i < digits; ++i) {
     unsigned char b = d.bytes[i / 2];
     out[i] = kHex[i % 2 == 0 ? b >> 4 : b & 0xF];

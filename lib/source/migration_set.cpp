@@ -408,6 +408,7 @@ class MigrationSetReader {
     return text;
   }
 
+  // The set's directory with every symlink resolved (canonical_root_).
   const fs::path &canonical_root() {
     std::lock_guard<std::mutex> lock(canonical_root_mutex_);
     if (!canonical_root_) {
