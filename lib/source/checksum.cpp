@@ -6,7 +6,6 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
-#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -33,17 +32,24 @@ Digest sha256(std::string_view data) {
   return d;
 }
 
-std::string hex(const Digest &d, bool zero_padded) {
+// Replaces `out` with the digest in lower-case hex, at most `max_digits`
+// digits of it; a reused `out` keeps its buffer.
+void write_hex(const Digest &d, bool zero_padded, std::size_t max_digits, std::string &out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(d.size * 2);
-  for (unsigned i = 0; i < d.size; ++i) {
+  out.clear();
+  for (unsigned i = 0; i < d.size && out.size() < max_digits; ++i) {
     unsigned char b = d.bytes[i];
     // Early Prisma versions printed each byte with {:x}, dropping the
     // leading zero of bytes below 0x10; such checksums still exist.
     if (zero_padded || b >= 0x10) out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xF]);
+    if (out.size() < max_digits) out.push_back(kHex[b & 0xF]);
   }
+}
+
+std::string hex(const Digest &d, bool zero_padded) {
+  std::string out;
+  out.reserve(d.size * 2);
+  write_hex(d, zero_padded, d.size * 2, out);
   return out;
 }
 
@@ -80,14 +86,7 @@ std::string sha256_hex(std::string_view data) {
 namespace source {
 
 void sha256_hex_into(std::string_view data, std::size_t digits, std::string &out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const auto d = sha256(data);
-  digits = std::min<std::size_t>(digits, 2 * SHA256_DIGEST_LENGTH);
-  out.resize(digits);  // no allocation where `out` is reused and has had the room
-  for (std::size_t i = 0; i < digits; ++i) {
-    unsigned char b = d.bytes[i / 2];
-    out[i] = kHex[i % 2 == 0 ? b >> 4 : b & 0xF];
-  }
+  write_hex(sha256(data), true, digits, out);
 }
 
 }  // namespace source
