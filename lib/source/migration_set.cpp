@@ -665,7 +665,7 @@ class MigrationSetReader {
 
   // Only `check` defers reads (a deploy reads in order and reports each
   // file's progress): its caller does them, on two threads, once the set is
-  // listed (read_for_check, list_for_check).
+  // listed (list_for_check).
   bool defer_reads() const { return parallel_reads_ && !ctx_.has_progress(); }
 
   void read_prisma_lock(MigrationSet &set, const fs::path &path, const std::string &display) {
@@ -1001,30 +1001,6 @@ ListedSet list_for_check(const fs::path &path, const SourceOptions &options,
   listed.unread = state->reader.take_pending();
   listed.reader = std::move(state);
   return listed;
-}
-
-CheckedSet read_for_check(const fs::path &path, const SourceOptions &options,
-                          const CallOptions &call) {
-  auto listed = list_for_check(path, options, call);
-  const auto &unread = listed.unread;
-  std::vector<std::exception_ptr> failures(unread.size());
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < unread.size();) {
-      try {
-        auto &m = listed.migrations[unread[i].migration];
-        m.sql = unread[i].read();
-        m.bytes = m.sql.size();
-      } catch (...) {
-        failures[i] = std::current_exception();
-      }
-    }
-  };
-  util::run_on_two_threads(unread.size() > 1, work);
-  // The error reading in order would have stopped at.
-  for (auto &f : failures)
-    if (f) std::rethrow_exception(f);
-  return {std::move(listed.root), std::move(listed.migrations)};
 }
 
 }  // namespace source

@@ -35,15 +35,4 @@ struct ListedSet {
 ListedSet list_for_check(const std::filesystem::path &path, const SourceOptions &options,
                          const CallOptions &call);
 
-struct CheckedSet {
-  std::string root;                   // as MigrationSet::root()
-  std::vector<Migration> migrations;  // in application order; `checksum` left empty
-};
-
-// Reads like MigrationSet::open but skips the SHA-256 checksum of every file
-// (only the runner compares checksums), reads on two threads, and hands the
-// texts over instead of copying them out of the set.
-CheckedSet read_for_check(const std::filesystem::path &path, const SourceOptions &options,
-                          const CallOptions &call);
-
 }  // namespace dbsafe::source

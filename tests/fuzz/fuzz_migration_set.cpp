@@ -10,7 +10,7 @@
 // dropped; targets may not be absolute or contain "..").
 //
 // Property: MigrationSet::open and the check command's reader
-// (source::read_for_check) agree: the same migrations in the same order with
+// (source::list_for_check and its pending reads) agree: the same migrations in the same order with
 // the same SQL, or the same error.
 #include <cstddef>
 #include <cstdint>
@@ -21,7 +21,7 @@
 
 #include "dbsafe/source.hpp"
 #include "fuzz_support.hpp"
-#include "source/read_for_check.hpp"
+#include "support/read_for_check.hpp"
 
 namespace {
 
@@ -89,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   std::string opened_error, checked_error;
   std::optional<MigrationSet> set;
-  std::optional<source::CheckedSet> checked;
+  std::optional<testing::CheckedSet> checked;
   try {
     set = MigrationSet::open(dir.path(), options);
     if (set->to_json().empty()) __builtin_trap();
@@ -97,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     opened_error = e.message();
   }
   try {
-    checked = source::read_for_check(dir.path(), options, {});
+    checked = testing::read_for_check(dir.path(), options, {});
   } catch (const Error &e) {
     checked_error = e.message();
   }

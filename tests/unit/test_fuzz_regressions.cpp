@@ -9,7 +9,7 @@
 #include "dbsafe/check.hpp"
 #include "dbsafe/deploy.hpp"
 #include "dbsafe/source.hpp"
-#include "source/read_for_check.hpp"
+#include "support/read_for_check.hpp"
 #include "support/temp_dir.hpp"
 
 using dbsafe::ErrorCode;
@@ -165,7 +165,7 @@ TEST(FuzzRegressions, ControlCharacterNameIsReportedBeforeTheFileIsReadByEveryRe
       opened = e.message();
     }
     try {
-      dbsafe::source::read_for_check(dir.path() / "migrations", {}, {});
+      dbsafe::testing::read_for_check(dir.path() / "migrations", {}, {});
     } catch (const dbsafe::Error &e) {
       checked = e.message();
     }

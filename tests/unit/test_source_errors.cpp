@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "dbsafe/source.hpp"
-#include "source/read_for_check.hpp"
+#include "support/read_for_check.hpp"
 #include "support/temp_dir.hpp"
 
 using dbsafe::ErrorCode;
@@ -229,7 +229,7 @@ TEST(SourceErrors, SymlinkInsideASetReachedThroughASymlinkIsFollowed) {
   auto set = MigrationSet::open(dir.str() + "/link");
   EXPECT_EQ(set.migrations()[0].sql, "SELECT 1;\n");
   // A check reads the files on two threads, which may both resolve the set.
-  auto checked = dbsafe::source::read_for_check(dir.str() + "/link", {}, {});
+  auto checked = dbsafe::testing::read_for_check(dir.str() + "/link", {}, {});
   EXPECT_EQ(checked.migrations[0].sql, "SELECT 1;\n");
 }
 
@@ -316,7 +316,7 @@ TEST(SourceErrors, DbmateFileWithoutUpMarker) {
 void expect_both_readers_report(const TempDir &dir, const std::string &expected) {
   EXPECT_EQ(open_error(dir.str()).message, expected);
   try {
-    dbsafe::source::read_for_check(dir.path(), {}, {});
+    dbsafe::testing::read_for_check(dir.path(), {}, {});
     ADD_FAILURE() << "expected an error";
   } catch (const dbsafe::Error &e) {
     EXPECT_EQ(e.message(), expected);
